@@ -1,0 +1,57 @@
+# Emporium: `make run` starts the shop, `make test` runs every test. Both bootstrap what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: run test lint unit integration e2e venv chromium seed clean help
+
+help:
+	@echo "make run    start web + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make test   lint, architecture contracts, type checks, unit, integration, BDD and e2e tests"
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python python3
+	touch $@
+
+venv: $(VENV)/.synced
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The e2e tests need /usr/bin/chromium: run 'sudo apt-get install chromium' (browser downloads do not work here)."; \
+		exit 1; \
+	fi
+
+run: venv
+	$(PY) -m app.cli run
+
+lint: venv
+	$(VENV)/bin/ruff check app tests e2e bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	$(PY) -m pytest tests/integration tests/features
+
+e2e: venv chromium
+	$(PY) -m pytest e2e
+
+test: venv chromium lint
+	$(PY) -m pytest tests e2e
+
+clean:
+	rm -rf .data/test

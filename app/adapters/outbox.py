@@ -1,0 +1,167 @@
+"""The outbox relay and sweeper, and at-least-once, idempotent delivery to subscribers.
+
+- `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
+  event id (SAQ refuses a second job with a live key), then marks the rows published.
+- `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
+  (crash between commit and enqueue, Redis down), locking them with FOR UPDATE SKIP LOCKED so
+  several workers never take the same row.
+- `deliver()` runs a subscriber inside its own transaction together with a `processed_event`
+  row under a unique constraint: a redelivered event finds the row and has no second effect.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from piccolo.engine.postgres import PostgresEngine
+
+from app.adapters.database import fetch
+from saq import Queue
+
+from app.adapters.backbone_metrics import (
+    DOMAIN_EVENTS_DELIVERED_TOTAL,
+    EVENT_SUBSCRIBER_FAILURES_TOTAL,
+    OUTBOX_LAG_SECONDS,
+    OUTBOX_PUBLISHED_TOTAL,
+)
+from app.tables.tables import EventTypeCount
+
+log = structlog.get_logger(__name__)
+
+DELIVER_JOB = "deliver_event"
+DELIVERY_TIMEOUT_SECONDS = 30
+DELIVERY_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A committed event as the audit log holds it: what subscribers receive."""
+
+    event_id: UUID
+    tenant_id: UUID
+    event_type: str
+    aggregate_type: str
+    aggregate_id: UUID
+    actor_id: UUID | None
+    request_id: str | None
+    occurred_at: datetime
+    payload: dict[str, Any]
+
+
+async def _enqueue(queue: Queue, event_id: UUID) -> None:
+    await queue.enqueue(
+        DELIVER_JOB,
+        key=f"event:{event_id}",
+        event_id=str(event_id),
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        retries=DELIVERY_ATTEMPTS,
+        retry_delay=1.0,
+        retry_backoff=True,
+    )
+
+
+class SaqEventPublisher:
+    def __init__(self, engine: PostgresEngine, queue: Queue) -> None:
+        self._engine = engine
+        self._queue = queue
+
+    async def publish(self, event_ids: Sequence[UUID]) -> None:
+        for event_id in event_ids:
+            await _enqueue(self._queue, event_id)
+        await fetch(self._engine, 
+            "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
+            "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
+            [list(event_ids)],
+        )
+        OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(event_ids))
+
+
+async def sweep_outbox(engine: PostgresEngine, queue: Queue, *, grace_seconds: float, batch: int = 500) -> int:
+    """Publish committed events still unpublished after `grace_seconds`; returns how many."""
+    async with engine.transaction() as transaction:
+        connection = transaction.connection
+        rows = await connection.fetch(
+            """
+            SELECT event_id FROM outbox
+            WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1)
+            ORDER BY created_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """,
+            grace_seconds,
+            batch,
+        )
+        published: list[UUID] = []
+        for row in rows:
+            try:
+                await _enqueue(queue, row["event_id"])
+            except Exception:
+                log.warning("outbox_sweep_enqueue_failed", event_id=str(row["event_id"]), exc_info=True)
+                break  # Redis is likely down: keep the rest for the next sweep
+            published.append(row["event_id"])
+        if published:
+            await connection.execute(
+                "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
+                "WHERE event_id = ANY($1::uuid[])",
+                published,
+            )
+        lag = await connection.fetchval(
+            "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM outbox WHERE published_at IS NULL"
+        )
+    OUTBOX_LAG_SECONDS.set(float(lag))
+    if published:
+        OUTBOX_PUBLISHED_TOTAL.labels("sweeper").inc(len(published))
+        log.info("outbox_swept", published=len(published))
+    return len(published)
+
+
+async def load_event(engine: PostgresEngine, event_id: UUID) -> StoredEvent | None:
+    rows = await fetch(engine, 
+        "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
+        "occurred_at, payload FROM audit_log WHERE event_id = $1",
+        [event_id],
+    )
+    if not rows:
+        return None
+    row = dict(rows[0])
+    payload = row.pop("payload")
+    return StoredEvent(**row, payload=json.loads(payload) if isinstance(payload, str) else payload)
+
+
+Handler = Callable[[StoredEvent], Awaitable[None]]
+
+
+async def deliver(engine: PostgresEngine, subscriber: str, handler: Handler, event: StoredEvent) -> bool:
+    """Run `handler` once per (subscriber, event); True if it ran now, False if it had already run."""
+    try:
+        async with engine.transaction() as transaction:
+            first_time = await transaction.connection.fetchval(
+                "INSERT INTO processed_event (subscriber, event_id) VALUES ($1, $2) "
+                "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING true",
+                subscriber,
+                event.event_id,
+            )
+            if not first_time:
+                return False
+            await handler(event)
+    except Exception:
+        EVENT_SUBSCRIBER_FAILURES_TOTAL.labels(subscriber).inc()
+        raise
+    DOMAIN_EVENTS_DELIVERED_TOTAL.labels(subscriber, event.event_type).inc()
+    return True
+
+
+async def count_event(event: StoredEvent) -> None:
+    """Projection: events per type and tenant (runs inside `deliver`'s transaction)."""
+    await EventTypeCount.raw(
+        "INSERT INTO event_type_count (tenant_id, event_type, count) VALUES ({}, {}, 1) "
+        "ON CONFLICT (tenant_id, event_type) DO UPDATE SET count = event_type_count.count + 1",
+        event.tenant_id,
+        event.event_type,
+    )

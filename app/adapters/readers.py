@@ -1,0 +1,124 @@
+"""Readers: one SQL query per screen, returning plain read models (query separation)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from piccolo.engine.postgres import PostgresEngine
+
+from app.adapters.database import fetch
+
+from app.domain.pagination import Page, PageRequest
+from app.services.ports import AuditEntry, AuditFilter, CatalogFilter, ProductView
+
+
+class _Where:
+    """Builds a parameterised WHERE clause: values never touch the SQL text."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.args: list[Any] = []
+
+    def add(self, clause: str, *values: Any) -> None:
+        for value in values:
+            self.args.append(value)
+            clause = clause.replace("?", f"${len(self.args)}", 1)
+        self.clauses.append(clause)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "true"
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.lower()}%"
+
+
+async def _page(engine: PostgresEngine, select: str, where: _Where, order: str, page: PageRequest) -> tuple[list[Any], int]:
+    """Rows of the requested page and the total count, in one round trip (window count)."""
+    n = len(where.args)
+    rows = await fetch(engine, 
+        f"SELECT *, count(*) OVER () AS _total FROM ({select} WHERE {where.sql()}) AS q "
+        f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
+        [*where.args, page.page_size, page.offset],
+    )
+    if rows:
+        return rows, rows[0]["_total"]
+    if page.page == 1:
+        return [], 0
+    # A page past the end has no rows to carry the total: ask for it alone.
+    total = await fetch(engine, f"SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args)
+    return [], total[0]["n"]
+
+
+class SqlCatalogReader:
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
+        where = _Where()
+        where.add("tenant_id = ?", tenant_id)
+        if not filters.include_deleted:
+            where.add("deleted_at IS NULL")
+        if filters.search.strip():
+            where.add("lower(name) LIKE ?", _like_pattern(filters.search.strip()))
+        if filters.min_price is not None:
+            where.add("price >= ?", filters.min_price)
+        if filters.max_price is not None:
+            where.add("price <= ?", filters.max_price)
+        if filters.in_stock_only:
+            where.add("stock_quantity > 0")
+        select = (
+            "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
+        )
+        rows, total = await _page(self._engine, select, where, 'name COLLATE "C", id', page)
+        items = [
+            ProductView(**{k: v for k, v in row.items() if k != "_total"})
+            for row in rows
+        ]
+        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+
+class SqlAuditReader:
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def list_entries(self, tenant_id: UUID, filters: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        where = _Where()
+        where.add("tenant_id = ?", tenant_id)
+        if filters.aggregate_type:
+            where.add("aggregate_type = ?", filters.aggregate_type)
+        if filters.aggregate_id is not None:
+            where.add("aggregate_id = ?", filters.aggregate_id)
+        if filters.actor_id is not None:
+            where.add("actor_id = ?", filters.actor_id)
+        if filters.event_type:
+            where.add("event_type = ?", filters.event_type)
+        if filters.request_id:
+            where.add("request_id = ?", filters.request_id)
+        if filters.since is not None:
+            where.add("occurred_at >= ?", filters.since)
+        if filters.until is not None:
+            where.add("occurred_at < ?", filters.until)
+        select = (
+            "SELECT event_id, event_type, aggregate_type, aggregate_id, actor_id, actor_name, request_id, "
+            "occurred_at, recorded_at, payload FROM audit_log"
+        )
+        rows, total = await _page(self._engine, select, where, "occurred_at DESC, recorded_at DESC, event_id", page)
+        items = [
+            AuditEntry(
+                event_id=row["event_id"],
+                event_type=row["event_type"],
+                aggregate_type=row["aggregate_type"],
+                aggregate_id=row["aggregate_id"],
+                actor_id=row["actor_id"],
+                actor_name=row["actor_name"],
+                request_id=row["request_id"],
+                occurred_at=row["occurred_at"],
+                payload=json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"],
+            )
+            for row in rows
+        ]
+        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)

@@ -1,0 +1,179 @@
+"""Repositories: load aggregates from their tables and remember them, so the unit of work can save them.
+
+A repository never commits; saving happens in `PiccoloUnitOfWork.commit()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+from uuid import UUID
+
+from app.domain.aggregate import Aggregate
+from app.domain.errors import StaleVersion
+from app.domain.products import Product
+from app.domain.users import Role, User
+from app.tables import tables as t
+
+
+class _Repository:
+    """Tracks what it handed out: new aggregates, and loaded ones with a snapshot of their state."""
+
+    def __init__(self) -> None:
+        self.seen: dict[UUID, Aggregate] = {}
+        self.new: dict[UUID, Aggregate] = {}
+        self._snapshots: dict[UUID, dict[str, Any]] = {}
+
+    def _track(self, aggregate: Any) -> Any:
+        known = self.seen.get(aggregate.id)
+        if known is not None:
+            return known  # one object per row within a unit of work
+        self.seen[aggregate.id] = aggregate
+        self._snapshots[aggregate.id] = _state(aggregate)
+        return aggregate
+
+    def changed(self) -> list[Aggregate]:
+        """New aggregates and loaded ones whose state differs from when they were loaded."""
+        return [
+            aggregate
+            for aggregate_id, aggregate in self.seen.items()
+            if aggregate_id in self.new or _state(aggregate) != self._snapshots[aggregate_id]
+        ]
+
+    async def save(self, aggregate: Any) -> None:
+        raise NotImplementedError
+
+
+def _state(aggregate: Aggregate) -> dict[str, Any]:
+    return {f.name: getattr(aggregate, f.name) for f in dataclasses.fields(aggregate) if f.name != "_events"}
+
+
+def _product(row: dict[str, Any]) -> Product:
+    return Product(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        version=row["version"],
+        name=row["name"],
+        price=row["price"],
+        stock_quantity=row["stock_quantity"],
+        image_key=row["image_key"],
+        created_at=row["created_at"],
+        deleted_at=row["deleted_at"],
+    )
+
+
+class PiccoloProductRepository(_Repository):
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__()
+        self._tenant_id = tenant_id
+
+    def _query(self, product_id: UUID) -> Any:
+        return t.Product.select().where((t.Product.id == product_id) & (t.Product.tenant_id == self._tenant_id))
+
+    async def get(self, product_id: UUID) -> Product | None:
+        row = await self._query(product_id).first()
+        return self._track(_product(row)) if row else None
+
+    async def get_for_update(self, product_id: UUID) -> Product | None:
+        row = await self._query(product_id).lock_rows().first()
+        return self._track(_product(row)) if row else None
+
+    async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:
+        query = t.Product.exists().where(
+            (t.Product.tenant_id == self._tenant_id) & (t.Product.name == name) & (t.Product.deleted_at.is_null())
+        )
+        if excluding is not None:
+            query = query.where(t.Product.id != excluding)
+        return bool(await query)
+
+    def add(self, product: Product) -> None:
+        self.new[product.id] = self._track(product)
+
+    async def save(self, product: Product) -> None:
+        values = {
+            t.Product.name: product.name,
+            t.Product.price: product.price,
+            t.Product.stock_quantity: product.stock_quantity,
+            t.Product.image_key: product.image_key,
+            t.Product.deleted_at: product.deleted_at,
+        }
+        if product.id in self.new:
+            await t.Product.insert(
+                t.Product(
+                    id=product.id,
+                    tenant_id=product.tenant_id,
+                    created_at=product.created_at,
+                    version=product.version,
+                    **{column._meta.name: value for column, value in values.items()},
+                )
+            )
+            return
+        await _update_versioned(t.Product, product, values, "product")
+
+
+class PiccoloUserRepository(_Repository):
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__()
+        self._tenant_id = tenant_id
+
+    @staticmethod
+    def _user(row: dict[str, Any]) -> User:
+        return User(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            version=row["version"],
+            username=row["username"],
+            email=row["email"],
+            password_hash=row["password_hash"],
+            role=Role(row["role"]) if row["role"] == Role.ADMIN else Role.CUSTOMER,
+            is_active=row["is_active"],
+            created_at=row["created_at"],
+        )
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = await t.AppUser.select().where((t.AppUser.id == user_id) & (t.AppUser.tenant_id == self._tenant_id)).first()
+        return self._track(self._user(row)) if row else None
+
+    async def get_by_username(self, username: str) -> User | None:
+        row = (
+            await t.AppUser.select()
+            .where((t.AppUser.username == username) & (t.AppUser.tenant_id == self._tenant_id))
+            .first()
+        )
+        return self._track(self._user(row)) if row else None
+
+    def add(self, user: User) -> None:
+        self.new[user.id] = self._track(user)
+
+    async def save(self, user: User) -> None:
+        values = {
+            t.AppUser.username: user.username,
+            t.AppUser.email: user.email,
+            t.AppUser.password_hash: user.password_hash,
+            t.AppUser.role: user.role.value,
+            t.AppUser.is_active: user.is_active,
+        }
+        if user.id in self.new:
+            await t.AppUser.insert(
+                t.AppUser(
+                    id=user.id,
+                    tenant_id=user.tenant_id,
+                    created_at=user.created_at,
+                    version=user.version,
+                    **{column._meta.name: value for column, value in values.items()},
+                )
+            )
+            return
+        await _update_versioned(t.AppUser, user, values, "user")
+
+
+async def _update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:
+    """`UPDATE … SET …, version = version + 1 WHERE id = $1 AND version = $2`; no row → StaleVersion."""
+    rows = (
+        await table.update({**values, table.version: table.version + 1})
+        .where((table.id == aggregate.id) & (table.version == aggregate.version))
+        .returning(table.version)
+    )
+    if not rows:
+        raise StaleVersion(name, aggregate.id)
+    aggregate.version = rows[0]["version"]

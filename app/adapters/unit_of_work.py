@@ -1,0 +1,114 @@
+"""The unit of work over a Piccolo transaction, writing each aggregate's events to the audit log and outbox.
+
+Events are written in the same transaction as the change they describe (no event without the
+change, no change without its events); after the commit the outbox relay publishes them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Self
+
+import structlog
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
+from app.domain.events import DomainEvent
+from app.domain.users import UserContext
+from app.services.correlation import current_request_id
+from app.services.ports import EventPublisher
+
+log = structlog.get_logger(__name__)
+
+
+class PiccoloUnitOfWork:
+    def __init__(self, engine: PostgresEngine, actor: UserContext, publisher: EventPublisher | None) -> None:
+        self._engine = engine
+        self._actor = actor
+        self._publisher = publisher
+        self._transaction: PostgresTransaction | None = None
+        self._committed = False
+        self.products = PiccoloProductRepository(actor.tenant_id)
+        self.users = PiccoloUserRepository(actor.tenant_id)
+        self.committed_events: list[DomainEvent] = []
+
+    @property
+    def _repositories(self) -> tuple[_Repository, ...]:
+        return (self.products, self.users)
+
+    async def __aenter__(self) -> Self:
+        self._transaction = self._engine.transaction(allow_nested=False)
+        await self._transaction.__aenter__()
+        # Row-level security policies read the tenant from this transaction-local setting.
+        await self._transaction.connection.execute(
+            "SELECT set_config('app.tenant_id', $1, true)", str(self._actor.tenant_id)
+        )
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        assert self._transaction is not None
+        if not self._committed and not self._transaction._rolled_back:
+            await self._transaction.rollback()  # leaving without commit() undoes everything
+        await self._transaction.__aexit__(exc_type, exc, tb)
+        if self._committed and self.committed_events and self._publisher is not None:
+            await self._publish_after_commit()
+
+    async def commit(self) -> None:
+        assert self._transaction is not None, "use the unit of work as `async with`"
+        events: list[DomainEvent] = []
+        for repository in self._repositories:
+            for aggregate in repository.changed():
+                await repository.save(aggregate)
+                events.extend(aggregate.pull_events())
+        if events:
+            await self._write_events(events)
+        await self._transaction.commit()
+        self._committed = True
+        self.committed_events = events
+
+    async def _write_events(self, events: list[DomainEvent]) -> None:
+        assert self._transaction is not None
+        request_id = current_request_id()
+        connection = self._transaction.connection
+        await connection.executemany(
+            """
+            INSERT INTO audit_log (event_id, tenant_id, event_type, aggregate_type, aggregate_id,
+                                   actor_id, actor_name, request_id, occurred_at, payload)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
+            """,
+            [
+                (
+                    e.event_id,
+                    self._actor.tenant_id,
+                    e.event_type,
+                    e.aggregate_type,
+                    e.aggregate_id,
+                    self._actor.user_id,
+                    self._actor.username,
+                    request_id,
+                    e.occurred_at,
+                    json.dumps(e.payload()),
+                )
+                for e in events
+            ],
+        )
+        await connection.executemany(
+            "INSERT INTO outbox (event_id, tenant_id, event_type) VALUES ($1, $2, $3)",
+            [(e.event_id, self._actor.tenant_id, e.event_type) for e in events],
+        )
+
+    async def _publish_after_commit(self) -> None:
+        assert self._publisher is not None
+        try:
+            await self._publisher.publish([e.event_id for e in self.committed_events])
+        except Exception:  # the business operation stands; the sweeper publishes these later
+            log.warning("outbox_publish_deferred", events=len(self.committed_events), exc_info=True)
+
+
+class PiccoloUnitOfWorkFactory:
+    def __init__(self, engine: PostgresEngine, publisher: EventPublisher | None) -> None:
+        self._engine = engine
+        self._publisher = publisher
+
+    def __call__(self, actor: UserContext) -> PiccoloUnitOfWork:
+        return PiccoloUnitOfWork(self._engine, actor, self._publisher)

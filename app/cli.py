@@ -1,0 +1,166 @@
+"""Command line: `python -m app.cli run | migrate | create-admin | services`.
+
+`run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
+are unset, migrates, makes sure the default admin exists, then runs the web server and a SAQ
+worker until Ctrl-C, and stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.settings import PROJECT_ROOT
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
+
+
+def _prepare_environment(data_dir: Path, database_name: str, *, fresh_database: bool = False) -> object:
+    """Start what is missing and export DATABASE_URL/REDIS_URL for this process and its children."""
+    from app.devservices import ensure_services
+
+    services = ensure_services(data_dir, database_name, fresh_database=fresh_database)
+    os.environ["DATABASE_URL"] = services.database_url
+    os.environ["REDIS_URL"] = services.redis_url
+    os.environ.setdefault("DATA_DIR", str(data_dir))
+    return services
+
+
+def migrate() -> None:
+    """Apply every pending migration to DATABASE_URL."""
+    sys.path.insert(0, str(PROJECT_ROOT))  # piccolo_conf.py lives at the project root
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards(app_name="emporium"))
+    if not result.success:
+        raise SystemExit(f"migration failed: {result.message}")
+
+
+async def _ensure_default_admin() -> bool:
+    from app.domain.users import Role
+    from app.main import build_container
+    from app.settings import get_settings
+
+    settings = get_settings()
+    container = build_container(settings)
+    await container.database.connect()
+    await container.queue.connect()
+    try:
+        return await container.auth.ensure_user(settings.app.default_tenant_id, "admin", "admin", Role.ADMIN)
+    finally:
+        await container.queue.disconnect()
+        await container.redis.aclose()
+        await container.database.disconnect()
+
+
+def create_admin() -> None:
+    created = asyncio.run(_ensure_default_admin())
+    print("default admin created (admin/admin)" if created else "default admin already exists")
+
+
+def run() -> None:
+    data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
+    print("Starting Emporium…", flush=True)
+    services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+    metrics_dir = data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    (data_dir / "mail").mkdir(exist_ok=True)
+
+    migrate()
+    create_admin()
+
+    from app.settings import get_settings
+
+    settings = get_settings()
+    python = sys.executable
+    web = subprocess.Popen(
+        [
+            python, "-m", "uvicorn", "--factory", "app.main:create_app",
+            "--host", settings.app.host, "--port", str(settings.app.port),
+            "--workers", str(settings.app.web_processes), "--no-access-log", "--log-level", "warning",
+        ],
+        cwd=PROJECT_ROOT,
+    )
+    worker = subprocess.Popen([python, "-m", "saq", "app.tasks.worker.settings", "--quiet"], cwd=PROJECT_ROOT)
+    children = [web, worker]
+
+    url = f"http://{settings.app.host}:{settings.app.port}"
+    print(
+        f"\n  Emporium is running at {url}\n"
+        f"  Log in as admin/admin (demo customers, when seeded, use their username as password).\n"
+        f"  Database: {os.environ['DATABASE_URL']}\n  Redis:    {os.environ['REDIS_URL']}\n"
+        f"  Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        print("\nStopping…", flush=True)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        services.stop()  # type: ignore[attr-defined]
+        print("Stopped.", flush=True)
+    failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGINT, None)]
+    if failed and not stopping:
+        raise SystemExit(f"a process exited unexpectedly: {failed}")
+
+
+def services_command() -> None:
+    """Start the embedded services (if needed), print their URLs, keep them up until Ctrl-C."""
+    data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
+    services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+    print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        services.stop()  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the whole shop (embedded services when unset), until Ctrl-C")
+    sub.add_parser("migrate", help="apply pending migrations (starts embedded services if unset)")
+    sub.add_parser("create-admin", help="create the default admin (admin/admin) if absent")
+    sub.add_parser("services", help="run only the embedded PostgreSQL/Redis and print their URLs")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        run()
+    elif args.command == "services":
+        services_command()
+    else:
+        data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
+        services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+        try:
+            migrate() if args.command == "migrate" else create_admin()
+        finally:
+            services.stop()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Response, get
+
+from app.services.health import HealthService
+from app.web.metrics import render_metrics
+
+HEALTH_JSON = "application/health+json"
+
+
+class HealthController(Controller):
+    tags = ["operations"]
+
+    @get("/health/live", operation_id="healthLive", sync_to_thread=False)
+    def live(self) -> Response[dict[str, Any]]:
+        return Response({"status": "pass"}, media_type=HEALTH_JSON)
+
+    @get("/health/ready", operation_id="healthReady")
+    async def ready(self, health: HealthService) -> Response[dict[str, Any]]:
+        report = await health.readiness()
+        body = {
+            "status": "pass" if report.ok else "fail",
+            "checks": {
+                f"{check.name}:responseTime": [
+                    {
+                        "status": "pass" if check.ok else "fail",
+                        "observedValue": check.duration_ms,
+                        "observedUnit": "ms",
+                        **({"output": check.error} if check.error else {}),
+                    }
+                ]
+                for check in report.checks
+            },
+        }
+        return Response(body, status_code=200 if report.ok else 503, media_type=HEALTH_JSON)
+
+    @get("/metrics", operation_id="metrics", sync_to_thread=False)
+    def metrics(self) -> Response[bytes]:
+        body, content_type = render_metrics()
+        return Response(body, media_type=content_type)

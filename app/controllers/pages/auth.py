@@ -1,0 +1,64 @@
+"""Log in and log out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+
+from app.domain.errors import InvalidCredentials, ValidationError
+from app.domain.users import UserContext
+from app.services.auth import AuthService
+from app.web.current_user import log_in, log_out
+from app.web.flash import flash
+from app.web.rendering import render
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a shopper to another site after login."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class AuthController(Controller):
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/login", operation_id="loginPage")
+    async def login_page(
+        self, request: Request[Any, Any, Any], user: UserContext, next_: Annotated[str | None, Parameter(query="next")] = None
+    ) -> Template | Redirect:
+        if user.is_authenticated:
+            return Redirect(safe_next(next_))
+        return render(request, "pages/login.html", next=safe_next(next_), username="", error=None)
+
+    @post("/login", operation_id="login")
+    async def login(
+        self, request: Request[Any, Any, Any], user: UserContext, auth: AuthService, data: FormData
+    ) -> Template | Redirect:
+        try:
+            user = await auth.authenticate(user.tenant_id, data.get("username"), data.get("password"))
+        except (InvalidCredentials, ValidationError) as error:
+            return render(
+                request,
+                "pages/login.html",
+                status_code=400 if isinstance(error, ValidationError) else 401,
+                next=safe_next(data.get("next")),
+                username=data.get("username", ""),
+                error=error.message,
+            )
+        log_in(request.scope, user)
+        flash(request.scope, "success", f"Welcome back, {user.username}.")
+        return Redirect(safe_next(data.get("next")))
+
+    @post("/logout", operation_id="logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        log_out(request.scope)
+        flash(request.scope, "info", "You are logged out.")
+        return Redirect("/")

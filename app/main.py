@@ -1,0 +1,158 @@
+"""The composition root: builds adapters, wires them into services, mounts controllers.
+
+`create_app()` has no side effects until the app starts: connections open in the lifespan.
+Run it with `uvicorn --factory app.main:create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from redis.asyncio import Redis
+from saq import Queue
+
+from app.adapters.database import Database
+from app.adapters.outbox import SaqEventPublisher
+from app.adapters.passwords import Argon2PasswordHasher
+from app.adapters.queue import build_queue
+from app.adapters.readers import SqlAuditReader, SqlCatalogReader
+from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.controllers.health import HealthController
+from app.controllers.pages.admin import AdminController
+from app.controllers.pages.auth import AuthController
+from app.controllers.pages.catalog import CatalogController
+from app.services.audit import AuditService
+from app.services.auth import AuthService
+from app.services.catalog import CatalogService
+from app.services.health import HealthService
+from app.services.products import ProductAdminService
+from app.settings import Settings, get_settings
+from app.web.csrf import CsrfMiddleware
+from app.web.current_user import CurrentUserMiddleware, provide_user
+from app.web.errors import EXCEPTION_HANDLERS
+from app.log_config import configure_logging_from
+from app.web.rendering import template_filters, template_globals
+from app.web.request_context import RequestContextMiddleware
+from app.web.sessions import RedisSessionStore, SessionMiddleware
+
+APP_DIR = Path(__file__).parent
+
+
+@dataclass
+class Container:
+    """Everything the composition root built, for the lifespan and for tests."""
+
+    settings: Settings
+    database: Database
+    redis: Redis
+    queue: Queue
+    auth: AuthService
+    catalog: CatalogService
+    products: ProductAdminService
+    audit: AuditService
+    health: HealthService
+
+
+def build_container(settings: Settings) -> Container:
+    if not settings.database.url or not settings.redis.url:
+        raise RuntimeError("DATABASE_URL and REDIS_URL must be set (make run / make test set them for you)")
+    database = Database(
+        settings.database.url,
+        pool_min_size=settings.database.pool_min_size,
+        pool_max_size=settings.database.pool_max_size,
+    )
+    redis = Redis.from_url(settings.redis.url)
+    queue = build_queue(settings.redis.url, settings.worker.queue_name)
+    uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    return Container(
+        settings=settings,
+        database=database,
+        redis=redis,
+        queue=queue,
+        auth=AuthService(uow, Argon2PasswordHasher()),
+        catalog=CatalogService(SqlCatalogReader(database.engine)),
+        products=ProductAdminService(uow),
+        audit=AuditService(SqlAuditReader(database.engine)),
+        health=HealthService({"postgresql": database.ping, "redis": redis.ping}),
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging_from(settings)
+    container = build_container(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await container.database.connect()
+        await container.queue.connect()
+        try:
+            yield
+        finally:
+            await container.queue.disconnect()
+            await container.redis.aclose()
+            await container.database.disconnect()
+
+    secure_cookies = not settings.app.is_development and settings.app.environment != "test"
+    sessions = RedisSessionStore(
+        container.redis,
+        idle_seconds=settings.session.idle_timeout_minutes * 60,
+        absolute_seconds=settings.session.absolute_timeout_hours * 3600,
+    )
+
+    def provider(value: object) -> Provide:
+        return Provide(lambda: value, sync_to_thread=False)
+
+    template_engine = TemplateConfig(directory=APP_DIR / "templates", engine=JinjaTemplateEngine)
+
+    def register_template_helpers(engine: JinjaTemplateEngine) -> None:
+        for name, function in template_globals().items():
+            engine.register_template_callable(name, function)
+        engine.engine.filters.update(template_filters())
+
+    template_engine.engine_callback = register_template_helpers
+
+    app = Litestar(
+        route_handlers=[
+            CatalogController,
+            AuthController,
+            AdminController,
+            HealthController,
+            create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),
+        ],
+        dependencies={
+            "user": Provide(provide_user),
+            "auth": provider(container.auth),
+            "catalog": provider(container.catalog),
+            "products": provider(container.products),
+            "audit": provider(container.audit),
+            "health": provider(container.health),
+        },
+        middleware=[
+            DefineMiddleware(SessionMiddleware, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies),
+            DefineMiddleware(CsrfMiddleware, trusted_origins=frozenset(), secure=secure_cookies),
+            DefineMiddleware(CurrentUserMiddleware, auth=container.auth, tenant_id=settings.app.default_tenant_id),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=template_engine,
+        plugins=[HTMXPlugin()],
+        lifespan=[lifespan],
+        response_cache_config=ResponseCacheConfig(),
+        debug=False,
+        logging_config=None,
+    )
+    app.state.container = container
+    # Wrap the whole handler, not only routed requests, so 404/405 answers get a request id too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, tenant_id=str(settings.app.default_tenant_id))
+    return app

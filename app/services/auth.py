@@ -1,0 +1,58 @@
+"""Logging in and the accounts every install needs."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from app.domain.errors import InvalidCredentials, ValidationError
+from app.domain.users import Role, User, UserContext, validate_password, validate_username
+from app.services.ports import PasswordHasher, UnitOfWorkFactory
+
+
+class AuthService:
+    def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        # Verifying against this when the user is unknown makes both failures cost the same time.
+        self._dummy_hash = hasher.hash("not-a-real-password")
+
+    async def authenticate(self, tenant_id: UUID, username: object, password: object) -> UserContext:
+        """The user's context, or InvalidCredentials whether the user is unknown or the password wrong."""
+        if not isinstance(username, str) or not username.strip() or not isinstance(password, str) or not password:
+            raise ValidationError("username", "Username and password are required")
+        system = UserContext.system(tenant_id)
+        async with self._uow(system) as uow:
+            user = await uow.users.get_by_username(username.strip())
+            if user is None or not user.is_active:
+                self._hasher.verify(self._dummy_hash, password)
+                raise InvalidCredentials()
+            if not self._hasher.verify(user.password_hash, password):
+                raise InvalidCredentials()
+            if self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = self._hasher.hash(password)
+                await uow.commit()
+        return user.context()
+
+    async def current_user(self, tenant_id: UUID, user_id: UUID) -> UserContext | None:
+        """Reload the user on every request, so a role change applies on the next one."""
+        async with self._uow(UserContext.system(tenant_id)) as uow:
+            user = await uow.users.get(user_id)
+        if user is None or not user.is_active:
+            return None
+        return user.context()
+
+    async def ensure_user(self, tenant_id: UUID, username: str, password: str, role: Role) -> bool:
+        """Create the account unless one with that username exists; True when created."""
+        system = UserContext.system(tenant_id)
+        async with self._uow(system) as uow:
+            if await uow.users.get_by_username(validate_username(username)) is not None:
+                return False
+            user = User.register(
+                tenant_id=tenant_id,
+                username=username,
+                password_hash=self._hasher.hash(validate_password(password)),
+                role=role,
+            )
+            uow.users.add(user)
+            await uow.commit()
+        return True

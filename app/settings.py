@@ -1,0 +1,113 @@
+"""Typed settings, read from the environment once (see `.env.example` for every variable)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from uuid import UUID
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
+    """development | test | production: decides log format, cookie security and demo hints."""
+    name: str = field(default_factory=lambda: _env("APP_NAME", "Emporium"))
+    """Shop name shown in the header and page titles."""
+    host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
+    """Interface the web server binds to."""
+    port: int = field(default_factory=lambda: _env_int("PORT", 8000))
+    """Port the web server listens on."""
+    web_processes: int = field(default_factory=lambda: _env_int("WEB_PROCESSES", 2))
+    """Number of web server processes `make run` starts."""
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(PROJECT_ROOT / ".data"))))
+    """Where the embedded PostgreSQL/Redis, metrics files and mail live."""
+    default_tenant_id: UUID = field(
+        default_factory=lambda: UUID(_env("DEFAULT_TENANT_ID", "00000000-0000-4000-8000-000000000001"))
+    )
+    """The tenant every request belongs to until host-based tenancy arrives."""
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    """PostgreSQL DSN; empty means `make run` / `make test` start an embedded server under DATA_DIR."""
+    pool_min_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MIN", 1))
+    """Connections each process opens at start."""
+    pool_max_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MAX", 10))
+    """Most connections one process holds."""
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
+    """Redis URL; empty means an embedded redis-server under DATA_DIR."""
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    cookie_name: str = field(default_factory=lambda: _env("SESSION_COOKIE", "sessionid"))
+    """Name of the session cookie."""
+    idle_timeout_minutes: int = field(default_factory=lambda: _env_int("SESSION_IDLE_MINUTES", 60 * 24))
+    """A session unused this long is gone (Redis TTL, renewed on each request)."""
+    absolute_timeout_hours: int = field(default_factory=lambda: _env_int("SESSION_ABSOLUTE_HOURS", 24 * 7))
+    """A session older than this is gone however busy it is."""
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    """Lowest level logged."""
+    format: str = field(default_factory=lambda: _env("LOG_FORMAT", ""))
+    """`console` or `json`; empty means console in development, JSON elsewhere."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    concurrency: int = field(default_factory=lambda: _env_int("WORKER_CONCURRENCY", 10))
+    """Jobs one SAQ worker runs at once."""
+    outbox_sweep_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_SWEEP_SECONDS", 5))
+    """How often the sweeper republishes outbox rows the relay missed."""
+    outbox_grace_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_GRACE_SECONDS", 3))
+    """Age an unpublished outbox row must reach before the sweeper takes it (the relay's head start)."""
+    queue_name: str = field(default_factory=lambda: _env("QUEUE_NAME", "emporium"))
+    """SAQ queue name (tests use their own)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    session: SessionSettings = field(default_factory=SessionSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,95 @@
+"""The SAQ worker: event delivery and scheduled jobs.
+
+Run with `saq app.tasks.worker.settings` (make run does). Jobs are idempotent: SAQ delivers
+at least once, and a worker that starts with a backlog can run one job twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import structlog
+
+from app.adapters.database import Database
+from app.adapters.outbox import deliver, load_event, sweep_outbox
+from app.adapters.queue import build_queue
+from app.services.correlation import request_id_var
+from app.settings import get_settings
+from app.tasks.subscribers import SUBSCRIBERS, Subscriber
+from app.log_config import configure_logging_from
+
+log = structlog.get_logger("app.worker")
+
+
+async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
+    """Hand one committed event to every subscriber that wants it (each at most once)."""
+    database: Database = ctx["database"]
+    event = await load_event(database.engine, UUID(event_id))
+    if event is None:
+        log.warning("event_not_found", event_id=event_id)
+        return {"ran": [], "skipped": []}
+    token = request_id_var.set(event.request_id)
+    structlog.contextvars.bind_contextvars(
+        request_id=event.request_id, tenant_id=str(event.tenant_id), event_id=event_id, event_type=event.event_type
+    )
+    try:
+        ran, skipped = [], []
+        subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
+        for subscriber in subscribers:
+            if not subscriber.wants(event):
+                continue
+            if await deliver(database.engine, subscriber.name, subscriber.handler, event):
+                ran.append(subscriber.name)
+            else:
+                skipped.append(subscriber.name)
+        log.info("event_delivered", ran=ran, already_done=skipped)
+        return {"ran": ran, "skipped": skipped}
+    finally:
+        request_id_var.reset(token)
+        structlog.contextvars.clear_contextvars()
+
+
+async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
+    settings = get_settings()
+    return await sweep_outbox(
+        ctx["database"].engine, ctx["worker"].queue, grace_seconds=settings.worker.outbox_grace_seconds
+    )
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    configure_logging_from(settings)
+    database = Database(settings.database.url, pool_min_size=1, pool_max_size=settings.worker.concurrency + 2)
+    await database.connect()
+    ctx["database"] = database
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    database: Database | None = ctx.get("database")
+    if database is not None:
+        await database.disconnect()
+
+
+def build_settings() -> dict[str, Any]:
+    from saq import CronJob
+
+    settings = get_settings()
+    queue = build_queue(settings.redis.url, settings.worker.queue_name)
+    return {
+        "queue": queue,
+        "functions": [deliver_event],
+        "cron_jobs": [
+            CronJob(sweep_outbox_job, cron=f"* * * * * */{settings.worker.outbox_sweep_seconds}", timeout=30),
+        ],
+        "concurrency": settings.worker.concurrency,
+        "startup": startup,
+        "shutdown": shutdown,
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # `saq app.tasks.worker.settings` reads this attribute; building it lazily keeps import side-effect free.
+    if name == "settings":
+        return build_settings()
+    raise AttributeError(name)

@@ -1,0 +1,40 @@
+"""HTTP metrics and the `/metrics` exposition.
+
+Several web processes (and the worker) each write their samples to files under
+PROMETHEUS_MULTIPROC_DIR; a scrape of any one process aggregates all of them, so figures
+are right however many processes serve. Without that variable (a single process, tests)
+the default registry is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+HTTP_REQUESTS_TOTAL = Counter(
+    "http_requests_total", "HTTP requests answered, by method, route template and status.", ["method", "route", "status"]
+)
+HTTP_REQUEST_DURATION_SECONDS = Histogram(
+    "http_request_duration_seconds",
+    "Time from request to response start, by method, route template and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    labels = (method, route, str(status))
+    HTTP_REQUESTS_TOTAL.labels(*labels).inc()
+    HTTP_REQUEST_DURATION_SECONDS.labels(*labels).observe(seconds)
+
+
+def render_metrics() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    from prometheus_client import REGISTRY
+
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,71 @@
+"""Outermost HTTP layer: request id, log context, one request-log line and metrics per request.
+
+It wraps Litestar's whole handler (not just routed requests), so 404s, 405s and 500s get an
+`X-Request-ID` and are counted and logged too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.services.correlation import request_id_var
+from app.web.metrics import observe_request
+
+log = structlog.get_logger("app.request")
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,200}$")
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _VALID_REQUEST_ID.match(candidate) else None
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, tenant_id: str) -> None:
+        self.app = app
+        self.tenant_id = tenant_id
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or str(uuid.uuid4())
+        scope["state"]["request_id"] = request_id
+        token = request_id_var.set(request_id)
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, tenant_id=self.tenant_id, user_id=None)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        finally:
+            duration = time.perf_counter() - started
+            route = scope.get("path_template") or UNMATCHED_ROUTE
+            observe_request(scope["method"], route, status, duration)
+            log.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                duration_ms=round(duration * 1000, 2),
+            )
+            request_id_var.reset(token)

@@ -1,0 +1,158 @@
+"""Server-side sessions in Redis: an opaque cookie, the data on the server.
+
+- The cookie holds only a random id (HttpOnly, SameSite=Lax, Secure outside development).
+- Idle timeout: the Redis key expires unless the session is used; each request renews it.
+- Absolute timeout: `created_at` is stored, and an older session is treated as absent.
+- `rotate()` gives the session a new id (the old one is deleted): called on login and role
+  change, so a session id seen before login is worthless after it (session fixation).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import MutableMapping
+from typing import Any
+
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.asyncio import Redis
+
+SESSION_STATE_KEY = "emporium_session"
+_PREFIX = "session:"
+
+
+class Session(MutableMapping[str, Any]):
+    def __init__(self, session_id: str | None, data: dict[str, Any] | None = None) -> None:
+        self.id = session_id
+        self._data = data or {}
+        self.modified = False
+        self.rotated_from: str | None = None
+        self.cleared = False
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+        self.modified = True
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+        self.modified = True
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def rotate(self) -> None:
+        """Keep the data under a fresh id."""
+        if self.id is not None and self.rotated_from is None:
+            self.rotated_from = self.id
+        self.id = None
+        self.modified = True
+
+    def clear(self) -> None:
+        self._data = {}
+        self.cleared = True
+        self.modified = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+class RedisSessionStore:
+    def __init__(self, redis: Redis, *, idle_seconds: int, absolute_seconds: int) -> None:
+        self._redis = redis
+        self.idle_seconds = idle_seconds
+        self.absolute_seconds = absolute_seconds
+
+    async def load(self, session_id: str) -> dict[str, Any] | None:
+        raw = await self._redis.getex(_PREFIX + session_id, ex=self.idle_seconds)
+        if raw is None:
+            return None
+        data: dict[str, Any] = json.loads(raw)
+        if time.time() - data.get("_created_at", 0) > self.absolute_seconds:
+            await self.delete(session_id)
+            return None
+        return data
+
+    async def save(self, session_id: str, data: dict[str, Any]) -> None:
+        data.setdefault("_created_at", time.time())
+        await self._redis.set(_PREFIX + session_id, json.dumps(data), ex=self.idle_seconds)
+        if user_id := data.get("user_id"):
+            # Index sessions by user so a role change can rotate every session of that user.
+            await self._redis.sadd(f"user-sessions:{user_id}", session_id)
+            await self._redis.expire(f"user-sessions:{user_id}", self.absolute_seconds)
+
+    async def delete(self, session_id: str) -> None:
+        await self._redis.delete(_PREFIX + session_id)
+
+
+class SessionMiddleware:
+    """Loads the session before the handler and stores it (and its cookie) as the response starts."""
+
+    def __init__(self, app: ASGIApp, store: RedisSessionStore, *, cookie_name: str, secure: bool) -> None:
+        self.app = app
+        self.store = store
+        self.cookie_name = cookie_name
+        self.secure = secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        session_id = _cookie(scope, self.cookie_name)
+        data = await self.store.load(session_id) if session_id else None
+        session = Session(session_id if data is not None else None, data)
+        scope["state"][SESSION_STATE_KEY] = session
+
+        async def send_with_session(message: Message) -> None:
+            if message["type"] == "http.response.start" and session.modified:
+                await self._persist(session, message)
+            await send(message)
+
+        await self.app(scope, receive, send_with_session)
+
+    async def _persist(self, session: Session, message: Message) -> None:
+        headers = MutableScopeHeaders.from_message(message)
+        if session.rotated_from:
+            await self.store.delete(session.rotated_from)
+        if session.cleared and not len(session):
+            if session.id:
+                await self.store.delete(session.id)
+            headers.add("set-cookie", self._cookie("", max_age=0))
+            return
+        if session.id is None:
+            session.id = secrets.token_urlsafe(32)
+        await self.store.save(session.id, session.as_dict())
+        headers.add("set-cookie", self._cookie(session.id, max_age=self.store.absolute_seconds))
+
+    def _cookie(self, value: str, *, max_age: int) -> str:
+        return Cookie(
+            key=self.cookie_name,
+            value=value,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            secure=self.secure,
+            samesite="lax",
+        ).to_header(header="")
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _, v = part.strip().partition("=")
+                if k == name and v:
+                    return v
+    return None
+
+
+def get_session(scope: Scope) -> Session:
+    session: Session = scope["state"][SESSION_STATE_KEY]
+    return session

@@ -1,0 +1,12 @@
+"""Piccolo's configuration, used by the migration runner (`python -m app.cli migrate`).
+
+The web app and worker build their own engine in the composition root (app/main.py).
+"""
+
+import os
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+
+DB = PostgresEngine(config={"dsn": os.environ.get("DATABASE_URL", "")})
+APP_REGISTRY = AppRegistry(apps=["app.tables.piccolo_app"])

@@ -1,0 +1,71 @@
+"""Integration fixtures: a real app on real PostgreSQL and Redis, a clean database per test."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.main import create_app
+from app.settings import get_settings
+
+TABLES_TO_CLEAN = "outbox, processed_event, event_type_count, audit_log, product, app_user"
+
+
+@pytest.fixture
+async def db(services: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection for arranging and inspecting data (the app has its own pool)."""
+    connection = await asyncpg.connect(services["database_url"])
+    await connection.execute(f"TRUNCATE {TABLES_TO_CLEAN} RESTART IDENTITY CASCADE")
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def redis_client(services: dict[str, str]) -> AsyncIterator[Any]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(services["redis_url"])
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def app(db: asyncpg.Connection, redis_client: Any) -> Litestar:
+    return create_app(get_settings())
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+async def ensure_user(app: Litestar, username: str, password: str, role: str) -> None:
+    from app.domain.users import Role
+
+    container = app.state.container
+    await container.auth.ensure_user(get_settings().app.default_tenant_id, username, password, Role(role))
+
+
+async def login(client: AsyncTestClient[Litestar], username: str, password: str) -> str:
+    """Log in through the real form; returns a CSRF token valid for the new session."""
+    page = await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": csrf_from(page.text), "next": "/"}
+    )
+    assert response.status_code in (302, 303), response.text
+    home = await client.get("/admin/products") if username == "admin" else await client.get("/login")
+    return csrf_from(home.text) if 'name="csrf_token"' in home.text else ""
