@@ -84,9 +84,20 @@ def run() -> None:
     python = sys.executable
     web = subprocess.Popen(
         [
-            python, "-m", "uvicorn", "--factory", "app.main:create_app",
-            "--host", settings.app.host, "--port", str(settings.app.port),
-            "--workers", str(settings.app.web_processes), "--no-access-log", "--log-level", "warning",
+            python,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:create_app",
+            "--host",
+            settings.app.host,
+            "--port",
+            str(settings.app.port),
+            "--workers",
+            str(settings.app.web_processes),
+            "--no-access-log",
+            "--log-level",
+            "warning",
         ],
         cwd=PROJECT_ROOT,
     )
@@ -125,7 +136,8 @@ def run() -> None:
                 child.kill()
         services.stop()  # type: ignore[attr-defined]
         print("Stopped.", flush=True)
-    failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGINT, None)]
+    names = {id(web): "web", id(worker): "worker"}
+    failed = [names[id(child)] for child in children if child.returncode not in (0, -signal.SIGINT, None)]
     if failed and not stopping:
         raise SystemExit(f"a process exited unexpectedly: {failed}")
 

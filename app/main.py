@@ -32,6 +32,7 @@ from app.controllers.health import HealthController
 from app.controllers.pages.admin import AdminController
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
+from app.log_config import configure_logging_from
 from app.services.audit import AuditService
 from app.services.auth import AuthService
 from app.services.catalog import CatalogService
@@ -41,7 +42,6 @@ from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS
-from app.log_config import configure_logging_from
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.sessions import RedisSessionStore, SessionMiddleware
@@ -140,7 +140,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "health": provider(container.health),
         },
         middleware=[
-            DefineMiddleware(SessionMiddleware, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies),
+            DefineMiddleware(
+                SessionMiddleware, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
+            ),
             DefineMiddleware(CsrfMiddleware, trusted_origins=frozenset(), secure=secure_cookies),
             DefineMiddleware(CurrentUserMiddleware, auth=container.auth, tenant_id=settings.app.default_tenant_id),
         ],

@@ -11,7 +11,9 @@ OUTBOX_PUBLISHED_TOTAL = Counter(
     "outbox_published_total", "Outbox events handed to the job queue, by who published them.", ["publisher"]
 )
 DOMAIN_EVENTS_DELIVERED_TOTAL = Counter(
-    "domain_events_delivered_total", "Domain events handled by a subscriber (first time only).", ["subscriber", "event_type"]
+    "domain_events_delivered_total",
+    "Domain events handled by a subscriber (first time only).",
+    ["subscriber", "event_type"],
 )
 EVENT_SUBSCRIBER_FAILURES_TOTAL = Counter(
     "event_subscriber_failures_total", "Subscriber runs that raised (the job is retried).", ["subscriber"]

@@ -20,8 +20,6 @@ from uuid import UUID
 
 import structlog
 from piccolo.engine.postgres import PostgresEngine
-
-from app.adapters.database import fetch
 from saq import Queue
 
 from app.adapters.backbone_metrics import (
@@ -30,6 +28,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
+from app.adapters.database import fetch
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -74,7 +73,8 @@ class SaqEventPublisher:
     async def publish(self, event_ids: Sequence[UUID]) -> None:
         for event_id in event_ids:
             await _enqueue(self._queue, event_id)
-        await fetch(self._engine, 
+        await fetch(
+            self._engine,
             "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
             "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
             [list(event_ids)],
@@ -122,7 +122,8 @@ async def sweep_outbox(engine: PostgresEngine, queue: Queue, *, grace_seconds: f
 
 
 async def load_event(engine: PostgresEngine, event_id: UUID) -> StoredEvent | None:
-    rows = await fetch(engine, 
+    rows = await fetch(
+        engine,
         "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
         "occurred_at, payload FROM audit_log WHERE event_id = $1",
         [event_id],
@@ -160,8 +161,8 @@ async def deliver(engine: PostgresEngine, subscriber: str, handler: Handler, eve
 async def count_event(event: StoredEvent) -> None:
     """Projection: events per type and tenant (runs inside `deliver`'s transaction)."""
     await EventTypeCount.raw(
-        "INSERT INTO event_type_count (tenant_id, event_type, count) VALUES ({}, {}, 1) "
-        "ON CONFLICT (tenant_id, event_type) DO UPDATE SET count = event_type_count.count + 1",
+        "INSERT INTO event_type_count (tenant_id, event_type, total) VALUES ({}, {}, 1) "
+        "ON CONFLICT (tenant_id, event_type) DO UPDATE SET total = event_type_count.total + 1",
         event.tenant_id,
         event.event_type,
     )

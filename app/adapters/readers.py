@@ -9,7 +9,6 @@ from uuid import UUID
 from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import fetch
-
 from app.domain.pagination import Page, PageRequest
 from app.services.ports import AuditEntry, AuditFilter, CatalogFilter, ProductView
 
@@ -36,10 +35,13 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-async def _page(engine: PostgresEngine, select: str, where: _Where, order: str, page: PageRequest) -> tuple[list[Any], int]:
+async def _page(
+    engine: PostgresEngine, select: str, where: _Where, order: str, page: PageRequest
+) -> tuple[list[Any], int]:
     """Rows of the requested page and the total count, in one round trip (window count)."""
     n = len(where.args)
-    rows = await fetch(engine, 
+    rows = await fetch(
+        engine,
         f"SELECT *, count(*) OVER () AS _total FROM ({select} WHERE {where.sql()}) AS q "
         f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
         [*where.args, page.page_size, page.offset],
@@ -70,14 +72,9 @@ class SqlCatalogReader:
             where.add("price <= ?", filters.max_price)
         if filters.in_stock_only:
             where.add("stock_quantity > 0")
-        select = (
-            "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
-        )
+        select = "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
         rows, total = await _page(self._engine, select, where, 'name COLLATE "C", id', page)
-        items = [
-            ProductView(**{k: v for k, v in row.items() if k != "_total"})
-            for row in rows
-        ]
+        items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
 

@@ -90,7 +90,7 @@ class PiccoloProductRepository(_Repository):
         self.new[product.id] = self._track(product)
 
     async def save(self, product: Product) -> None:
-        values = {
+        values: dict[Any, Any] = {
             t.Product.name: product.name,
             t.Product.price: product.price,
             t.Product.stock_quantity: product.stock_quantity,
@@ -131,7 +131,9 @@ class PiccoloUserRepository(_Repository):
         )
 
     async def get(self, user_id: UUID) -> User | None:
-        row = await t.AppUser.select().where((t.AppUser.id == user_id) & (t.AppUser.tenant_id == self._tenant_id)).first()
+        row = (
+            await t.AppUser.select().where((t.AppUser.id == user_id) & (t.AppUser.tenant_id == self._tenant_id)).first()
+        )
         return self._track(self._user(row)) if row else None
 
     async def get_by_username(self, username: str) -> User | None:
@@ -146,7 +148,7 @@ class PiccoloUserRepository(_Repository):
         self.new[user.id] = self._track(user)
 
     async def save(self, user: User) -> None:
-        values = {
+        values: dict[Any, Any] = {
             t.AppUser.username: user.username,
             t.AppUser.email: user.email,
             t.AppUser.password_hash: user.password_hash,

@@ -7,7 +7,8 @@ change, no change without its events); after the commit the outbox relay publish
 from __future__ import annotations
 
 import json
-from typing import Any, Self
+from types import TracebackType
+from typing import Self
 
 import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -28,13 +29,21 @@ class PiccoloUnitOfWork:
         self._publisher = publisher
         self._transaction: PostgresTransaction | None = None
         self._committed = False
-        self.products = PiccoloProductRepository(actor.tenant_id)
-        self.users = PiccoloUserRepository(actor.tenant_id)
+        self._products = PiccoloProductRepository(actor.tenant_id)
+        self._users = PiccoloUserRepository(actor.tenant_id)
         self.committed_events: list[DomainEvent] = []
 
     @property
+    def products(self) -> PiccoloProductRepository:
+        return self._products
+
+    @property
+    def users(self) -> PiccoloUserRepository:
+        return self._users
+
+    @property
     def _repositories(self) -> tuple[_Repository, ...]:
-        return (self.products, self.users)
+        return (self._products, self._users)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._engine.transaction(allow_nested=False)
@@ -45,7 +54,9 @@ class PiccoloUnitOfWork:
         )
         return self
 
-    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self._transaction is not None
         if not self._committed and not self._transaction._rolled_back:
             await self._transaction.rollback()  # leaving without commit() undoes everything

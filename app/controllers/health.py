@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 
 from app.services.health import HealthService
 from app.web.metrics import render_metrics
@@ -20,7 +21,7 @@ class HealthController(Controller):
         return Response({"status": "pass"}, media_type=HEALTH_JSON)
 
     @get("/health/ready", operation_id="healthReady")
-    async def ready(self, health: HealthService) -> Response[dict[str, Any]]:
+    async def ready(self, health: NamedDependency[HealthService]) -> Response[dict[str, Any]]:
         report = await health.readiness()
         body = {
             "status": "pass" if report.ok else "fail",

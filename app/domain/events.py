@@ -34,9 +34,7 @@ class DomainEvent:
     def payload(self) -> dict[str, Any]:
         """The event's own fields as JSON-ready values."""
         skip = {"aggregate_id", "event_id", "occurred_at"}
-        return {
-            f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in skip
-        }
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name not in skip}
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,7 +12,7 @@ MAX_PRICE = Decimal("9999999999.99")  # NUMERIC(12,2)
 
 def parse_price(raw: object, field: str = "price") -> Decimal:
     """A non-negative amount with at most two decimal places, from a string, int or Decimal."""
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, bool | float):
         raise ValidationError(field, "Price must be a decimal number such as 19.99")
     try:
         value = Decimal(str(raw).strip())

@@ -13,5 +13,7 @@ class AuditService:
         self._reader = reader
 
     async def list_entries(self, user: UserContext, filters: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
-        require(user, Capability.AUDIT_VIEW, action="view_audit_log", reason="Only administrators can read the audit log")
+        require(
+            user, Capability.AUDIT_VIEW, action="view_audit_log", reason="Only administrators can read the audit log"
+        )
         return await self._reader.list_entries(user.tenant_id, filters, page)

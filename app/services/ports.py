@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
@@ -22,6 +23,7 @@ class ProductRepository(Protocol):
     async def get_for_update(self, product_id: UUID) -> Product | None:
         """Load the product and lock its row until the unit of work ends (pessimistic locking)."""
         ...
+
     async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool: ...
     def add(self, product: Product) -> None: ...
 
@@ -39,11 +41,15 @@ class UnitOfWork(Protocol):
     the audit log and the outbox in the same transaction, then published after it.
     """
 
-    products: ProductRepository
-    users: UserRepository
+    @property
+    def products(self) -> ProductRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc_info: object) -> None: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
     async def commit(self) -> None: ...
 
 

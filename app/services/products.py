@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain.errors import DuplicateProductName
-from app.domain.products import Product, validate_name
+from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import UnitOfWorkFactory
@@ -13,7 +13,9 @@ class ProductAdminService:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def create_product(self, user: UserContext, *, name: object, price: object, stock_quantity: object) -> Product:
+    async def create_product(
+        self, user: UserContext, *, name: object, price: object, stock_quantity: object
+    ) -> Product:
         require(
             user,
             Capability.PRODUCTS_CREATE,

@@ -93,7 +93,7 @@ class EventTypeCount(Table, tablename="event_type_count"):
     id = BigInt(primary_key=True)
     tenant_id = UUID()
     event_type = Varchar(length=100)
-    count = BigInt()
+    total = BigInt()
 
 
 ALL_TABLES: tuple[type[Table], ...] = (Tenant, AppUser, Product, AuditLog, Outbox, ProcessedEvent, EventTypeCount)

@@ -14,10 +14,10 @@ import structlog
 from app.adapters.database import Database
 from app.adapters.outbox import deliver, load_event, sweep_outbox
 from app.adapters.queue import build_queue
+from app.log_config import configure_logging_from
 from app.services.correlation import request_id_var
 from app.settings import get_settings
 from app.tasks.subscribers import SUBSCRIBERS, Subscriber
-from app.log_config import configure_logging_from
 
 log = structlog.get_logger("app.worker")
 

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import structlog
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.users import UserContext
@@ -28,7 +29,7 @@ class CurrentUserMiddleware:
         self.tenant_id = tenant_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             scope["state"][USER_STATE_KEY] = await self._resolve(scope)
         await self.app(scope, receive, send)
 

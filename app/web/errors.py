@@ -93,9 +93,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> Response[Any]:
     if _is_api(request):
         return Response({"detail": f"CSRF Failed: {exc.reason}"}, status_code=403, media_type=MediaType.JSON)
-    return _error_page(
-        request, 403, "Your form expired or was sent from another site. Reload the page and try again."
-    )
+    return _error_page(request, 403, "Your form expired or was sent from another site. Reload the page and try again.")
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

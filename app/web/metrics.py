@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 HTTP_REQUESTS_TOTAL = Counter(
-    "http_requests_total", "HTTP requests answered, by method, route template and status.", ["method", "route", "status"]
+    "http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
 )
 HTTP_REQUEST_DURATION_SECONDS = Histogram(
     "http_request_duration_seconds",

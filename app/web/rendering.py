@@ -47,7 +47,10 @@ def render(
     full_context = {**base_context(request.scope), **context}
     if block is not None and is_htmx(request):
         return HTMXBlockTemplate(
-            template_name=template_name, block_name=block, context=full_context, status_code=status_code,
+            template_name=template_name,
+            block_name=block,
+            context=full_context,
+            status_code=status_code,
             headers=headers,
         )
     return Template(template_name=template_name, context=full_context, status_code=status_code, headers=headers)

@@ -12,6 +12,7 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.services.correlation import request_id_var
@@ -37,9 +38,10 @@ class RequestContextMiddleware:
         self.tenant_id = tenant_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        method: str = scope["method"]
         request_id = _incoming_request_id(scope) or str(uuid.uuid4())
         scope["state"]["request_id"] = request_id
         token = request_id_var.set(request_id)
@@ -60,10 +62,10 @@ class RequestContextMiddleware:
         finally:
             duration = time.perf_counter() - started
             route = scope.get("path_template") or UNMATCHED_ROUTE
-            observe_request(scope["method"], route, status, duration)
+            observe_request(method, route, status, duration)
             log.info(
                 "request",
-                method=scope["method"],
+                method=method,
                 route=route,
                 status=status,
                 duration_ms=round(duration * 1000, 2),

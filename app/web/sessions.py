@@ -16,6 +16,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 
@@ -85,7 +86,7 @@ class RedisSessionStore:
         await self._redis.set(_PREFIX + session_id, json.dumps(data), ex=self.idle_seconds)
         if user_id := data.get("user_id"):
             # Index sessions by user so a role change can rotate every session of that user.
-            await self._redis.sadd(f"user-sessions:{user_id}", session_id)
+            await self._redis.sadd(f"user-sessions:{user_id}", session_id)  # type: ignore[misc]
             await self._redis.expire(f"user-sessions:{user_id}", self.absolute_seconds)
 
     async def delete(self, session_id: str) -> None:
@@ -102,7 +103,7 @@ class SessionMiddleware:
         self.secure = secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         session_id = _cookie(scope, self.cookie_name)

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from app.domain.errors import ValidationError
@@ -31,7 +32,7 @@ class AdminController(Controller):
     include_in_schema = False
 
     @get("/", operation_id="adminHome")
-    async def home(self, user: UserContext) -> Redirect:
+    async def home(self, user: NamedDependency[UserContext]) -> Redirect:
         require(user, Capability.PRODUCTS_CREATE, action="admin", reason="Admin access required")
         return Redirect("/admin/products")
 
@@ -39,9 +40,9 @@ class AdminController(Controller):
     async def products(
         self,
         request: Request[Any, Any, Any],
-        user: UserContext,
-        catalog: CatalogService,
-        page: Annotated[str | None, Parameter(query="page")] = None,
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        page: FromQuery[str | None] = None,
     ) -> Template:
         require(user, Capability.PRODUCTS_CREATE, action="admin_products", reason="Admin access required")
         return await self._products_page(request, user, catalog, PageRequest.parse(page, 50))
@@ -50,9 +51,9 @@ class AdminController(Controller):
     async def create_product(
         self,
         request: Request[Any, Any, Any],
-        user: UserContext,
-        products: ProductAdminService,
-        catalog: CatalogService,
+        user: NamedDependency[UserContext],
+        products: NamedDependency[ProductAdminService],
+        catalog: NamedDependency[CatalogService],
         data: FormData,
     ) -> Template | Redirect:
         form = {name: data.get(name, "") for name in PRODUCT_FIELDS}
@@ -62,9 +63,13 @@ class AdminController(Controller):
             if is_htmx(request):
                 # Re-render the form with the error beside its field, in place of the form.
                 return render(
-                    request, "pages/admin/products.html", block="product_form", status_code=422,
+                    request,
+                    "pages/admin/products.html",
+                    block="product_form",
+                    status_code=422,
                     headers={"HX-Retarget": "#product-form", "HX-Reswap": "outerHTML"},
-                    form=form, errors={error.field: error.message},
+                    form=form,
+                    errors={error.field: error.message},
                 )
             return await self._products_page(
                 request, user, catalog, PageRequest(), form=form, errors={error.field: error.message}, status=422
@@ -77,8 +82,8 @@ class AdminController(Controller):
     async def _products_page(
         self,
         request: Request[Any, Any, Any],
-        user: UserContext,
-        catalog: CatalogService,
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
         page: PageRequest,
         *,
         form: dict[str, str] | None = None,
@@ -100,13 +105,13 @@ class AdminController(Controller):
     async def audit(
         self,
         request: Request[Any, Any, Any],
-        user: UserContext,
-        audit: AuditService,
-        page: Annotated[str | None, Parameter(query="page")] = None,
-        aggregate_type: Annotated[str, Parameter(query="aggregate_type")] = "",
-        event_type: Annotated[str, Parameter(query="event_type")] = "",
-        request_id: Annotated[str, Parameter(query="request_id")] = "",
-        aggregate_id: Annotated[UUID | None, Parameter(query="aggregate_id")] = None,
+        user: NamedDependency[UserContext],
+        audit: NamedDependency[AuditService],
+        page: FromQuery[str | None] = None,
+        aggregate_type: FromQuery[str] = "",
+        event_type: FromQuery[str] = "",
+        request_id: FromQuery[str] = "",
+        aggregate_id: FromQuery[UUID | None] = None,
     ) -> Template:
         filters = AuditFilter(
             aggregate_type=aggregate_type.strip(),
@@ -123,6 +128,10 @@ class AdminController(Controller):
             filters=filters,
             page_url=page_url(
                 "/admin/audit",
-                {"aggregate_type": filters.aggregate_type, "event_type": filters.event_type, "request_id": filters.request_id},
+                {
+                    "aggregate_type": filters.aggregate_type,
+                    "event_type": filters.event_type,
+                    "request_id": filters.request_id,
+                },
             ),
         )

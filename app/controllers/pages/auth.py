@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.domain.errors import InvalidCredentials, ValidationError
@@ -32,7 +33,10 @@ class AuthController(Controller):
 
     @get("/login", operation_id="loginPage")
     async def login_page(
-        self, request: Request[Any, Any, Any], user: UserContext, next_: Annotated[str | None, Parameter(query="next")] = None
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        next_: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Template | Redirect:
         if user.is_authenticated:
             return Redirect(safe_next(next_))
@@ -40,7 +44,11 @@ class AuthController(Controller):
 
     @post("/login", operation_id="login")
     async def login(
-        self, request: Request[Any, Any, Any], user: UserContext, auth: AuthService, data: FormData
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        auth: NamedDependency[AuthService],
+        data: FormData,
     ) -> Template | Redirect:
         try:
             user = await auth.authenticate(user.tenant_id, data.get("username"), data.get("password"))

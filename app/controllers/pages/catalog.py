@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from app.domain.pagination import PageRequest
@@ -22,10 +23,10 @@ class CatalogController(Controller):
     async def catalog(
         self,
         request: Request[Any, Any, Any],
-        user: UserContext,
-        catalog: CatalogService,
-        page: Annotated[str | None, Parameter(query="page")] = None,
-        page_size: Annotated[str | None, Parameter(query="page_size")] = None,
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        page: FromQuery[str | None] = None,
+        page_size: FromQuery[str | None] = None,
     ) -> Template:
         results = await catalog.list_products(user, CatalogFilter(), PageRequest.parse(page, page_size))
         return render(

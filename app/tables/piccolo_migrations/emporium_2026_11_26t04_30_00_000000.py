@@ -97,7 +97,7 @@ CREATE TABLE event_type_count (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant_id   uuid         NOT NULL REFERENCES tenant (id),
     event_type  varchar(100) NOT NULL,
-    count       bigint       NOT NULL DEFAULT 0,
+    total       bigint       NOT NULL DEFAULT 0,
     UNIQUE (tenant_id, event_type)
 );
 """

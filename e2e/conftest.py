@@ -1,0 +1,175 @@
+"""Browser tests against the real thing: uvicorn and a SAQ worker as subprocesses on the test database.
+
+The root conftest provides `services` (PostgreSQL, Redis, a migrated `emporium_test`). This one
+starts the shop on a free loopback port, creates one admin and one customer, and points
+pytest-playwright at Debian's chromium (browser downloads do not work here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_DIR = ROOT / ".data" / "test" / "e2e-logs"
+READY_TIMEOUT_SECONDS = 30
+# The e2e worker gets its own queue so it never takes jobs meant for the integration tests' app.
+E2E_QUEUE_NAME = "emporium-e2e"
+
+ADMIN = ("admin", "admin")
+CUSTOMER = ("customer", "customer")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    e2e_dir = Path(__file__).parent
+    for item in items:
+        if e2e_dir in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _create_accounts() -> None:
+    from app.domain.users import Role
+    from app.main import build_container
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    container = build_container(settings)
+    await container.database.connect()
+    await container.queue.connect()
+    try:
+        for (username, password), role in ((ADMIN, Role.ADMIN), (CUSTOMER, Role.CUSTOMER)):
+            await container.auth.ensure_user(settings.app.default_tenant_id, username, password, role)
+    finally:
+        await container.queue.disconnect()
+        await container.redis.aclose()
+        await container.database.disconnect()
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) or "(empty log)"
+
+
+def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"The web server exited with code {server.returncode} before it was ready.\n"
+                f"--- {log_path} ---\n{_log_tail(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/health/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last_error = f"status {response.status}"
+        except urllib.error.HTTPError as error:
+            last_error = f"status {error.code}"
+        except OSError as error:
+            last_error = str(error)
+        time.sleep(0.1)  # polling a subprocess, not waiting inside a test
+    raise RuntimeError(
+        f"{url}/health/ready was not 200 within {READY_TIMEOUT_SECONDS} s ({last_error}).\n"
+        f"--- {log_path} ---\n{_log_tail(log_path)}"
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(services: dict[str, str]) -> Iterator[str]:
+    """Base URL of the shop running in its own processes, with a web server and a worker."""
+    # Playwright's sync API may own this thread's event loop: create the accounts in a fresh thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _create_accounts()).result()
+
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": services["database_url"],
+        "REDIS_URL": services["redis_url"],
+        "QUEUE_NAME": E2E_QUEUE_NAME,
+        "LOG_LEVEL": "INFO",
+    }
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    web_log, worker_log = LOG_DIR / "web.log", LOG_DIR / "worker.log"
+    python = sys.executable
+    with web_log.open("wb") as web_out, worker_log.open("wb") as worker_out:
+        web = subprocess.Popen(
+            [python, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", "1", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=web_out, stderr=subprocess.STDOUT,
+        )
+        worker = subprocess.Popen(
+            [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"],
+            cwd=ROOT, env=env, stdout=worker_out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_ready(url, web, web_log)
+        if worker.poll() is not None:
+            raise RuntimeError(
+                f"The SAQ worker exited with code {worker.returncode}.\n--- {worker_log} ---\n{_log_tail(worker_log)}"
+            )
+        yield url
+    finally:
+        _stop(web)
+        _stop(worker)
+
+
+@pytest.fixture
+def log_in() -> Callable[[Page, str, str], None]:
+    """Log in through the login form, as a person would, and wait until it has taken effect."""
+
+    def log_in(page: Page, username: str, password: str) -> None:
+        if not page.url.split("?")[0].endswith("/login"):
+            page.goto("/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator(".user-chip")).to_contain_text(username)
+
+    return log_in
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: str) -> str:
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run"]}
