@@ -55,9 +55,7 @@ async def _ensure_default_admin() -> bool:
     try:
         return await container.auth.ensure_user(settings.app.default_tenant_id, "admin", "admin", Role.ADMIN)
     finally:
-        await container.queue.disconnect()
-        await container.redis.aclose()
-        await container.database.disconnect()
+        await container.close()
 
 
 def create_admin() -> None:

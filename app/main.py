@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.di import Provide
@@ -63,6 +64,14 @@ class Container:
     audit: AuditService
     health: HealthService
 
+    async def close(self) -> None:
+        """Release every connection; a dependency that is already gone must not block shutdown."""
+        for close in (self.queue.disconnect, self.redis.aclose, self.database.disconnect):
+            try:
+                await close()
+            except Exception:
+                structlog.get_logger(__name__).warning("shutdown_close_failed", resource=close.__qualname__)
+
 
 def build_container(settings: Settings) -> Container:
     if not settings.database.url or not settings.redis.url:
@@ -100,9 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
-            await container.queue.disconnect()
-            await container.redis.aclose()
-            await container.database.disconnect()
+            await container.close()
 
     secure_cookies = not settings.app.is_development and settings.app.environment != "test"
     sessions = RedisSessionStore(
@@ -139,13 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "audit": provider(container.audit),
             "health": provider(container.health),
         },
-        middleware=[
-            DefineMiddleware(
-                SessionMiddleware, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
-            ),
-            DefineMiddleware(CsrfMiddleware, trusted_origins=frozenset(), secure=secure_cookies),
-            DefineMiddleware(CurrentUserMiddleware, auth=container.auth, tenant_id=settings.app.default_tenant_id),
-        ],
+        middleware=[DefineMiddleware(CsrfMiddleware, trusted_origins=frozenset(), secure=secure_cookies)],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_engine,
         plugins=[HTMXPlugin()],
@@ -155,6 +156,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
-    # Wrap the whole handler, not only routed requests, so 404/405 answers get a request id too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, tenant_id=str(settings.app.default_tenant_id))
+    # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
+    # request id, a log line and the session's user (the header of an error page shows who is logged in).
+    handler = CurrentUserMiddleware(app.asgi_handler, auth=container.auth, tenant_id=settings.app.default_tenant_id)
+    handler = SessionMiddleware(
+        handler, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
+    )
+    app.asgi_handler = RequestContextMiddleware(handler, tenant_id=str(settings.app.default_tenant_id))
     return app

@@ -55,8 +55,8 @@ class AppSettings:
 class DatabaseSettings:
     url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     """PostgreSQL DSN; empty means `make run` / `make test` start an embedded server under DATA_DIR."""
-    pool_min_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MIN", 1))
-    """Connections each process opens at start."""
+    pool_min_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MIN", 0))
+    """Connections kept open when idle; 0 lets a process start while PostgreSQL is down (readiness says so)."""
     pool_max_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MAX", 10))
     """Most connections one process holds."""
 

@@ -17,12 +17,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from e2e.accounts import ADMIN, CUSTOMER
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / ".data" / "test" / "e2e-logs"
@@ -30,8 +31,6 @@ READY_TIMEOUT_SECONDS = 30
 # The e2e worker gets its own queue so it never takes jobs meant for the integration tests' app.
 E2E_QUEUE_NAME = "emporium-e2e"
 
-ADMIN = ("admin", "admin")
-CUSTOMER = ("customer", "customer")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,12 +106,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(5)
 
 
-@pytest.fixture(scope="session")
+# Autouse so that it (and `services`) set up before pytest-playwright starts: Playwright's sync
+# API keeps an event loop running in this thread, and `asyncio.run()` refuses to run beside it.
+@pytest.fixture(scope="session", autouse=True)
 def live_server(services: dict[str, str]) -> Iterator[str]:
     """Base URL of the shop running in its own processes, with a web server and a worker."""
-    # Playwright's sync API may own this thread's event loop: create the accounts in a fresh thread.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _create_accounts()).result()
+    asyncio.run(_create_accounts())
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     env = {

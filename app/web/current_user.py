@@ -20,6 +20,7 @@ from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import get_session
 
 USER_STATE_KEY = "emporium_user"
+_NO_USER_PATHS = ("/static/", "/health/", "/metrics")  # never personalised: skip the user query
 
 
 class CurrentUserMiddleware:
@@ -30,7 +31,11 @@ class CurrentUserMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
-            scope["state"][USER_STATE_KEY] = await self._resolve(scope)
+            path = scope["path"]
+            if path.startswith(_NO_USER_PATHS):
+                scope["state"][USER_STATE_KEY] = UserContext.anonymous(self.tenant_id)
+            else:
+                scope["state"][USER_STATE_KEY] = await self._resolve(scope)
         await self.app(scope, receive, send)
 
     async def _resolve(self, scope: Scope) -> UserContext:

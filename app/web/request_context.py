@@ -24,6 +24,18 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,200}$")
 UNMATCHED_ROUTE = "<unmatched>"
 
 
+async def _plain_error(send: Send) -> None:
+    body = b'{"error":"The service is temporarily unavailable. Please try again shortly."}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def _incoming_request_id(scope: Scope) -> str | None:
     for key, value in scope["headers"]:
         if key == b"x-request-id":
@@ -47,20 +59,28 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id, tenant_id=self.tenant_id, user_id=None)
-        started = time.perf_counter()
+        started_at = time.perf_counter()
         status = 500
+        started = False
 
         async def send_with_request_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
+                nonlocal started
+                started = True
                 status = message["status"]
                 MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            # Only failures outside Litestar's handler (session store or user lookup down) get here.
+            log.exception("unhandled_error_outside_handler", path=scope["path"])
+            if status == 500 and not started:
+                await _plain_error(send_with_request_id)
         finally:
-            duration = time.perf_counter() - started
+            duration = time.perf_counter() - started_at
             route = scope.get("path_template") or UNMATCHED_ROUTE
             observe_request(method, route, status, duration)
             log.info(

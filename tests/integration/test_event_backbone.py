@@ -1,0 +1,235 @@
+"""The event backbone on real PostgreSQL and Redis: transactional outbox, sweeper, idempotent delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from saq import Queue, Status, Worker
+
+from app.adapters.database import Database
+from app.adapters.outbox import SaqEventPublisher, sweep_outbox
+from app.adapters.queue import build_queue
+from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.domain.products import Product
+from app.domain.users import Role, User, UserContext
+from app.settings import get_settings
+from app.tasks.worker import deliver_event
+from tests.support.factories import unique_name
+
+TENANT = get_settings().app.default_tenant_id
+
+
+@pytest.fixture
+async def database(services: dict[str, str], db: asyncpg.Connection) -> AsyncIterator[Database]:
+    database = Database(services["database_url"], pool_min_size=1, pool_max_size=5)
+    await database.connect()
+    yield database
+    await database.disconnect()
+
+
+@pytest.fixture
+async def queue(services: dict[str, str], redis_client: Any) -> AsyncIterator[Queue]:
+    queue = build_queue(services["redis_url"], f"test-{uuid.uuid4().hex[:8]}")
+    await queue.connect()
+    yield queue
+    await queue.disconnect()
+
+
+def admin() -> UserContext:
+    return UserContext(user_id=uuid.uuid4(), username="admin", role=Role.ADMIN, tenant_id=TENANT)
+
+
+def new_product() -> Product:
+    return Product.create(tenant_id=TENANT, name=unique_name(), price="9.99", stock_quantity=3)
+
+
+async def counts(db: asyncpg.Connection) -> tuple[int, int]:
+    audit = await db.fetchval("SELECT count(*) FROM audit_log")
+    outbox = await db.fetchval("SELECT count(*) FROM outbox")
+    return audit, outbox
+
+
+async def test_rolled_back_unit_of_work_leaves_no_audit_or_outbox_row(database: Database, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        # leaving without commit() rolls back
+
+    with pytest.raises(RuntimeError):
+        async with uow_factory(admin()) as uow:
+            uow.products.add(new_product())
+            raise RuntimeError("boom before commit")
+
+    assert await counts(db) == (0, 0)
+    assert await db.fetchval("SELECT count(*) FROM product") == 0
+
+
+async def test_committed_unit_of_work_writes_each_event_once_to_audit_log_and_outbox(
+    database: Database, db: asyncpg.Connection
+):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    product = new_product()
+    actor = admin()
+    async with uow_factory(actor) as uow:
+        uow.products.add(product)
+        await uow.commit()
+    async with uow_factory(actor) as uow:
+        loaded = await uow.products.get_for_update(product.id)
+        assert loaded is not None
+        loaded.reserve_stock(2)
+        loaded.update(price="12.50")
+        await uow.commit()
+
+    rows = await db.fetch("SELECT event_type, actor_id, aggregate_id FROM audit_log ORDER BY occurred_at")
+    assert [r["event_type"] for r in rows] == ["ProductCreated", "StockReserved", "ProductUpdated"]
+    assert {r["actor_id"] for r in rows} == {actor.user_id}
+    assert {r["aggregate_id"] for r in rows} == {product.id}
+    outbox = await db.fetch("SELECT o.event_id FROM outbox o JOIN audit_log a USING (event_id)")
+    assert len(outbox) == 3
+    assert await db.fetchval("SELECT version FROM product WHERE id = $1", product.id) == 2
+
+
+async def test_unchanged_aggregates_are_not_saved_and_raise_no_events(database: Database, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    product = new_product()
+    async with uow_factory(admin()) as uow:
+        uow.products.add(product)
+        await uow.commit()
+    async with uow_factory(admin()) as uow:
+        await uow.products.get(product.id)
+        await uow.commit()
+    assert await counts(db) == (1, 1)
+    assert await db.fetchval("SELECT version FROM product WHERE id = $1", product.id) == 1
+
+
+async def test_audit_log_refuses_updates_and_deletes(database: Database, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await db.execute("UPDATE audit_log SET event_type = 'Tampered'")
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await db.execute("DELETE FROM audit_log")
+
+
+async def test_publisher_marks_outbox_rows_published_after_commit(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    product = new_product()
+    async with uow_factory(admin()) as uow:
+        uow.products.add(product)
+        await uow.commit()
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+    event_id = await db.fetchval("SELECT event_id FROM outbox")
+    assert await queue.job(f"event:{event_id}") is not None
+
+
+async def test_event_skipped_by_a_crash_after_commit_is_delivered_by_the_sweeper(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    # publisher=None is the process dying between commit and enqueue: the row stays unpublished.
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    product = new_product()
+    async with uow_factory(admin()) as uow:
+        uow.products.add(product)
+        await uow.commit()
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0) == 1
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0) == 0  # nothing left to take
+
+    event_id = await db.fetchval("SELECT event_id FROM outbox")
+    worker = Worker(queue, functions=[deliver_event], startup=lambda ctx: ctx.update(database=database))
+    running = asyncio.create_task(worker.start())
+    try:
+        await wait_for(lambda: job_done(queue, f"event:{event_id}"))
+    finally:
+        await worker.stop()
+        running.cancel()
+    assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'ProductCreated'") == 1
+    assert await db.fetchval("SELECT count(*) FROM processed_event") == 1
+
+
+async def test_sweeper_leaves_young_rows_to_the_relay(database: Database, queue: Queue, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    assert await sweep_outbox(database.engine, queue, grace_seconds=60) == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+
+
+async def test_concurrent_sweepers_publish_each_row_once(database: Database, queue: Queue, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    for _ in range(30):
+        async with uow_factory(admin()) as uow:
+            uow.products.add(new_product())
+            await uow.commit()
+    results = await asyncio.gather(
+        *(sweep_outbox(database.engine, queue, grace_seconds=0, batch=10) for _ in range(6))
+    )
+    assert sum(results) == 30
+    assert await db.fetchval("SELECT max(publish_attempts) FROM outbox") == 1
+
+
+async def test_redelivered_event_has_one_effect(database: Database, db: asyncpg.Connection):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    async with uow_factory(admin()) as uow:
+        uow.users.add(User.register(tenant_id=TENANT, username="zoe", password_hash="x", role=Role.CUSTOMER))
+        await uow.commit()
+    event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
+    ctx = {"database": database}
+
+    first, second = await asyncio.gather(deliver_event(ctx, event_id=event_id), deliver_event(ctx, event_id=event_id))
+    third = await deliver_event(ctx, event_id=event_id)
+
+    assert sorted([first["ran"], second["ran"]]) == [[], ["count_domain_events"]]
+    assert third == {"ran": [], "skipped": ["count_domain_events"]}
+    assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'UserRegistered'") == 1
+
+
+async def test_a_failing_subscriber_records_nothing_and_can_run_again(database: Database, db: asyncpg.Connection):
+    from app.tasks.subscribers import Subscriber
+
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
+    attempts = []
+
+    async def flaky(event: Any) -> None:
+        attempts.append(event.event_id)
+        if len(attempts) == 1:
+            raise ConnectionError("mail server down")
+
+    ctx = {"database": database, "subscribers": (Subscriber(name="flaky", handler=flaky),)}
+    with pytest.raises(ConnectionError):
+        await deliver_event(ctx, event_id=event_id)
+    assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'flaky'") == 0
+    assert (await deliver_event(ctx, event_id=event_id))["ran"] == ["flaky"]
+    assert len(attempts) == 2
+
+
+async def job_done(queue: Queue, key: str) -> bool:
+    job = await queue.job(key)
+    return job is not None and job.status == Status.COMPLETE
+
+
+async def wait_for(probe: Any, timeout: float = 10.0) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
