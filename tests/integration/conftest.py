@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -44,7 +45,10 @@ def app(db: asyncpg.Connection, redis_client: Any) -> Litestar:
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8000") as client:
+        client.follow_redirects = False  # tests look at redirects themselves
+        _clients[id(app)] = client
         yield client
+        _clients.pop(id(app), None)
 
 
 def csrf_from(html: str) -> str:
@@ -53,11 +57,18 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+_clients: dict[int, AsyncTestClient[Litestar]] = {}
+
+
 async def ensure_user(app: Litestar, username: str, password: str, role: str) -> None:
+    """Create an account through the app's own service, on the loop that owns its connection pool."""
     from app.domain.users import Role
 
     container = app.state.container
-    await container.auth.ensure_user(get_settings().app.default_tenant_id, username, password, Role(role))
+    portal = _clients[id(app)].blocking_portal
+    await asyncio.to_thread(
+        portal.call, container.auth.ensure_user, get_settings().app.default_tenant_id, username, password, Role(role)
+    )
 
 
 async def login(client: AsyncTestClient[Litestar], username: str, password: str) -> str:

@@ -173,9 +173,7 @@ async def test_concurrent_sweepers_publish_each_row_once(database: Database, que
         async with uow_factory(admin()) as uow:
             uow.products.add(new_product())
             await uow.commit()
-    results = await asyncio.gather(
-        *(sweep_outbox(database.engine, queue, grace_seconds=0, batch=10) for _ in range(6))
-    )
+    results = await asyncio.gather(*(sweep_outbox(database.engine, queue, grace_seconds=0, batch=10) for _ in range(6)))
     assert sum(results) == 30
     assert await db.fetchval("SELECT max(publish_attempts) FROM outbox") == 1
 
@@ -224,12 +222,8 @@ async def job_done(queue: Queue, key: str) -> bool:
     return job is not None and job.status == Status.COMPLETE
 
 
-async def wait_for(probe: Any, timeout: float = 10.0) -> Any:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
+async def wait_for(probe: Any) -> Any:
+    async with asyncio.timeout(10):
+        while not (value := await probe()):  # noqa: ASYNC110 - polls work done by another task
+            await asyncio.sleep(0.05)
+    return value

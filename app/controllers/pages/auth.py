@@ -63,10 +63,10 @@ class AuthController(Controller):
             )
         log_in(request.scope, user)
         flash(request.scope, "success", f"Welcome back, {user.username}.")
-        return Redirect(safe_next(data.get("next")))
+        return Redirect(safe_next(data.get("next")), status_code=303)
 
     @post("/logout", operation_id="logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         log_out(request.scope)
         flash(request.scope, "info", "You are logged out.")
-        return Redirect("/")
+        return Redirect("/", status_code=303)

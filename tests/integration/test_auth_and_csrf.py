@@ -1,0 +1,105 @@
+"""Login, logout, session rotation and CSRF through the real HTML forms."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.integration.conftest import csrf_from, ensure_user
+
+
+async def post_login(client: AsyncTestClient[Litestar], username: str, password: str, next_: str = "/"):
+    page = await client.get("/login")
+    return await client.post(
+        "/login",
+        data={"username": username, "password": password, "next": next_, "csrf_token": csrf_from(page.text)},
+    )
+
+
+async def test_login_rotates_the_session_id_and_redirects_back(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "alice", "alice-password", "customer")
+    page = await client.get("/login")
+    # An anonymous session (here: one holding a flash message) exists before login.
+    anonymous = await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    before = _session_cookie(anonymous.headers.get_list("set-cookie"))
+
+    response = await post_login(client, "alice", "alice-password", next_="/admin/audit")
+
+    after = _session_cookie(response.headers.get_list("set-cookie"))
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/audit"
+    assert before and after and before != after
+    home = await client.get("/")
+    assert "alice" in home.text and "Log out" in home.text
+    stale = AsyncTestClient(app=app)
+    stale.cookies.set("sessionid", before)
+    async with stale:
+        assert "alice" not in (await stale.get("/")).text  # the pre-login id is worthless now
+
+
+def _session_cookie(headers: list[str]) -> str | None:
+    for header in headers:
+        if header.startswith("sessionid="):
+            return header.split(";", 1)[0].split("=", 1)[1]
+    return None
+
+
+async def test_wrong_password_and_unknown_user_look_identical(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "bob", "bob-password", "customer")
+    wrong_password = await post_login(client, "bob", "not-it")
+    unknown_user = await post_login(client, "nobody-here", "not-it")
+
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    assert "Invalid username or password" in wrong_password.text
+    strip = lambda html: html.replace("bob", "").replace("nobody-here", "")  # noqa: E731 - the echoed username
+    assert _without_tokens(strip(wrong_password.text)) == _without_tokens(strip(unknown_user.text))
+
+
+async def test_login_redirect_never_leaves_the_site(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "carol", "carol-password", "customer")
+    response = await post_login(client, "carol", "carol-password", next_="//evil.example/")
+    assert response.headers["location"] == "/"
+
+
+async def test_form_post_without_csrf_token_is_refused(client: AsyncTestClient[Litestar]):
+    await client.get("/login")
+    response = await client.post("/login", data={"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Your form expired or was sent from another site" in response.text
+
+
+async def test_token_from_before_login_stops_working_after_it(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "admin2", "admin2-password", "admin")
+    page = await client.get("/login")
+    old_token = csrf_from(page.text)
+    await client.post(
+        "/login", data={"username": "admin2", "password": "admin2-password", "next": "/", "csrf_token": old_token}
+    )
+    response = await client.post("/logout", data={"csrf_token": old_token})
+    assert response.status_code == 403
+
+
+async def test_cross_site_origin_is_refused_even_with_a_token(app: Litestar, client: AsyncTestClient[Litestar]):
+    page = await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"username": "x", "password": "y", "csrf_token": csrf_from(page.text)},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+
+
+async def test_logout_ends_the_session(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "dave", "dave-password", "customer")
+    await post_login(client, "dave", "dave-password")
+    home = await client.get("/")
+    response = await client.post("/logout", data={"csrf_token": csrf_from(home.text)})
+    assert response.status_code == 303
+    after = await client.get("/")
+    assert "Log in" in after.text and "dave" not in after.text
+
+
+def _without_tokens(html: str) -> str:
+    import re
+
+    return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
