@@ -32,7 +32,6 @@ READY_TIMEOUT_SECONDS = 30
 E2E_QUEUE_NAME = "emporium-e2e"
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     e2e_dir = Path(__file__).parent
     for item in items:
@@ -127,13 +126,22 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
     python = sys.executable
     with web_log.open("wb") as web_out, worker_log.open("wb") as worker_out:
         web = subprocess.Popen(
-            [python, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=web_out, stderr=subprocess.STDOUT,
+            [
+                python,
+                *f"-m uvicorn --factory app.main:create_app --host 127.0.0.1 --port {port} --workers 1".split(),
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=web_out,
+            stderr=subprocess.STDOUT,
         )
         worker = subprocess.Popen(
             [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"],
-            cwd=ROOT, env=env, stdout=worker_out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=worker_out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait_until_ready(url, web, web_log)
@@ -169,6 +177,15 @@ def base_url(live_server: str) -> str:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run"]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }

@@ -53,10 +53,12 @@ def test_admin_adds_a_product_in_place_and_the_audit_log_records_it(page: Page, 
     expect(name_field.locator(".field-error")).to_have_text("Name is required")
     expect(form.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
     expect(form.get_by_label("Price")).to_have_value("12.00")
+    expect(page.locator("#flash-area")).to_be_empty()
     assert page.evaluate("window.__noReload") is True, "the page reloaded"
 
     page.goto("/admin/audit?event_type=ProductCreated")
-    entry = page.locator("tr.audit-entry[data-event-type=ProductCreated]", has=page.locator(".payload pre", has_text=name))
+    payload_naming_it = page.locator(".payload pre", has_text=name)
+    entry = page.locator("tr.audit-entry[data-event-type=ProductCreated]", has=payload_naming_it)
     expect(entry).to_have_count(1)
     entry.locator(".payload summary").click()
     expect(entry.locator(".payload pre")).to_be_visible()

@@ -1,0 +1,103 @@
+"""In-memory fakes of the service ports, for unit tests of the services (never used by the app)."""
+
+from __future__ import annotations
+
+import copy
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from app.domain.events import DomainEvent
+from app.domain.products import Product
+from app.domain.users import User, UserContext
+
+
+class FakeProductRepository:
+    def __init__(self, rows: dict[UUID, Product]) -> None:
+        self._rows = rows
+        self.seen: list[Product] = []
+
+    async def get(self, product_id: UUID) -> Product | None:
+        product = copy.deepcopy(self._rows.get(product_id))
+        if product is not None:
+            self.seen.append(product)
+        return product
+
+    get_for_update = get
+
+    async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:
+        return any(p.name == name and not p.is_deleted and p.id != excluding for p in self._rows.values())
+
+    def add(self, product: Product) -> None:
+        self.seen.append(product)
+
+
+class FakeUserRepository:
+    def __init__(self, rows: dict[UUID, User]) -> None:
+        self._rows = rows
+        self.seen: list[User] = []
+
+    async def get(self, user_id: UUID) -> User | None:
+        user = copy.deepcopy(self._rows.get(user_id))
+        if user is not None:
+            self.seen.append(user)
+        return user
+
+    async def get_by_username(self, username: str) -> User | None:
+        for user in self._rows.values():
+            if user.username == username:
+                return await self.get(user.id)
+        return None
+
+    def add(self, user: User) -> None:
+        self.seen.append(user)
+
+
+class FakeUnitOfWork:
+    """Commits by copying what the repositories handed out back into the shared dicts."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.products = FakeProductRepository(store.products)
+        self.users = FakeUserRepository(store.users)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        for product in self.products.seen:
+            self._store.events.extend(product.pull_events())
+            self._store.products[product.id] = product
+        for user in self.users.seen:
+            self._store.events.extend(user.pull_events())
+            self._store.users[user.id] = user
+        self._store.commits += 1
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.products: dict[UUID, Product] = {}
+        self.users: dict[UUID, User] = {}
+        self.events: list[DomainEvent] = []
+        self.commits = 0
+
+    def __call__(self, actor: UserContext) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+
+class PlainHasher:
+    """Not a hash: a reversible marker, so unit tests run in microseconds."""
+
+    def hash(self, password: str) -> str:
+        return f"plain:{password}"
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return password_hash == f"plain:{password}"
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return False
