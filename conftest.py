@@ -6,6 +6,7 @@ when the servers are embedded, their own server directories under `.data/test/`.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,20 @@ def _test_redis_url(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def services() -> Iterator[dict[str, str]]:
+def test_run_lock() -> Iterator[None]:
+    """One test run per checkout at a time: a second run would drop the first one's database."""
+    TEST_DATA_DIR.mkdir(parents=True, exist_ok=True)
+    with open(TEST_DATA_DIR / ".test-run.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("\nAnother test run is using .data/test; waiting for it to finish…", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def services(test_run_lock: None) -> Iterator[dict[str, str]]:
     from app.cli import migrate
     from app.devservices import ensure_services
     from app.settings import get_settings

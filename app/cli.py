@@ -145,6 +145,7 @@ def services_command() -> None:
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
     services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
     print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # deliver them to sigwait
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:

@@ -24,6 +24,16 @@ class ValidationError(DomainError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+        self.errors: dict[str, str] = {field: message}
+        """Every field at fault (forms show them all); `field`/`message` name the first."""
+
+    @classmethod
+    def combine(cls, errors: list[ValidationError]) -> ValidationError:
+        combined = cls(errors[0].field, errors[0].message)
+        combined.errors = {}
+        for error in errors:
+            combined.errors.update({k: v for k, v in error.errors.items() if k not in combined.errors})
+        return combined
 
 
 class NotFound(DomainError):

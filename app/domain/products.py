@@ -20,6 +20,7 @@ from app.domain.events import (
     utc_now,
 )
 from app.domain.money import parse_price
+from app.domain.validation import validate_fields
 
 NAME_MAX_LENGTH = 200
 MAX_STOCK = 2_147_483_647
@@ -69,13 +70,12 @@ class Product(Aggregate):
 
     @classmethod
     def create(cls, *, tenant_id: UUID, name: object, price: object, stock_quantity: object) -> Product:
-        product = cls(
-            id=uuid4(),
-            tenant_id=tenant_id,
-            name=validate_name(name),
-            price=parse_price(price),
-            stock_quantity=validate_stock(stock_quantity),
+        values = validate_fields(
+            name=lambda: validate_name(name),
+            price=lambda: parse_price(price),
+            stock_quantity=lambda: validate_stock(stock_quantity),
         )
+        product = cls(id=uuid4(), tenant_id=tenant_id, **values)
         product.record(
             ProductCreated(
                 aggregate_id=product.id,

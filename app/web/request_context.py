@@ -13,7 +13,7 @@ import uuid
 import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from app.services.correlation import request_id_var
 from app.web.metrics import observe_request
@@ -26,14 +26,13 @@ UNMATCHED_ROUTE = "<unmatched>"
 
 async def _plain_error(send: Send) -> None:
     body = b'{"error":"The service is temporarily unavailable. Please try again shortly."}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
@@ -77,7 +76,7 @@ class RequestContextMiddleware:
         except Exception:
             # Only failures outside Litestar's handler (session store or user lookup down) get here.
             log.exception("unhandled_error_outside_handler", path=scope["path"])
-            if status == 500 and not started:
+            if not started:
                 await _plain_error(send_with_request_id)
         finally:
             duration = time.perf_counter() - started_at

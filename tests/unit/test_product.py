@@ -93,3 +93,10 @@ def test_update_records_only_real_changes():
         "price": {"from": "12.50", "to": "14.00"},
         "stock_quantity": {"from": 5, "to": 9},
     }
+
+
+def test_every_invalid_field_is_reported_at_once():
+    with pytest.raises(ValidationError) as refused:
+        Product.create(tenant_id=uuid4(), name="", price="abc", stock_quantity="-1")
+    assert refused.value.field == "name"
+    assert set(refused.value.errors) == {"name", "price", "stock_quantity"}

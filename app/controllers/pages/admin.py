@@ -69,10 +69,10 @@ class AdminController(Controller):
                     status_code=422,
                     headers={"HX-Retarget": "#product-form", "HX-Reswap": "outerHTML"},
                     form=form,
-                    errors={error.field: error.message},
+                    errors=error.errors,
                 )
             return await self._products_page(
-                request, user, catalog, PageRequest(), form=form, errors={error.field: error.message}, status=422
+                request, user, catalog, PageRequest(), form=form, errors=error.errors, status=422
             )
         if is_htmx(request):
             return render(request, "partials/_product_created.html", status_code=201, product=product, first=True)
