@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint unit integration e2e venv chromium seed clean help
+.PHONY: run test lint unit integration e2e venv chromium clean help
 
 help:
 	@echo "make run    start web + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -37,7 +37,7 @@ run: venv
 	$(PY) -m app.cli run
 
 lint: venv
-	$(VENV)/bin/ruff check app tests e2e bench
+	$(VENV)/bin/ruff check app tests e2e $(wildcard bench) conftest.py piccolo_conf.py
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

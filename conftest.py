@@ -47,11 +47,13 @@ def test_run_lock() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def services(test_run_lock: None) -> Iterator[dict[str, str]]:
     from app.cli import migrate
-    from app.devservices import ensure_services
+    from app.devservices import database_name_of, ensure_services
     from app.settings import get_settings
 
     given_redis = os.environ.get("REDIS_URL")
-    running = ensure_services(TEST_DATA_DIR, "emporium_test", fresh_database=True)
+    given_database = os.environ.get("DATABASE_URL")
+    test_database = f"{database_name_of(given_database)}_test" if given_database else "emporium_test"
+    running = ensure_services(TEST_DATA_DIR, test_database, fresh_database=True)
     redis_url = _test_redis_url(given_redis) if given_redis else running.redis_url
     saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "REDIS_URL")}
     os.environ["DATABASE_URL"] = running.database_url

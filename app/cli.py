@@ -22,11 +22,11 @@ from app.settings import PROJECT_ROOT
 DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 
 
-def _prepare_environment(data_dir: Path, database_name: str, *, fresh_database: bool = False) -> object:
+def _prepare_environment(data_dir: Path) -> object:
     """Start what is missing and export DATABASE_URL/REDIS_URL for this process and its children."""
     from app.devservices import ensure_services
 
-    services = ensure_services(data_dir, database_name, fresh_database=fresh_database)
+    services = ensure_services(data_dir)
     os.environ["DATABASE_URL"] = services.database_url
     os.environ["REDIS_URL"] = services.redis_url
     os.environ.setdefault("DATA_DIR", str(data_dir))
@@ -66,7 +66,7 @@ def create_admin() -> None:
 def run() -> None:
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
     print("Starting Emporium…", flush=True)
-    services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+    services = _prepare_environment(data_dir)
     metrics_dir = data_dir / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
@@ -143,7 +143,7 @@ def run() -> None:
 def services_command() -> None:
     """Start the embedded services (if needed), print their URLs, keep them up until Ctrl-C."""
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
-    services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+    services = _prepare_environment(data_dir)
     print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # deliver them to sigwait
     try:
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         services_command()
     else:
         data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
-        services = _prepare_environment(data_dir, os.environ.get("DATABASE_NAME", "emporium"))
+        services = _prepare_environment(data_dir)
         try:
             migrate() if args.command == "migrate" else create_admin()
         finally:

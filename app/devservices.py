@@ -1,8 +1,8 @@
 """Embedded PostgreSQL and Redis for a machine that has neither.
 
-`make run` and `make test` call `ensure_services()`: a variable that is set (DATABASE_URL,
-REDIS_URL) wins; an unset one gets a private server under the data directory. This module
-is tooling for the composition root and the test suite, never imported by the app itself.
+`make run` (app/cli.py) and `make test` (conftest.py) call `ensure_services()`: a variable that
+is set (DATABASE_URL, REDIS_URL) wins; an unset one gets a private server under the data
+directory. Development tooling only: the web app and the worker never import it.
 """
 
 from __future__ import annotations
@@ -31,17 +31,29 @@ class Services:
         self._stoppers.clear()
 
 
-def ensure_services(data_dir: Path, database_name: str, *, fresh_database: bool = False) -> Services:
-    """Return URLs for PostgreSQL and Redis, starting embedded servers for the unset ones."""
+DEFAULT_DATABASE = "emporium"
+
+
+def database_name_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/") or DEFAULT_DATABASE
+
+
+def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_database: bool = False) -> Services:
+    """Return URLs for PostgreSQL and Redis, starting embedded servers for the unset ones.
+
+    The database is DATABASE_URL's own unless `database_name` says otherwise (the tests use
+    `<name>_test`); it is created when missing, and dropped first when `fresh_database`.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     stoppers: list[object] = []
 
     server_url = os.environ.get("DATABASE_URL", "")
+    name = database_name or (database_name_of(server_url) if server_url else DEFAULT_DATABASE)
     if not server_url:
         server_url, stop_pg = _start_embedded_postgres(data_dir / "postgres")
         stoppers.append(stop_pg)
-    database_url = _with_database(server_url, database_name)
-    _ensure_database(server_url, database_name, fresh=fresh_database)
+    database_url = _with_database(server_url, name)
+    _ensure_database(server_url, name, fresh=fresh_database)
 
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
@@ -71,12 +83,18 @@ def _with_database(url: str, database: str) -> str:
 
 
 def _ensure_database(server_url: str, database: str, *, fresh: bool) -> None:
-    """Create the database (dropping it first when `fresh`), using the server's own psql-free path."""
+    """Create the database when missing (dropping it first when `fresh`)."""
     import asyncio
 
     import asyncpg
 
     async def run() -> None:
+        if not fresh:
+            try:
+                await (await asyncpg.connect(_with_database(server_url, database))).close()
+                return  # it exists: no need for the maintenance database (or the right to create)
+            except asyncpg.InvalidCatalogNameError:
+                pass
         conn = await asyncpg.connect(_with_database(server_url, "postgres"))
         try:
             if fresh:

@@ -48,5 +48,9 @@ def configure_logging(*, level: str = "INFO", json_output: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # uvicorn installs its own handlers; route its lines through ours so every line is one format.
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     for noisy in ("uvicorn.access", "saq"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -149,7 +149,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "audit": provider(container.audit),
             "health": provider(container.health),
         },
-        middleware=[DefineMiddleware(CsrfMiddleware, trusted_origins=frozenset(), secure=secure_cookies)],
+        middleware=[
+            DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies)
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=template_engine,
         plugins=[HTMXPlugin()],

@@ -19,10 +19,6 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
-
-
 @dataclass(frozen=True)
 class AppSettings:
     environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
@@ -37,6 +33,10 @@ class AppSettings:
     """Number of web server processes `make run` starts."""
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(PROJECT_ROOT / ".data"))))
     """Where the embedded PostgreSQL/Redis, metrics files and mail live."""
+    csrf_trusted_origins: frozenset[str] = field(
+        default_factory=lambda: frozenset(o.strip() for o in _env("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip())
+    )
+    """Other origins (scheme://host[:port], comma-separated) allowed to send unsafe requests, e.g. a front end."""
     default_tenant_id: UUID = field(
         default_factory=lambda: UUID(_env("DEFAULT_TENANT_ID", "00000000-0000-4000-8000-000000000001"))
     )
@@ -90,7 +90,7 @@ class WorkerSettings:
     concurrency: int = field(default_factory=lambda: _env_int("WORKER_CONCURRENCY", 10))
     """Jobs one SAQ worker runs at once."""
     outbox_sweep_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_SWEEP_SECONDS", 5))
-    """How often the sweeper republishes outbox rows the relay missed."""
+    """How often the sweeper republishes outbox rows the relay missed (1-30; best a divisor of 60)."""
     outbox_grace_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_GRACE_SECONDS", 3))
     """Age an unpublished outbox row must reach before the sweeper takes it (the relay's head start)."""
     queue_name: str = field(default_factory=lambda: _env("QUEUE_NAME", "emporium"))

@@ -7,6 +7,11 @@ OUTBOX_LAG_SECONDS = Gauge(
     "Age of the oldest committed event not yet handed to the job queue (0 when none).",
     multiprocess_mode="livemax",
 )
+OUTBOX_DEAD_LETTERS = Gauge(
+    "outbox_dead_letters",
+    "Events published the maximum number of times and still not delivered: inspect and redrive by hand.",
+    multiprocess_mode="livemax",
+)
 OUTBOX_PUBLISHED_TOTAL = Counter(
     "outbox_published_total", "Outbox events handed to the job queue, by who published them.", ["publisher"]
 )

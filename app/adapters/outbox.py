@@ -3,8 +3,10 @@
 - `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
   event id (SAQ refuses a second job with a live key), then marks the rows published.
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
-  (crash between commit and enqueue, Redis down), locking them with FOR UPDATE SKIP LOCKED so
-  several workers never take the same row.
+  (crash between commit and enqueue, Redis down), and republishes rows published long ago but
+  never delivered (the job exhausted its retries, or its job data was lost). It locks them with
+  FOR UPDATE SKIP LOCKED, so several workers never take the same row. After MAX_PUBLISH_ATTEMPTS
+  a row is left alone: a dead letter, counted by `outbox_dead_letters`, to be inspected.
 - `deliver()` runs a subscriber inside its own transaction together with a `processed_event`
   row under a unique constraint: a redelivered event finds the row and has no second effect.
 """
@@ -25,6 +27,7 @@ from saq import Queue
 from app.adapters.backbone_metrics import (
     DOMAIN_EVENTS_DELIVERED_TOTAL,
     EVENT_SUBSCRIBER_FAILURES_TOTAL,
+    OUTBOX_DEAD_LETTERS,
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
@@ -36,6 +39,8 @@ log = structlog.get_logger(__name__)
 DELIVER_JOB = "deliver_event"
 DELIVERY_TIMEOUT_SECONDS = 30
 DELIVERY_ATTEMPTS = 5
+REDELIVER_AFTER_SECONDS = 300.0  # longer than one job's retries: 5 attempts x 30 s timeout, with backoff
+MAX_PUBLISH_ATTEMPTS = 10
 
 
 @dataclass(frozen=True)
@@ -82,20 +87,32 @@ class SaqEventPublisher:
         OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(event_ids))
 
 
-async def sweep_outbox(engine: PostgresEngine, queue: Queue, *, grace_seconds: float, batch: int = 500) -> int:
-    """Publish committed events still unpublished after `grace_seconds`; returns how many."""
+async def sweep_outbox(
+    engine: PostgresEngine,
+    queue: Queue,
+    *,
+    grace_seconds: float,
+    redeliver_after_seconds: float = REDELIVER_AFTER_SECONDS,
+    batch: int = 500,
+) -> int:
+    """Publish events unpublished after `grace_seconds`, or undelivered long after publishing; returns how many."""
     async with engine.transaction() as transaction:
         connection = transaction.connection
         rows = await connection.fetch(
             """
             SELECT event_id FROM outbox
-            WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $1)
+            WHERE delivered_at IS NULL
+              AND publish_attempts < $4
+              AND (   (published_at IS NULL AND created_at < now() - make_interval(secs => $1))
+                   OR published_at < now() - make_interval(secs => $3))
             ORDER BY created_at
             LIMIT $2
             FOR UPDATE SKIP LOCKED
             """,
             grace_seconds,
             batch,
+            redeliver_after_seconds,
+            MAX_PUBLISH_ATTEMPTS,
         )
         published: list[UUID] = []
         for row in rows:
@@ -111,14 +128,24 @@ async def sweep_outbox(engine: PostgresEngine, queue: Queue, *, grace_seconds: f
                 "WHERE event_id = ANY($1::uuid[])",
                 published,
             )
-        lag = await connection.fetchval(
-            "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM outbox WHERE published_at IS NULL"
+        lag, dead = await connection.fetchrow(
+            """
+            SELECT coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL)), 0),
+                   count(*) FILTER (WHERE publish_attempts >= $1)
+            FROM outbox WHERE delivered_at IS NULL
+            """,
+            MAX_PUBLISH_ATTEMPTS,
         )
     OUTBOX_LAG_SECONDS.set(float(lag))
+    OUTBOX_DEAD_LETTERS.set(dead)
     if published:
         OUTBOX_PUBLISHED_TOTAL.labels("sweeper").inc(len(published))
         log.info("outbox_swept", published=len(published))
     return len(published)
+
+
+async def mark_delivered(engine: PostgresEngine, event_id: UUID) -> None:
+    await fetch(engine, "UPDATE outbox SET delivered_at = now() WHERE event_id = $1", [event_id])
 
 
 async def load_event(engine: PostgresEngine, event_id: UUID) -> StoredEvent | None:

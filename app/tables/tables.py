@@ -76,6 +76,8 @@ class Outbox(Table, tablename="outbox"):
     created_at = Timestamptz()
     published_at = Timestamptz(null=True)
     publish_attempts = Integer()
+    delivered_at = Timestamptz(null=True)
+    """Set when every subscriber has handled the event; until then the sweeper may publish it again."""
 
 
 class ProcessedEvent(Table, tablename="processed_event"):

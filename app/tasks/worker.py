@@ -12,7 +12,7 @@ from uuid import UUID
 import structlog
 
 from app.adapters.database import Database
-from app.adapters.outbox import deliver, load_event, sweep_outbox
+from app.adapters.outbox import deliver, load_event, mark_delivered, sweep_outbox
 from app.adapters.queue import build_queue
 from app.log_config import configure_logging_from
 from app.services.correlation import request_id_var
@@ -43,6 +43,7 @@ async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list
                 ran.append(subscriber.name)
             else:
                 skipped.append(subscriber.name)
+        await mark_delivered(database.engine, event.event_id)
         log.info("event_delivered", ran=ran, already_done=skipped)
         return {"ran": ran, "skipped": skipped}
     finally:
@@ -80,7 +81,11 @@ def build_settings() -> dict[str, Any]:
         "queue": queue,
         "functions": [deliver_event],
         "cron_jobs": [
-            CronJob(sweep_outbox_job, cron=f"* * * * * */{settings.worker.outbox_sweep_seconds}", timeout=30),
+            CronJob(
+                sweep_outbox_job,
+                cron=f"* * * * * */{min(30, max(1, settings.worker.outbox_sweep_seconds))}",
+                timeout=30,
+            ),
         ],
         "concurrency": settings.worker.concurrency,
         "startup": startup,

@@ -19,7 +19,7 @@ HTTP_REQUESTS_TOTAL = Counter(
 )
 HTTP_REQUEST_DURATION_SECONDS = Histogram(
     "http_request_duration_seconds",
-    "Time from request to response start, by method, route template and status.",
+    "Time to answer a request (until the response is sent), by method, route template and status.",
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )

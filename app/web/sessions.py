@@ -3,8 +3,9 @@
 - The cookie holds only a random id (HttpOnly, SameSite=Lax, Secure outside development).
 - Idle timeout: the Redis key expires unless the session is used; each request renews it.
 - Absolute timeout: `created_at` is stored, and an older session is treated as absent.
-- `rotate()` gives the session a new id (the old one is deleted): called on login and role
-  change, so a session id seen before login is worthless after it (session fixation).
+- `rotate()` gives the session a new id (the old one is deleted): called on login, so a session
+  id seen before login is worthless after it (session fixation). Sessions are indexed per user
+  (`user-sessions:<id>`) so that a role change can end or rotate all of that user's sessions.
 """
 
 from __future__ import annotations

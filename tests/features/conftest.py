@@ -12,15 +12,14 @@ from litestar.testing import TestClient
 
 from app.main import create_app
 from app.settings import get_settings
+from tests.integration.conftest import clean_tables
 
 
 @pytest.fixture
 def clean_database(services: dict[str, str]) -> None:
     async def truncate() -> None:
         connection = await asyncpg.connect(services["database_url"])
-        await connection.execute(
-            "TRUNCATE outbox, processed_event, event_type_count, audit_log, product, app_user RESTART IDENTITY CASCADE"
-        )
+        await clean_tables(connection)
         await connection.close()
 
     asyncio.run(truncate())

@@ -18,11 +18,19 @@ from app.settings import get_settings
 TABLES_TO_CLEAN = "outbox, processed_event, event_type_count, audit_log, product, app_user"
 
 
+async def clean_tables(connection: asyncpg.Connection) -> None:
+    """Empty every table between tests; the audit log's append-only triggers are lifted for it alone."""
+    async with connection.transaction():
+        await connection.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
+        await connection.execute(f"TRUNCATE {TABLES_TO_CLEAN} RESTART IDENTITY CASCADE")
+        await connection.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+
+
 @pytest.fixture
 async def db(services: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection for arranging and inspecting data (the app has its own pool)."""
     connection = await asyncpg.connect(services["database_url"])
-    await connection.execute(f"TRUNCATE {TABLES_TO_CLEAN} RESTART IDENTITY CASCADE")
+    await clean_tables(connection)
     yield connection
     await connection.close()
 

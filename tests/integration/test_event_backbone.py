@@ -227,3 +227,26 @@ async def wait_for(probe: Any) -> Any:
         while not (value := await probe()):  # noqa: ASYNC110 - polls work done by another task
             await asyncio.sleep(0.05)
     return value
+
+
+async def test_an_event_published_but_never_delivered_is_published_again(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    # Published by the relay, but its job failed every retry: nothing marks it delivered.
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 0
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 1
+    assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
+
+    event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
+    await deliver_event({"database": database}, event_id=event_id)
+    assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM outbox")
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 0
+
+
+async def test_audit_log_cannot_be_truncated(database: Database, db: asyncpg.Connection):
+    with pytest.raises(asyncpg.RaiseError, match="append-only"):
+        await db.execute("TRUNCATE audit_log CASCADE")
