@@ -1,0 +1,34 @@
+# One image for every Emporium process: web (the default command), worker and migrate.
+# See docker-compose.yml and docs/operations.md.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    PATH=/opt/venv/bin:$PATH
+
+RUN pip install --no-cache-dir "uv==0.13.9"
+
+WORKDIR /app
+
+# Dependencies first, so code changes do not reinstall them.
+COPY pyproject.toml uv.lock ./
+RUN uv sync --locked --no-dev --no-cache
+
+COPY piccolo_conf.py ./
+COPY app ./app
+
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /app --shell /usr/sbin/nologin emporium \
+    && mkdir -p /app/.data /tmp/metrics \
+    && chown emporium:emporium /app/.data /tmp/metrics
+USER emporium
+
+ENV APP_ENV=production \
+    DATA_DIR=/app/.data
+
+EXPOSE 8000
+CMD ["python", "-m", "uvicorn", "--factory", "app.main:create_app", \
+     "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-access-log"]
