@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -24,11 +25,13 @@ from litestar.types import ASGIApp
 from redis.asyncio import Redis
 from saq import Queue
 
+from app.adapters.address_verification import StubAddressVerifier
 from app.adapters.database import Database
+from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher
 from app.adapters.queue import build_queue
-from app.adapters.readers import SqlAuditReader, SqlCatalogReader
+from app.adapters.readers import SqlAuditReader, SqlCatalogReader, SqlOrderReader
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.health import HealthController
 from app.controllers.pages.admin import AdminController
@@ -37,8 +40,11 @@ from app.controllers.pages.catalog import CatalogController
 from app.log_config import configure_logging_from
 from app.services.audit import AuditService
 from app.services.auth import AuthService
+from app.services.carts import CartService
 from app.services.catalog import CatalogService
+from app.services.checkout import CheckoutService
 from app.services.health import HealthService
+from app.services.orders import OrderService
 from app.services.products import ProductAdminService
 from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
@@ -60,6 +66,9 @@ class Container:
     redis: Redis
     queue: Queue
     auth: AuthService
+    carts: CartService
+    checkout: CheckoutService
+    orders: OrderService
     catalog: CatalogService
     products: ProductAdminService
     audit: AuditService
@@ -85,12 +94,16 @@ def build_container(settings: Settings) -> Container:
     redis = Redis.from_url(settings.redis.url)
     queue = build_queue(settings.redis.url, settings.worker.queue_name)
     uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    timer = PrometheusOperationTimer()
     return Container(
         settings=settings,
         database=database,
         redis=redis,
         queue=queue,
         auth=AuthService(uow, Argon2PasswordHasher()),
+        carts=CartService(uow, timer, reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes)),
+        checkout=CheckoutService(uow, StubAddressVerifier(), timer),
+        orders=OrderService(SqlOrderReader(database.engine)),
         catalog=CatalogService(SqlCatalogReader(database.engine)),
         products=ProductAdminService(uow),
         audit=AuditService(SqlAuditReader(database.engine)),
@@ -144,6 +157,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "user": Provide(provide_user),
             "auth": provider(container.auth),
+            "carts": provider(container.carts),
+            "checkout": provider(container.checkout),
+            "orders": provider(container.orders),
             "catalog": provider(container.catalog),
             "products": provider(container.products),
             "audit": provider(container.audit),

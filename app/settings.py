@@ -98,6 +98,14 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class ShopSettings:
+    cart_reservation_minutes: int = field(default_factory=lambda: _env_int("CART_RESERVATION_MINUTES", 30))
+    """A cart idle this long loses its reservations (the expiry job releases the stock)."""
+    expiry_sweep_seconds: int = field(default_factory=lambda: _env_int("CART_EXPIRY_SWEEP_SECONDS", 60))
+    """How often the expiry job looks for stale carts (1-30 s, or 60 for once a minute)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -105,6 +113,7 @@ class Settings:
     session: SessionSettings = field(default_factory=SessionSettings)
     log: LogSettings = field(default_factory=LogSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    shop: ShopSettings = field(default_factory=ShopSettings)
 
 
 @lru_cache(maxsize=1)

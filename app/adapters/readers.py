@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import fetch
+from app.domain.addresses import VerifiedAddress
 from app.domain.pagination import Page, PageRequest
-from app.services.ports import AuditEntry, AuditFilter, CatalogFilter, ProductView
+from app.services.ports import (
+    AuditEntry,
+    AuditFilter,
+    CatalogFilter,
+    OrderLineView,
+    OrderView,
+    ProductView,
+)
 
 
 class _Where:
@@ -119,3 +128,69 @@ class SqlAuditReader:
             for row in rows
         ]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+
+class SqlOrderReader:
+    """Orders with their lines in one query (lines aggregated as JSON), newest first."""
+
+    _SELECT = """
+        SELECT o.id, o.number, o.user_id, u.username, o.ship_street_line_1, o.ship_street_line_2, o.ship_city,
+               o.ship_state, o.ship_postal_code, o.ship_country, o.verification_id, o.subtotal, o.coupon_id,
+               o.coupon_code, o.discount, o.total, o.submitted_at,
+               (SELECT json_agg(json_build_object('product_id', i.product_id, 'product_name', i.product_name,
+                                                  'unit_price', i.unit_price::text, 'quantity', i.quantity)
+                                ORDER BY i.position)
+                FROM order_item i WHERE i.order_id = o.id) AS items
+        FROM customer_order o JOIN app_user u ON u.id = o.user_id
+    """
+
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def list_orders(self, tenant_id: UUID, user_id: UUID | None) -> list[OrderView]:
+        where = _Where()
+        where.add("o.tenant_id = ?", tenant_id)
+        if user_id is not None:
+            where.add("o.user_id = ?", user_id)
+        rows = await fetch(
+            self._engine, f"{self._SELECT} WHERE {where.sql()} ORDER BY o.submitted_at DESC, o.number DESC", where.args
+        )
+        return [self._view(row) for row in rows]
+
+    async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None:
+        rows = await fetch(self._engine, f"{self._SELECT} WHERE o.tenant_id = $1 AND o.id = $2", [tenant_id, order_id])
+        return self._view(rows[0]) if rows else None
+
+    @staticmethod
+    def _view(row: Any) -> OrderView:
+        items = json.loads(row["items"]) if isinstance(row["items"], str) else (row["items"] or [])
+        return OrderView(
+            id=row["id"],
+            number=row["number"],
+            user_id=row["user_id"],
+            username=row["username"],
+            items=tuple(
+                OrderLineView(
+                    product_id=UUID(i["product_id"]),
+                    product_name=i["product_name"],
+                    unit_price=Decimal(i["unit_price"]),
+                    quantity=i["quantity"],
+                )
+                for i in items
+            ),
+            shipping_address=VerifiedAddress(
+                street_line_1=row["ship_street_line_1"],
+                street_line_2=row["ship_street_line_2"],
+                city=row["ship_city"],
+                state=row["ship_state"],
+                postal_code=row["ship_postal_code"],
+                country=row["ship_country"],
+                verification_id=row["verification_id"],
+            ),
+            subtotal=row["subtotal"],
+            coupon_id=row["coupon_id"],
+            coupon_code=row["coupon_code"],
+            discount=row["discount"],
+            total=row["total"],
+            submitted_at=row["submitted_at"],
+        )

@@ -5,7 +5,9 @@ A repository never commits; saving happens in `PiccoloUnitOfWork.commit()`.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +34,10 @@ class _Repository:
         self._snapshots[aggregate.id] = _state(aggregate)
         return aggregate
 
+    def snapshot_of(self, aggregate: Aggregate) -> dict[str, Any]:
+        """The aggregate's state as loaded (empty for a new one)."""
+        return self._snapshots.get(aggregate.id, {}) if aggregate.id not in self.new else {}
+
     def changed(self) -> list[Aggregate]:
         """New aggregates and loaded ones whose state differs from when they were loaded."""
         return [
@@ -45,7 +51,9 @@ class _Repository:
 
 
 def _state(aggregate: Aggregate) -> dict[str, Any]:
-    return {f.name: getattr(aggregate, f.name) for f in dataclasses.fields(aggregate) if f.name != "_events"}
+    return {
+        f.name: copy.deepcopy(getattr(aggregate, f.name)) for f in dataclasses.fields(aggregate) if f.name != "_events"
+    }
 
 
 def _product(row: dict[str, Any]) -> Product:
@@ -77,6 +85,19 @@ class PiccoloProductRepository(_Repository):
     async def get_for_update(self, product_id: UUID) -> Product | None:
         row = await self._query(product_id).lock_rows().first()
         return self._track(_product(row)) if row else None
+
+    async def get_many_for_update(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        """`SELECT … ORDER BY id FOR UPDATE`: rows are locked in id order, the same in every operation."""
+        unique_ids = sorted(set(product_ids))
+        if not unique_ids:
+            return {}
+        rows = (
+            await t.Product.select()
+            .where((t.Product.id.is_in(unique_ids)) & (t.Product.tenant_id == self._tenant_id))
+            .order_by(t.Product.id)
+            .lock_rows()
+        )
+        return {row["id"]: self._track(_product(row)) for row in rows}
 
     async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:
         query = t.Product.exists().where(

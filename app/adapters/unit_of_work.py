@@ -14,6 +14,11 @@ import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
+from app.adapters.shopping_repositories import (
+    PiccoloCartRepository,
+    PiccoloCouponRepository,
+    PiccoloOrderRepository,
+)
 from app.domain.events import DomainEvent
 from app.domain.users import UserContext
 from app.services.correlation import current_request_id
@@ -31,6 +36,9 @@ class PiccoloUnitOfWork:
         self._committed = False
         self._products = PiccoloProductRepository(actor.tenant_id)
         self._users = PiccoloUserRepository(actor.tenant_id)
+        self._carts = PiccoloCartRepository(actor.tenant_id)
+        self._orders = PiccoloOrderRepository(actor.tenant_id)
+        self._coupons = PiccoloCouponRepository(actor.tenant_id)
         self.committed_events: list[DomainEvent] = []
 
     @property
@@ -42,8 +50,21 @@ class PiccoloUnitOfWork:
         return self._users
 
     @property
+    def carts(self) -> PiccoloCartRepository:
+        return self._carts
+
+    @property
+    def orders(self) -> PiccoloOrderRepository:
+        return self._orders
+
+    @property
+    def coupons(self) -> PiccoloCouponRepository:
+        return self._coupons
+
+    @property
     def _repositories(self) -> tuple[_Repository, ...]:
-        return (self._products, self._users)
+        # Save order matters for foreign keys: products and users before carts and orders.
+        return (self._users, self._products, self._coupons, self._orders, self._carts)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._engine.transaction(allow_nested=False)
@@ -70,7 +91,8 @@ class PiccoloUnitOfWork:
         for repository in self._repositories:
             for aggregate in repository.changed():
                 await repository.save(aggregate)
-                events.extend(aggregate.pull_events())
+            for aggregate in repository.seen.values():
+                events.extend(aggregate.pull_events())  # an unchanged aggregate may still record a fact
         if events:
             await self._write_events(events)
         await self._transaction.commit()

@@ -72,8 +72,8 @@ class InvalidCredentials(DomainError):
 class ProductNotFound(NotFound):
     code = "product_not_found"
 
-    def __init__(self, product_id: UUID) -> None:
-        super().__init__("Product not found")
+    def __init__(self, product_id: UUID | str) -> None:
+        super().__init__(f"Product with ID '{product_id}' not found")
         self.product_id = product_id
 
 
@@ -103,9 +103,10 @@ class ProductNotDeleted(Conflict):
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
 
-    def __init__(self, product_id: UUID, requested: int, available: int) -> None:
-        super().__init__(f"Insufficient stock: requested {requested}, only {available} available")
+    def __init__(self, product_id: UUID, product_name: str, requested: int, available: int) -> None:
+        super().__init__(f"Insufficient stock for '{product_name}': requested {requested}, available {available}")
         self.product_id = product_id
+        self.product_name = product_name
         self.requested = requested
         self.available = available
 

@@ -111,3 +111,86 @@ class UserRoleChanged(UserEvent):
     username: str
     old_role: str
     new_role: str
+
+
+# --- Cart ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartEvent(DomainEvent):
+    aggregate_type: ClassVar[str] = "Cart"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartItemAdded(CartEvent):
+    user_id: UUID
+    product_id: UUID
+    product_name: str
+    unit_price: Decimal
+    quantity: int
+    line_quantity: int
+    """The line's quantity after the addition (a merge adds to an existing line)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartItemQuantityUpdated(CartEvent):
+    user_id: UUID
+    product_id: UUID
+    old_quantity: int
+    new_quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartItemRemoved(CartEvent):
+    user_id: UUID
+    product_id: UUID
+    quantity: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartSubmitted(CartEvent):
+    user_id: UUID
+    order_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartExpired(CartEvent):
+    user_id: UUID
+    released: dict[str, int]
+    """Product id → quantity released back to stock."""
+    idle_since: datetime
+
+
+# --- Order and coupon --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(DomainEvent):
+    aggregate_type: ClassVar[str] = "Order"
+    user_id: UUID
+    number: int
+    item_count: int
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+    coupon_code: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CouponEvent(DomainEvent):
+    aggregate_type: ClassVar[str] = "Coupon"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CouponCreated(CouponEvent):
+    code: str
+    discount_percent: Decimal
+    expires_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CouponApplied(CouponEvent):
+    code: str
+    order_id: UUID
+    user_id: UUID
+    discount: Decimal

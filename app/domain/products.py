@@ -116,7 +116,7 @@ class Product(Aggregate):
         if self.is_deleted:
             raise ValidationError("product_id", "This product is no longer available")
         if quantity > self.stock_quantity:
-            raise InsufficientStock(self.id, quantity, self.stock_quantity)
+            raise InsufficientStock(self.id, self.name, quantity, self.stock_quantity)
         self.stock_quantity -= quantity
         self.record(StockReserved(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
 

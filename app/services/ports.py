@@ -13,6 +13,10 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 from uuid import UUID
 
+from app.domain.addresses import UnverifiedAddress, VerifiedAddress
+from app.domain.carts import Cart
+from app.domain.coupons import Coupon
+from app.domain.orders import Order
 from app.domain.pagination import Page, PageRequest
 from app.domain.products import Product
 from app.domain.users import User, UserContext
@@ -20,6 +24,10 @@ from app.domain.users import User, UserContext
 
 class ProductRepository(Protocol):
     async def get(self, product_id: UUID) -> Product | None: ...
+    async def get_many_for_update(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
+        """Lock the products' rows in id order (the one lock order every operation uses)."""
+        ...
+
     async def get_for_update(self, product_id: UUID) -> Product | None:
         """Load the product and lock its row until the unit of work ends (pessimistic locking)."""
         ...
@@ -34,6 +42,34 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
 
 
+class CartRepository(Protocol):
+    async def for_user(self, user_id: UUID, *, lock: bool = True) -> Cart:
+        """The user's cart, created on first access; its row stays locked until the unit of work
+        ends (unless `lock=False`), so one user's cart operations run one at a time."""
+        ...
+
+    async def get_for_update(self, cart_id: UUID) -> Cart | None: ...
+    async def stale_cart_ids(self, idle_before: datetime, limit: int) -> list[UUID]:
+        """Carts holding reservations with no activity since `idle_before` (not locked by anyone else)."""
+        ...
+
+    async def stale_cart_ids_holding(self, product_id: UUID, idle_before: datetime) -> list[UUID]: ...
+    def add(self, cart: Cart) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def next_number(self) -> int: ...
+    async def by_checkout_token(self, user_id: UUID, token: UUID) -> Order | None: ...
+    async def user_has_used_coupon(self, user_id: UUID, coupon_id: UUID) -> bool: ...
+    def add(self, order: Order) -> None: ...
+
+
+class CouponRepository(Protocol):
+    async def by_code(self, code: str) -> Coupon | None: ...
+    async def code_taken(self, code: str) -> bool: ...
+    def add(self, coupon: Coupon) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls everything back.
 
@@ -45,6 +81,12 @@ class UnitOfWork(Protocol):
     def products(self) -> ProductRepository: ...
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def carts(self) -> CartRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def coupons(self) -> CouponRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -122,3 +164,49 @@ class EventPublisher(Protocol):
     """Hands committed outbox rows to the job queue. Failures are tolerated: the sweeper retries."""
 
     async def publish(self, event_ids: Sequence[UUID]) -> None: ...
+
+
+class AddressVerifier(Protocol):
+    async def verify(self, address: UnverifiedAddress) -> VerifiedAddress:
+        """The standardised address, or AddressVerificationFailed (also when the service is down)."""
+        ...
+
+
+class OperationTimer(Protocol):
+    """Records how long a cross-aggregate operation took (exported as a histogram per operation)."""
+
+    def observe(self, operation: str, seconds: float, outcome: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class OrderLineView:
+    product_id: UUID
+    product_name: str
+    unit_price: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as history and confirmation pages show it (read model)."""
+
+    id: UUID
+    number: int
+    user_id: UUID
+    username: str
+    items: tuple[OrderLineView, ...]
+    shipping_address: VerifiedAddress
+    subtotal: Decimal
+    coupon_id: UUID | None
+    coupon_code: str | None
+    discount: Decimal
+    total: Decimal
+    submitted_at: datetime
+
+
+class OrderReader(Protocol):
+    async def list_orders(self, tenant_id: UUID, user_id: UUID | None) -> list[OrderView]:
+        """Newest first; all users' orders when `user_id` is None."""
+        ...
+
+    async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None: ...

@@ -98,4 +98,80 @@ class EventTypeCount(Table, tablename="event_type_count"):
     total = BigInt()
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Tenant, AppUser, Product, AuditLog, Outbox, ProcessedEvent, EventTypeCount)
+class Cart(Table, tablename="cart"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    user_id = UUID()
+    created_at = Timestamptz()
+    last_activity_at = Timestamptz()
+    version = Integer()
+
+
+class CartItem(Table, tablename="cart_item"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    cart_id = UUID()
+    product_id = UUID()
+    product_name = Varchar(length=200)
+    unit_price = Numeric(digits=(12, 2))
+    quantity = Integer()
+    added_at = Timestamptz()
+
+
+class Coupon(Table, tablename="coupon"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    code = Varchar(length=50)
+    discount_percent = Numeric(digits=(5, 2))
+    expires_at = Timestamptz()
+    created_at = Timestamptz()
+    version = Integer()
+
+
+class CustomerOrder(Table, tablename="customer_order"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    number = BigInt()
+    user_id = UUID()
+    ship_street_line_1 = Varchar(length=200)
+    ship_street_line_2 = Varchar(length=200, null=True)
+    ship_city = Varchar(length=100)
+    ship_state = Varchar(length=100)
+    ship_postal_code = Varchar(length=20)
+    ship_country = Varchar(length=2)
+    verification_id = Varchar(length=100)
+    subtotal = Numeric(digits=(12, 2))
+    coupon_id = UUID(null=True)
+    coupon_code = Varchar(length=50, null=True)
+    discount = Numeric(digits=(12, 2))
+    total = Numeric(digits=(12, 2))
+    checkout_token = UUID(null=True)
+    submitted_at = Timestamptz()
+    version = Integer()
+
+
+class OrderItem(Table, tablename="order_item"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    order_id = UUID()
+    product_id = UUID()
+    product_name = Varchar(length=200)
+    unit_price = Numeric(digits=(12, 2))
+    quantity = Integer()
+    position = Integer()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Tenant,
+    AppUser,
+    Product,
+    AuditLog,
+    Outbox,
+    ProcessedEvent,
+    EventTypeCount,
+    Cart,
+    CartItem,
+    Coupon,
+    CustomerOrder,
+    OrderItem,
+)

@@ -6,15 +6,20 @@ at least once, and a worker that starts with a backlog can run one job twice.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
 
 from app.adapters.database import Database
-from app.adapters.outbox import deliver, load_event, mark_delivered, sweep_outbox
+from app.adapters.operation_metrics import PrometheusOperationTimer
+from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
 from app.adapters.queue import build_queue
+from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.domain.users import UserContext
 from app.log_config import configure_logging_from
+from app.services.carts import CartService
 from app.services.correlation import request_id_var
 from app.settings import get_settings
 from app.tasks.subscribers import SUBSCRIBERS, Subscriber
@@ -58,18 +63,43 @@ async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
     )
 
 
+async def expire_reservations_job(ctx: dict[str, Any]) -> int:
+    """Release the stock of carts idle longer than CART_RESERVATION_MINUTES (cron; idempotent)."""
+    settings = get_settings()
+    carts: CartService = ctx["carts"]
+    request_id_var.set(f"job:expire_reservations:{ctx['job'].id}")
+    expired = await carts.expire_stale_carts(UserContext.system(settings.app.default_tenant_id))
+    if expired:
+        log.info("reservations_expired", carts=expired)
+    return expired
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging_from(settings)
     database = Database(settings.database.url, pool_min_size=1, pool_max_size=settings.worker.concurrency + 2)
     await database.connect()
     ctx["database"] = database
+    # The worker's own small composition: the services its jobs call, wired to the same adapters.
+    uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, ctx["worker"].queue))
+    ctx["carts"] = CartService(
+        uow,
+        PrometheusOperationTimer(),
+        reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes),
+    )
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     database: Database | None = ctx.get("database")
     if database is not None:
         await database.disconnect()
+
+
+def every(seconds: int) -> str:
+    """A cron expression for "every N seconds" (N in 1..30), or once a minute for 60 and above."""
+    if seconds >= 60:
+        return "* * * * *"
+    return f"* * * * * */{min(30, max(1, seconds))}"
 
 
 def build_settings() -> dict[str, Any]:

@@ -15,7 +15,10 @@ from litestar.testing import AsyncTestClient
 from app.main import create_app
 from app.settings import get_settings
 
-TABLES_TO_CLEAN = "outbox, processed_event, event_type_count, audit_log, product, app_user"
+TABLES_TO_CLEAN = (
+    "order_item, customer_order, coupon, cart_item, cart, outbox, processed_event, event_type_count, audit_log, "
+    "product, app_user"
+)
 
 
 async def clean_tables(connection: asyncpg.Connection) -> None:
@@ -88,3 +91,24 @@ async def login(client: AsyncTestClient[Litestar], username: str, password: str)
     assert response.status_code in (302, 303), response.text
     home = await client.get("/admin/products") if username == "admin" else await client.get("/login")
     return csrf_from(home.text) if 'name="csrf_token"' in home.text else ""
+
+
+@pytest.fixture
+async def shop(db: asyncpg.Connection, redis_client: Any) -> AsyncIterator[Any]:
+    """The composition root's services on this test's loop (use instead of `app`, never together)."""
+    from app.main import build_container
+
+    container = build_container(get_settings())
+    await container.database.connect()
+    await container.queue.connect()
+    yield container
+    await container.close()
+
+
+async def make_user(shop: Any, db: asyncpg.Connection, username: str, role: str = "customer") -> Any:
+    from app.domain.users import Role, UserContext
+
+    tenant = get_settings().app.default_tenant_id
+    await shop.auth.ensure_user(tenant, username, f"{username}-password", Role(role))
+    user_id = await db.fetchval("SELECT id FROM app_user WHERE username = $1", username)
+    return UserContext(user_id=user_id, username=username, role=Role(role), tenant_id=tenant)

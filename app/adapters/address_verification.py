@@ -1,0 +1,32 @@
+"""Address verification adapters. The stub is the default in development and tests (domain.md):
+street line 1 containing "invalid", "undeliverable" or "unavailable" fails that way; anything
+else is verified, upper-cased, with verification id `STUB-<postal code>`."""
+
+from __future__ import annotations
+
+from app.domain.addresses import (
+    AddressVerificationFailed,
+    UnverifiedAddress,
+    VerificationOutcome,
+    VerifiedAddress,
+)
+
+
+class StubAddressVerifier:
+    async def verify(self, address: UnverifiedAddress) -> VerifiedAddress:
+        street = address.street_line_1.lower()
+        if "invalid" in street:
+            raise AddressVerificationFailed(VerificationOutcome.INVALID)
+        if "undeliverable" in street:
+            raise AddressVerificationFailed(VerificationOutcome.UNDELIVERABLE)
+        if "unavailable" in street:
+            raise AddressVerificationFailed(VerificationOutcome.SERVICE_UNAVAILABLE)
+        return VerifiedAddress(
+            street_line_1=address.street_line_1.upper(),
+            street_line_2=address.street_line_2.upper() or None,
+            city=address.city.upper(),
+            state=address.state.upper(),
+            postal_code=address.postal_code.upper(),
+            country=address.country.upper(),
+            verification_id=f"STUB-{address.postal_code}",
+        )

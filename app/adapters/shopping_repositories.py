@@ -1,0 +1,288 @@
+"""Repositories of the shopping aggregates: carts (with their lines), orders and coupons."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from app.adapters.repositories import _Repository, _update_versioned
+from app.domain.addresses import VerifiedAddress
+from app.domain.carts import Cart, CartItem
+from app.domain.coupons import Coupon
+from app.domain.orders import Order
+from app.tables import tables as t
+
+
+class PiccoloCartRepository(_Repository):
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__()
+        self._tenant_id = tenant_id
+
+    async def for_user(self, user_id: UUID, *, lock: bool = True) -> Cart:
+        cart = await self._load(t.Cart.user_id == user_id, lock)
+        if cart is None:
+            # Two first requests of one user may race here: the unique key lets exactly one insert.
+            await t.Cart.raw(
+                "INSERT INTO cart (id, tenant_id, user_id) VALUES ({}, {}, {}) "
+                "ON CONFLICT (tenant_id, user_id) DO NOTHING",
+                uuid.uuid4(),
+                self._tenant_id,
+                user_id,
+            )
+            cart = await self._load(t.Cart.user_id == user_id, lock)
+        assert cart is not None
+        return cart
+
+    async def get_for_update(self, cart_id: UUID) -> Cart | None:
+        return await self._load(t.Cart.id == cart_id, lock=True)
+
+    async def stale_cart_ids(self, idle_before: datetime, limit: int) -> list[UUID]:
+        rows = await t.Cart.raw(
+            "SELECT c.id FROM cart c WHERE c.tenant_id = {} AND c.last_activity_at < {} "
+            "AND EXISTS (SELECT 1 FROM cart_item i WHERE i.cart_id = c.id) "
+            "ORDER BY c.last_activity_at LIMIT {} FOR UPDATE OF c SKIP LOCKED",
+            self._tenant_id,
+            idle_before,
+            limit,
+        )
+        return [row["id"] for row in rows]
+
+    async def stale_cart_ids_holding(self, product_id: UUID, idle_before: datetime) -> list[UUID]:
+        rows = await t.Cart.raw(
+            "SELECT c.id FROM cart c JOIN cart_item i ON i.cart_id = c.id "
+            "WHERE c.tenant_id = {} AND i.product_id = {} AND c.last_activity_at < {} "
+            "ORDER BY c.last_activity_at LIMIT 50",
+            self._tenant_id,
+            product_id,
+            idle_before,
+        )
+        return [row["id"] for row in rows]
+
+    def add(self, cart: Cart) -> None:
+        self.new[cart.id] = self._track(cart)
+
+    async def _load(self, condition: Any, lock: bool) -> Cart | None:
+        query = t.Cart.select().where(condition & (t.Cart.tenant_id == self._tenant_id))
+        row = await (query.lock_rows() if lock else query).first()
+        if row is None:
+            return None
+        if row["id"] in self.seen:
+            return self.seen[row["id"]]  # type: ignore[return-value]
+        items = (
+            await t.CartItem.select()
+            .where(t.CartItem.cart_id == row["id"])
+            .order_by(t.CartItem.added_at)
+            .order_by(t.CartItem.id)
+        )
+        cart = Cart(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            version=row["version"],
+            user_id=row["user_id"],
+            created_at=row["created_at"],
+            last_activity_at=row["last_activity_at"],
+            items=[
+                CartItem(
+                    id=item["id"],
+                    product_id=item["product_id"],
+                    product_name=item["product_name"],
+                    unit_price=item["unit_price"],
+                    quantity=item["quantity"],
+                    added_at=item["added_at"],
+                )
+                for item in items
+            ],
+        )
+        return self._track(cart)  # type: ignore[no-any-return]
+
+    async def save(self, cart: Cart) -> None:
+        before = {line.id: line for line in self.snapshot_of(cart).get("items", [])}
+        await _update_versioned(t.Cart, cart, {t.Cart.last_activity_at: cart.last_activity_at}, "cart")
+        now = {line.id: line for line in cart.items}
+        removed = [line_id for line_id in before if line_id not in now]
+        if removed:
+            await t.CartItem.delete().where(t.CartItem.id.is_in(removed))
+        for line in cart.items:
+            old = before.get(line.id)
+            if old is None:
+                await t.CartItem.insert(
+                    t.CartItem(
+                        id=line.id,
+                        tenant_id=cart.tenant_id,
+                        cart_id=cart.id,
+                        product_id=line.product_id,
+                        product_name=line.product_name,
+                        unit_price=line.unit_price,
+                        quantity=line.quantity,
+                        added_at=line.added_at,
+                    )
+                )
+            elif old.quantity != line.quantity:
+                await t.CartItem.update({t.CartItem.quantity: line.quantity}).where(t.CartItem.id == line.id)
+
+
+class PiccoloCouponRepository(_Repository):
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__()
+        self._tenant_id = tenant_id
+
+    async def by_code(self, code: str) -> Coupon | None:
+        row = (
+            await t.Coupon.select()
+            .where((t.Coupon.tenant_id == self._tenant_id) & (t.Coupon.code == code.upper()))
+            .first()
+        )
+        if row is None:
+            return None
+        return self._track(  # type: ignore[no-any-return]
+            Coupon(
+                id=row["id"],
+                tenant_id=row["tenant_id"],
+                version=row["version"],
+                code=row["code"],
+                discount_percent=row["discount_percent"],
+                expires_at=row["expires_at"],
+                created_at=row["created_at"],
+            )
+        )
+
+    async def code_taken(self, code: str) -> bool:
+        return bool(
+            await t.Coupon.exists().where((t.Coupon.tenant_id == self._tenant_id) & (t.Coupon.code == code.upper()))
+        )
+
+    def add(self, coupon: Coupon) -> None:
+        self.new[coupon.id] = self._track(coupon)
+
+    async def save(self, coupon: Coupon) -> None:
+        if coupon.id in self.new:
+            await t.Coupon.insert(
+                t.Coupon(
+                    id=coupon.id,
+                    tenant_id=coupon.tenant_id,
+                    code=coupon.code,
+                    discount_percent=coupon.discount_percent,
+                    expires_at=coupon.expires_at,
+                    created_at=coupon.created_at,
+                    version=coupon.version,
+                )
+            )
+
+
+class PiccoloOrderRepository(_Repository):
+    """Orders are written once and never changed: `save` only inserts."""
+
+    def __init__(self, tenant_id: UUID) -> None:
+        super().__init__()
+        self._tenant_id = tenant_id
+
+    async def next_number(self) -> int:
+        rows = await t.CustomerOrder.raw("SELECT nextval('order_number_seq') AS n")
+        return int(rows[0]["n"])
+
+    async def by_checkout_token(self, user_id: UUID, token: UUID) -> Order | None:
+        row = (
+            await t.CustomerOrder.select()
+            .where(
+                (t.CustomerOrder.tenant_id == self._tenant_id)
+                & (t.CustomerOrder.user_id == user_id)
+                & (t.CustomerOrder.checkout_token == token)
+            )
+            .first()
+        )
+        return await self._order(row) if row else None
+
+    async def user_has_used_coupon(self, user_id: UUID, coupon_id: UUID) -> bool:
+        return bool(
+            await t.CustomerOrder.exists().where(
+                (t.CustomerOrder.tenant_id == self._tenant_id)
+                & (t.CustomerOrder.user_id == user_id)
+                & (t.CustomerOrder.coupon_id == coupon_id)
+            )
+        )
+
+    def add(self, order: Order) -> None:
+        self.new[order.id] = self._track(order)
+
+    async def save(self, order: Order) -> None:
+        if order.id not in self.new:
+            return
+        address = order.shipping_address
+        await t.CustomerOrder.insert(
+            t.CustomerOrder(
+                id=order.id,
+                tenant_id=order.tenant_id,
+                number=order.number,
+                user_id=order.user_id,
+                ship_street_line_1=address.street_line_1,
+                ship_street_line_2=address.street_line_2,
+                ship_city=address.city,
+                ship_state=address.state,
+                ship_postal_code=address.postal_code,
+                ship_country=address.country,
+                verification_id=address.verification_id,
+                subtotal=order.subtotal,
+                coupon_id=order.coupon_id,
+                coupon_code=order.coupon_code,
+                discount=order.discount,
+                total=order.total,
+                checkout_token=order.checkout_token,
+                submitted_at=order.submitted_at,
+                version=order.version,
+            )
+        )
+        await t.OrderItem.insert(
+            *[
+                t.OrderItem(
+                    id=item.id,
+                    tenant_id=order.tenant_id,
+                    order_id=order.id,
+                    product_id=item.product_id,
+                    product_name=item.product_name,
+                    unit_price=item.unit_price,
+                    quantity=item.quantity,
+                    position=position,
+                )
+                for position, item in enumerate(order.items)
+            ]
+        )
+
+    async def _order(self, row: dict[str, Any]) -> Order:
+        from app.domain.orders import OrderItem
+
+        items = await t.OrderItem.select().where(t.OrderItem.order_id == row["id"]).order_by(t.OrderItem.position)
+        return Order(
+            id=row["id"],
+            tenant_id=row["tenant_id"],
+            version=row["version"],
+            user_id=row["user_id"],
+            number=row["number"],
+            items=[
+                OrderItem(
+                    id=i["id"],
+                    product_id=i["product_id"],
+                    product_name=i["product_name"],
+                    unit_price=i["unit_price"],
+                    quantity=i["quantity"],
+                )
+                for i in items
+            ],
+            shipping_address=VerifiedAddress(
+                street_line_1=row["ship_street_line_1"],
+                street_line_2=row["ship_street_line_2"],
+                city=row["ship_city"],
+                state=row["ship_state"],
+                postal_code=row["ship_postal_code"],
+                country=row["ship_country"],
+                verification_id=row["verification_id"],
+            ),
+            subtotal=row["subtotal"],
+            coupon_id=row["coupon_id"],
+            coupon_code=row["coupon_code"],
+            discount=row["discount"],
+            total=row["total"],
+            checkout_token=row["checkout_token"],
+            submitted_at=row["submitted_at"],
+        )
