@@ -14,13 +14,17 @@ RUN pip install --no-cache-dir "uv==0.13.9"
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. --no-dev leaves out the test tools
+# and the embedded PostgreSQL/Redis (docs/adr/0007-embedded-servers-are-a-development-tool.md):
+# every container started from this image needs DATABASE_URL and REDIS_URL.
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-cache
 
 COPY piccolo_conf.py ./
 COPY app ./app
 
+# /app/.data: `python -m app.cli migrate` creates DATA_DIR even when it starts no server.
+# /tmp/metrics: PROMETHEUS_MULTIPROC_DIR in docker-compose.yml (a volume mounted over it there).
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /app --shell /usr/sbin/nologin emporium \
     && mkdir -p /app/.data /tmp/metrics \
     && chown emporium:emporium /app/.data /tmp/metrics

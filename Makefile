@@ -7,10 +7,11 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint unit integration e2e venv chromium clean help
+.PHONY: run seed test lint unit integration e2e venv chromium clean help
 
 help:
 	@echo "make run    start web + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
+	@echo "make seed   add demo data: accounts (development) and PRODUCTS generated products (default 200)"
 	@echo "make test   lint, architecture contracts, type checks, unit, integration, BDD and e2e tests"
 
 $(UV):
@@ -35,6 +36,9 @@ chromium:
 
 run: venv
 	$(PY) -m app.cli run
+
+seed: venv
+	$(PY) -m app.cli seed --products $(or $(PRODUCTS),200)
 
 lint: venv
 	$(VENV)/bin/ruff check app tests e2e $(wildcard bench) conftest.py piccolo_conf.py

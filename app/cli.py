@@ -1,8 +1,9 @@
-"""Command line: `python -m app.cli run | migrate | create-admin | services`.
+"""Command line: `python -m app.cli run | migrate | create-admin | seed | services`.
 
 `run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
-are unset, migrates, makes sure the default admin exists, then runs the web server and a SAQ
-worker until Ctrl-C, and stops everything it started.
+are unset, migrates, seeds (the default admin; in development the demo accounts; 200 products
+when the catalog is empty), then runs the web server and a SAQ worker until Ctrl-C, and stops
+everything it started.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def create_admin() -> None:
     print("default admin created (admin/admin)" if created else "default admin already exists")
 
 
+def seed_demo_data(products: int, *, only_if_empty: bool, rng_seed: int | None = None) -> None:
+    """Accounts and generated products (see app/seed.py), with a progress bar on stderr."""
+    from app.seed import seed
+
+    report = asyncio.run(seed(products, only_if_empty=only_if_empty, rng_seed=rng_seed, progress=sys.stderr))
+    print(report.summary(), flush=True)
+
+
 def run() -> None:
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
     print("Starting Emporium…", flush=True)
@@ -73,8 +82,10 @@ def run() -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     (data_dir / "mail").mkdir(exist_ok=True)
 
+    from app.seed import DEFAULT_PRODUCTS
+
     migrate()
-    create_admin()
+    seed_demo_data(DEFAULT_PRODUCTS, only_if_empty=True)
 
     from app.settings import get_settings
 
@@ -103,9 +114,14 @@ def run() -> None:
     children = [web, worker]
 
     url = f"http://{settings.app.host}:{settings.app.port}"
+    demo = (
+        "; demo accounts (eve, customer, alice, …) use their username as password"
+        if settings.app.is_development
+        else ""
+    )
     print(
         f"\n  Emporium is running at {url}\n"
-        f"  Log in as admin/admin (demo customers, when seeded, use their username as password).\n"
+        f"  Log in as admin/admin{demo}.\n"
         f"  Database: {os.environ['DATABASE_URL']}\n  Redis:    {os.environ['REDIS_URL']}\n"
         f"  Press Ctrl-C to stop.\n",
         flush=True,
@@ -152,12 +168,31 @@ def services_command() -> None:
         services.stop()  # type: ignore[attr-defined]
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the whole shop (embedded services when unset), until Ctrl-C")
     sub.add_parser("migrate", help="apply pending migrations (starts embedded services if unset)")
     sub.add_parser("create-admin", help="create the default admin (admin/admin) if absent")
+    seed_parser = sub.add_parser(
+        "seed",
+        help="migrate, then add demo data: the default admin, demo accounts (development only) and products",
+        description="Ensure the default admin and, when APP_ENV=development, the demo accounts (password = username); "
+        "then bulk-insert generated products with COPY. Products seeded this way write no domain events "
+        "(no audit log or outbox rows): they are bulk demo data.",
+    )
+    seed_parser.add_argument("--products", type=_count, default=200, metavar="N", help="products to add (default 200)")
+    seed_parser.add_argument("--if-empty", action="store_true", help="add products only when the catalog has none")
+    seed_parser.add_argument(
+        "--seed", type=int, default=None, metavar="S", help="random seed, for a reproducible catalog"
+    )
     sub.add_parser("services", help="run only the embedded PostgreSQL/Redis and print their URLs")
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -168,7 +203,13 @@ def main(argv: list[str] | None = None) -> None:
         data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
         services = _prepare_environment(data_dir)
         try:
-            migrate() if args.command == "migrate" else create_admin()
+            if args.command == "migrate":
+                migrate()
+            elif args.command == "create-admin":
+                create_admin()
+            else:
+                migrate()
+                seed_demo_data(args.products, only_if_empty=args.if_empty, rng_seed=args.seed)
         finally:
             services.stop()  # type: ignore[attr-defined]
 

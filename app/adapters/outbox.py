@@ -58,8 +58,9 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
-async def _enqueue(queue: Queue, event_id: UUID) -> None:
-    await queue.enqueue(
+async def _enqueue(queue: Queue, event_id: UUID) -> bool:
+    """True when a new job was queued; False when a job with this event's key is still pending."""
+    job = await queue.enqueue(
         DELIVER_JOB,
         key=f"event:{event_id}",
         event_id=str(event_id),
@@ -68,6 +69,7 @@ async def _enqueue(queue: Queue, event_id: UUID) -> None:
         retry_delay=1.0,
         retry_backoff=True,
     )
+    return job is not None
 
 
 class SaqEventPublisher:
@@ -115,26 +117,32 @@ async def sweep_outbox(
             MAX_PUBLISH_ATTEMPTS,
         )
         published: list[UUID] = []
+        newly_queued: list[UUID] = []
         for row in rows:
             try:
-                await _enqueue(queue, row["event_id"])
+                if await _enqueue(queue, row["event_id"]):
+                    newly_queued.append(row["event_id"])
             except Exception:
                 log.warning("outbox_sweep_enqueue_failed", event_id=str(row["event_id"]), exc_info=True)
                 break  # Redis is likely down: keep the rest for the next sweep
             published.append(row["event_id"])
         if published:
+            # A job still waiting in a backlog is not a failed attempt: only new jobs count.
             await connection.execute(
-                "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
+                "UPDATE outbox SET published_at = now(), "
+                "publish_attempts = publish_attempts + (event_id = ANY($2::uuid[]))::int "
                 "WHERE event_id = ANY($1::uuid[])",
                 published,
+                newly_queued,
             )
         lag, dead = await connection.fetchrow(
             """
             SELECT coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL)), 0),
-                   count(*) FILTER (WHERE publish_attempts >= $1)
+                   count(*) FILTER (WHERE publish_attempts >= $1 AND published_at < now() - make_interval(secs => $2))
             FROM outbox WHERE delivered_at IS NULL
             """,
             MAX_PUBLISH_ATTEMPTS,
+            redeliver_after_seconds,
         )
     OUTBOX_LAG_SECONDS.set(float(lag))
     OUTBOX_DEAD_LETTERS.set(dead)

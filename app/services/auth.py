@@ -41,8 +41,20 @@ class AuthService:
             return None
         return user.context()
 
-    async def ensure_user(self, tenant_id: UUID, username: str, password: str, role: Role) -> bool:
-        """Create the account unless one with that username exists; True when created."""
+    async def ensure_user(
+        self,
+        tenant_id: UUID,
+        username: str,
+        password: str,
+        role: Role,
+        *,
+        email: str = "",
+        enforce_password_policy: bool = True,
+    ) -> bool:
+        """Create the account unless one with that username exists; True when created.
+
+        `enforce_password_policy=False` is for development demo accounts only (e.g. `eve`/`eve`).
+        """
         system = UserContext.system(tenant_id)
         async with self._uow(system) as uow:
             if await uow.users.get_by_username(validate_username(username)) is not None:
@@ -50,8 +62,9 @@ class AuthService:
             user = User.register(
                 tenant_id=tenant_id,
                 username=username,
-                password_hash=self._hasher.hash(validate_password(password)),
+                password_hash=self._hasher.hash(validate_password(password) if enforce_password_policy else password),
                 role=role,
+                email=email,
             )
             uow.users.add(user)
             await uow.commit()

@@ -142,7 +142,7 @@ class CsrfMiddleware:
 
     async def _check(self, request: Request[Any, Any, Any], state: _CsrfState) -> None:
         origin = request.headers.get("origin")
-        if origin and origin != "null":
+        if origin:  # "null" (sandboxed or privacy-stripped origins) matches nothing, as in Django
             own = f"{request.url.scheme}://{request.headers.get('host', '')}"
             if origin != own and origin not in self.trusted_origins:
                 raise CsrfFailure(f"Origin checking failed - {origin} does not match any trusted origins.")

@@ -236,7 +236,9 @@ async def test_an_event_published_but_never_delivered_is_published_again(
     async with uow_factory(admin()) as uow:
         uow.products.add(new_product())
         await uow.commit()
-    # Published by the relay, but its job failed every retry: nothing marks it delivered.
+    # Published by the relay, but its job is gone (it failed every retry, or Redis lost it): nothing marks
+    # the event delivered.
+    await queue.redis.flushdb()
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 0
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 1
     assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
@@ -250,3 +252,15 @@ async def test_an_event_published_but_never_delivered_is_published_again(
 async def test_audit_log_cannot_be_truncated(database: Database, db: asyncpg.Connection):
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("TRUNCATE audit_log CASCADE")
+
+
+async def test_a_job_still_waiting_in_the_queue_is_not_counted_as_another_attempt(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    # No worker runs: the relay's job waits. A redelivery sweep finds its key still queued.
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 1
+    assert await db.fetchval("SELECT publish_attempts FROM outbox") == 1

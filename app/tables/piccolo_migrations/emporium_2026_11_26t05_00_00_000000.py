@@ -10,6 +10,8 @@ DESCRIPTION = "outbox delivery tracking"
 
 FORWARDS = """
 ALTER TABLE outbox ADD COLUMN delivered_at timestamptz;
+-- Rows published before delivery was tracked are taken as delivered (else the sweeper republishes them all).
+UPDATE outbox SET delivered_at = published_at WHERE published_at IS NOT NULL;
 DROP INDEX outbox_unpublished_idx;
 -- The sweeper's work list: events not yet handled by every subscriber.
 CREATE INDEX outbox_undelivered_idx ON outbox (created_at) WHERE delivered_at IS NULL;
