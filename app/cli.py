@@ -109,8 +109,11 @@ def run() -> None:
             "warning",
         ],
         cwd=PROJECT_ROOT,
+        start_new_session=True,  # Ctrl-C reaches only this supervisor, which stops the children once, in order
     )
-    worker = subprocess.Popen([python, "-m", "saq", "app.tasks.worker.settings", "--quiet"], cwd=PROJECT_ROOT)
+    worker = subprocess.Popen(
+        [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"], cwd=PROJECT_ROOT, start_new_session=True
+    )
     children = [web, worker]
 
     url = f"http://{settings.app.host}:{settings.app.port}"

@@ -139,6 +139,7 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C in the terminal must not stop it before the app has shut down
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
