@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run seed test lint unit integration e2e venv chromium clean help
+.PHONY: run seed test lint unit integration e2e venv chromium clean help bench
 
 help:
 	@echo "make run    start web + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -56,6 +56,9 @@ e2e: venv chromium
 
 test: venv chromium lint
 	$(PY) -m pytest tests e2e
+
+bench: venv
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .data/test

@@ -1,0 +1,145 @@
+"""A `make run`-style shop for benchmarks: its own data directory, a seeded catalog, real processes.
+
+Starts (or reuses, with DATABASE_URL/REDIS_URL) PostgreSQL and Redis, migrates a `emporium_bench`
+database, seeds products and bench customers, then runs uvicorn (WEB_PROCESSES processes) and a
+SAQ worker as subprocesses, exactly as `make run` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / ".data" / "bench"
+CUSTOMER_PASSWORD = "bench-password"
+
+
+@dataclass(frozen=True)
+class Shop:
+    base_url: str
+    customers: tuple[str, ...]
+    pids: tuple[int, ...]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _prepare(products: int, customers: int) -> tuple[str, ...]:
+    from app.domain.users import Role
+    from app.main import build_container
+    from app.seed import seed
+    from app.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    container = build_container(settings)
+    await container.database.connect()
+    await container.queue.connect()
+    try:
+        await seed(products, only_if_empty=True, rng_seed=42, demo_users=False, container=container)
+        names = tuple(f"bench{i:02d}" for i in range(1, customers + 1))
+        for name in names:
+            await container.auth.ensure_user(settings.app.default_tenant_id, name, CUSTOMER_PASSWORD, Role.CUSTOMER)
+        return names
+    finally:
+        await container.close()
+
+
+@contextmanager
+def running_shop(*, products: int, customers: int, web_processes: int) -> Iterator[Shop]:
+    from app.cli import migrate
+    from app.devservices import ensure_services
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    services = ensure_services(DATA_DIR, "emporium_bench")
+    metrics_dir = DATA_DIR / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": services.database_url,
+        "REDIS_URL": services.redis_url,
+        "DATA_DIR": str(DATA_DIR),
+        "APP_ENV": "development",  # plain-HTTP cookies (production marks them Secure); logs below are JSON
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "DATABASE_POOL_MAX": "20",
+    }
+    os.environ.update(
+        {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")}
+    )
+    migrate()
+    names = asyncio.run(_prepare(products, customers))
+    port = _free_port()
+    logs = open(DATA_DIR / "server.log", "w")  # noqa: SIM115 - closed below
+    web = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(web_processes), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "saq", "app.tasks.worker.settings", "--quiet"],
+        cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if web.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the web server did not start; see {DATA_DIR / 'server.log'}")
+            time.sleep(0.2)
+        yield Shop(base_url=base_url, customers=names, pids=(*_process_tree(web.pid), worker.pid))
+    finally:
+        for process in (web, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in (web, worker):
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        logs.close()
+        services.stop()
+
+
+def _process_tree(pid: int) -> tuple[int, ...]:
+    """The uvicorn supervisor and its worker processes."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [pid]
+    if children.exists():
+        found += [int(child) for child in children.read_text().split()]
+    return tuple(found)
+
+
+def peak_rss_mib(pids: tuple[int, ...]) -> dict[int, float]:
+    """Peak resident memory (VmHWM) of each process, in MiB."""
+    peaks = {}
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[pid] = int(line.split()[1]) / 1024
+    return peaks
