@@ -60,6 +60,9 @@ class PiccoloCartRepository(_Repository):
         )
         return [row["id"] for row in rows]
 
+    async def product_in_any_cart(self, product_id: UUID) -> bool:
+        return bool(await t.CartItem.exists().where(t.CartItem.product_id == product_id))
+
     def add(self, cart: Cart) -> None:
         self.new[cart.id] = self._track(cart)
 

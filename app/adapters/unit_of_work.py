@@ -7,9 +7,11 @@ change, no change without its events); after the commit the outbox relay publish
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import asyncpg
 import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
@@ -19,6 +21,7 @@ from app.adapters.shopping_repositories import (
     PiccoloCouponRepository,
     PiccoloOrderRepository,
 )
+from app.domain.errors import Conflict, DomainError, ValidationError
 from app.domain.events import DomainEvent
 from app.domain.users import UserContext
 from app.services.correlation import current_request_id
@@ -88,11 +91,15 @@ class PiccoloUnitOfWork:
     async def commit(self) -> None:
         assert self._transaction is not None, "use the unit of work as `async with`"
         events: list[DomainEvent] = []
-        for repository in self._repositories:
-            for aggregate in repository.changed():
-                await repository.save(aggregate)
-            for aggregate in repository.seen.values():
-                events.extend(aggregate.pull_events())  # an unchanged aggregate may still record a fact
+        try:
+            for repository in self._repositories:
+                for aggregate in repository.changed():
+                    await repository.save(aggregate)
+                for aggregate in repository.seen.values():
+                    events.extend(aggregate.pull_events())  # an unchanged aggregate may still record a fact
+        except asyncpg.UniqueViolationError as violation:
+            # The service checked first; a concurrent transaction got there in between. Say so in words.
+            raise _unique_violation_error(violation) from violation
         if events:
             await self._write_events(events)
         await self._transaction.commit()
@@ -136,6 +143,21 @@ class PiccoloUnitOfWork:
             await self._publisher.publish([e.event_id for e in self.committed_events])
         except Exception:  # the business operation stands; the sweeper publishes these later
             log.warning("outbox_publish_deferred", events=len(self.committed_events), exc_info=True)
+
+
+_UNIQUE_KEYS: dict[str, Callable[[], DomainError]] = {
+    "product_live_name_key": lambda: ValidationError("name", "A product with this name already exists"),
+    "coupon_tenant_id_code_key": lambda: Conflict("A coupon with this code already exists"),
+    "customer_order_coupon_once_key": lambda: ValidationError(
+        "coupon_code", "This coupon has already been used by this account"
+    ),
+    "app_user_tenant_id_username_key": lambda: ValidationError("username", "This username is taken"),
+}
+
+
+def _unique_violation_error(violation: asyncpg.UniqueViolationError) -> DomainError:
+    make = _UNIQUE_KEYS.get(getattr(violation, "constraint_name", "") or "")
+    return make() if make else Conflict("This change clashes with another one made at the same time; try again")
 
 
 class PiccoloUnitOfWorkFactory:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from app.domain.errors import DuplicateProductName
+from uuid import UUID
+
+from app.domain.errors import Conflict, DuplicateProductName, ProductNotFound, StaleVersion
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import UnitOfWorkFactory
+
+
+class ProductInCart(Conflict):
+    code = "product_in_cart"
+
+    def __init__(self) -> None:
+        super().__init__("Cannot delete product: Product is currently in a cart")
 
 
 class ProductAdminService:
@@ -27,5 +36,64 @@ class ProductAdminService:
             if await uow.products.live_name_taken(product.name):
                 raise DuplicateProductName(product.name)
             uow.products.add(product)
+            await uow.commit()
+        return product
+
+    async def update_product(
+        self,
+        user: UserContext,
+        product_id: UUID,
+        *,
+        expected_version: int,
+        name: object = None,
+        price: object = None,
+        stock_quantity: object = None,
+    ) -> Product:
+        """Edit against the version the admin saw: a newer version means someone else changed it (StaleVersion)."""
+        require(
+            user, Capability.PRODUCTS_CREATE, action="update_product", reason="Only administrators can edit products"
+        )
+        async with self._uow(user) as uow:
+            product = await uow.products.get(product_id)
+            if product is None:
+                raise ProductNotFound(product_id)
+            if product.version != expected_version:
+                raise StaleVersion("product", product_id)
+            product.update(name=name, price=price, stock_quantity=stock_quantity)
+            renamed_live = name is not None and not product.is_deleted
+            if renamed_live and await uow.products.live_name_taken(product.name, excluding=product.id):
+                raise DuplicateProductName(product.name)
+            await uow.commit()  # UPDATE … WHERE version = expected: a concurrent edit raises StaleVersion
+        return product
+
+    async def delete_product(self, user: UserContext, product_id: UUID) -> Product:
+        """Soft delete; refused while the product is in any cart (its stock is reserved there)."""
+        require(
+            user, Capability.PRODUCTS_DELETE, action="delete_product", reason="Only administrators can delete products"
+        )
+        async with self._uow(user) as uow:
+            product = await uow.products.get_for_update(product_id)
+            if product is None:
+                raise ProductNotFound(product_id)
+            product.soft_delete()
+            if await uow.carts.product_in_any_cart(product_id):
+                raise ProductInCart()
+            await uow.commit()
+        return product
+
+    async def restore_product(self, user: UserContext, product_id: UUID) -> Product:
+        require(
+            user,
+            Capability.PRODUCTS_RESTORE,
+            action="restore_product",
+            reason="Only administrators can restore products",
+        )
+        async with self._uow(user) as uow:
+            product = await uow.products.get_for_update(product_id)
+            if product is None:
+                raise ProductNotFound(product_id)
+            product.restore()
+            if await uow.products.live_name_taken(product.name, excluding=product.id):
+                raise DuplicateProductName(product.name)
             await uow.commit()
         return product
