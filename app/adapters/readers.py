@@ -11,6 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import fetch
 from app.domain.addresses import VerifiedAddress
+from app.domain.coupons import Coupon
 from app.domain.pagination import Page, PageRequest
 from app.services.ports import (
     AuditEntry,
@@ -18,7 +19,9 @@ from app.services.ports import (
     CatalogFilter,
     OrderLineView,
     OrderView,
+    ProductReportRow,
     ProductView,
+    ReportFilter,
 )
 
 
@@ -194,3 +197,51 @@ class SqlOrderReader:
             total=row["total"],
             submitted_at=row["submitted_at"],
         )
+
+
+class SqlCouponReader:
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def list_coupons(self, tenant_id: UUID) -> list[Coupon]:
+        rows = await fetch(
+            self._engine,
+            "SELECT id, tenant_id, version, code, discount_percent, expires_at, created_at FROM coupon "
+            "WHERE tenant_id = $1 ORDER BY created_at DESC, code",
+            [tenant_id],
+        )
+        return [Coupon(**dict(row)) for row in rows]
+
+
+class SqlProductReportReader:
+    """The cross-aggregate product report in one query: products with what was sold and what carts hold."""
+
+    _SELECT = """
+        SELECT p.id AS product_id, p.name, p.price, p.stock_quantity, p.deleted_at IS NOT NULL AS is_deleted,
+               coalesce(s.total_sold, 0)::int AS total_sold, coalesce(r.reserved, 0)::int AS currently_reserved
+        FROM product p
+        LEFT JOIN (SELECT product_id, sum(quantity) AS total_sold FROM order_item WHERE tenant_id = $1
+                   GROUP BY product_id) s ON s.product_id = p.id
+        LEFT JOIN (SELECT product_id, sum(quantity) AS reserved FROM cart_item WHERE tenant_id = $1
+                   GROUP BY product_id) r ON r.product_id = p.id
+    """
+
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def report(self, tenant_id: UUID, filters: ReportFilter, page: PageRequest) -> Page[ProductReportRow]:
+        where = _Where()
+        where.add("p.tenant_id = ?", tenant_id)  # $1, shared with the subqueries above
+        if not filters.include_deleted:
+            where.add("p.deleted_at IS NULL")
+        if filters.search.strip():
+            where.add("lower(p.name) LIKE ?", _like_pattern(filters.search.strip()))
+        if filters.low_stock_threshold is not None:
+            where.add("p.stock_quantity <= ?", filters.low_stock_threshold)
+        if filters.has_sales is not None:
+            where.add("coalesce(s.total_sold, 0) > 0" if filters.has_sales else "coalesce(s.total_sold, 0) = 0")
+        if filters.has_reservations is not None:
+            where.add("coalesce(r.reserved, 0) > 0" if filters.has_reservations else "coalesce(r.reserved, 0) = 0")
+        rows, total = await _page(self._engine, self._SELECT, where, 'name COLLATE "C", product_id', page)
+        items = [ProductReportRow(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
+        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)

@@ -38,7 +38,10 @@ class Capability(enum.StrEnum):
     ORDERS_VIEW_OWN = "orders:view_own"
     ORDERS_VIEW_ALL = "orders:view_all"
     FEATURE_FLAGS_MANAGE = "feature_flags:manage"
+    # Added beyond API v1's twelve (v1 serialisers list only those twelve):
     AUDIT_VIEW = "audit:view"
+    COUPONS_MANAGE = "coupons:manage"
+    USERS_MANAGE = "users:manage"
 
 
 CUSTOMER_CAPABILITIES: frozenset[Capability] = frozenset(

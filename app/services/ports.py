@@ -167,6 +167,34 @@ class EventPublisher(Protocol):
     async def publish(self, event_ids: Sequence[UUID]) -> None: ...
 
 
+class CouponReader(Protocol):
+    async def list_coupons(self, tenant_id: UUID) -> list[Coupon]: ...
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    search: str = ""
+    include_deleted: bool = False
+    low_stock_threshold: int | None = None
+    has_sales: bool | None = None
+    has_reservations: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductReportRow:
+    product_id: UUID
+    name: str
+    price: Decimal
+    stock_quantity: int
+    is_deleted: bool
+    total_sold: int
+    currently_reserved: int
+
+
+class ProductReportReader(Protocol):
+    async def report(self, tenant_id: UUID, filters: ReportFilter, page: PageRequest) -> Page[ProductReportRow]: ...
+
+
 class AddressVerifier(Protocol):
     async def verify(self, address: UnverifiedAddress) -> VerifiedAddress:
         """The standardised address, or AddressVerificationFailed (also when the service is down)."""
