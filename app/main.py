@@ -31,7 +31,15 @@ from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher
 from app.adapters.queue import build_queue
-from app.adapters.readers import SqlAuditReader, SqlCatalogReader, SqlOrderReader
+from app.adapters.readers import (
+    SqlAuditReader,
+    SqlCatalogReader,
+    SqlCouponReader,
+    SqlDirectoryReader,
+    SqlOrderReader,
+    SqlProductReportReader,
+)
+from app.adapters.sessions import RedisSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.health import HealthController
 from app.controllers.pages.admin import AdminController
@@ -43,16 +51,20 @@ from app.services.auth import AuthService
 from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
+from app.services.coupons import CouponService
+from app.services.flags import FlagService
 from app.services.health import HealthService
 from app.services.orders import OrderService
 from app.services.products import ProductAdminService
+from app.services.reports import ReportService
+from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
-from app.web.sessions import RedisSessionStore, SessionMiddleware
+from app.web.sessions import SessionMiddleware
 
 APP_DIR = Path(__file__).parent
 
@@ -72,6 +84,11 @@ class Container:
     catalog: CatalogService
     products: ProductAdminService
     audit: AuditService
+    coupons: CouponService
+    reports: ReportService
+    flags: FlagService
+    users: UserAdminService
+    sessions: RedisSessionStore
     health: HealthService
 
     async def close(self) -> None:
@@ -95,18 +112,30 @@ def build_container(settings: Settings) -> Container:
     queue = build_queue(settings.redis.url, settings.worker.queue_name)
     uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
     timer = PrometheusOperationTimer()
+    hasher = Argon2PasswordHasher()
+    directory = SqlDirectoryReader(database.engine)
+    sessions = RedisSessionStore(
+        redis,
+        idle_seconds=settings.session.idle_timeout_minutes * 60,
+        absolute_seconds=settings.session.absolute_timeout_hours * 3600,
+    )
     return Container(
         settings=settings,
         database=database,
         redis=redis,
         queue=queue,
-        auth=AuthService(uow, Argon2PasswordHasher()),
+        auth=AuthService(uow, hasher),
         carts=CartService(uow, timer, reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes)),
         checkout=CheckoutService(uow, StubAddressVerifier(), timer),
         orders=OrderService(SqlOrderReader(database.engine)),
         catalog=CatalogService(SqlCatalogReader(database.engine)),
         products=ProductAdminService(uow),
         audit=AuditService(SqlAuditReader(database.engine)),
+        coupons=CouponService(uow, SqlCouponReader(database.engine)),
+        reports=ReportService(SqlProductReportReader(database.engine)),
+        flags=FlagService(uow, directory),
+        users=UserAdminService(uow, directory, hasher, sessions),
+        sessions=sessions,
         health=HealthService({"postgresql": database.ping, "redis": redis.ping}),
     )
 
@@ -126,11 +155,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await container.close()
 
     secure_cookies = not settings.app.is_development and settings.app.environment != "test"
-    sessions = RedisSessionStore(
-        container.redis,
-        idle_seconds=settings.session.idle_timeout_minutes * 60,
-        absolute_seconds=settings.session.absolute_timeout_hours * 3600,
-    )
 
     def provider(value: object) -> Provide:
         return Provide(lambda: value, sync_to_thread=False)
@@ -163,6 +187,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "catalog": provider(container.catalog),
             "products": provider(container.products),
             "audit": provider(container.audit),
+            "coupons": provider(container.coupons),
+            "reports": provider(container.reports),
+            "flags": provider(container.flags),
+            "user_admin": provider(container.users),
             "health": provider(container.health),
         },
         middleware=[
@@ -183,7 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.asgi_handler, auth=container.auth, tenant_id=settings.app.default_tenant_id
     )
     handler = SessionMiddleware(
-        handler, store=sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
+        handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
     )
     app.asgi_handler = RequestContextMiddleware(handler, tenant_id=str(settings.app.default_tenant_id))
     return app

@@ -12,11 +12,14 @@ from piccolo.engine.postgres import PostgresEngine
 from app.adapters.database import fetch
 from app.domain.addresses import VerifiedAddress
 from app.domain.coupons import Coupon
+from app.domain.flags import FeatureFlag
 from app.domain.pagination import Page, PageRequest
 from app.services.ports import (
     AuditEntry,
     AuditFilter,
     CatalogFilter,
+    GroupView,
+    ManagedUserView,
     OrderLineView,
     OrderView,
     ProductReportRow,
@@ -140,7 +143,7 @@ class SqlOrderReader:
         SELECT o.id, o.number, o.user_id, u.username, o.ship_street_line_1, o.ship_street_line_2, o.ship_city,
                o.ship_state, o.ship_postal_code, o.ship_country, o.verification_id, o.subtotal, o.coupon_id,
                o.coupon_code, o.discount, o.total, o.submitted_at,
-               (SELECT json_agg(json_build_object('product_id', i.product_id, 'product_name', i.product_name,
+               (SELECT json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
                                                   'unit_price', i.unit_price::text, 'quantity', i.quantity)
                                 ORDER BY i.position)
                 FROM order_item i WHERE i.order_id = o.id) AS items
@@ -174,6 +177,7 @@ class SqlOrderReader:
             username=row["username"],
             items=tuple(
                 OrderLineView(
+                    id=UUID(i["id"]),
                     product_id=UUID(i["product_id"]),
                     product_name=i["product_name"],
                     unit_price=Decimal(i["unit_price"]),
@@ -245,3 +249,93 @@ class SqlProductReportReader:
         rows, total = await _page(self._engine, self._SELECT, where, 'name COLLATE "C", product_id', page)
         items = [ProductReportRow(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+
+class SqlDirectoryReader:
+    """Users, groups and flags for the admin pages, and the flag rule of domain.md in one query."""
+
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]:
+        rows = await fetch(
+            self._engine,
+            """
+            SELECT u.id, u.username, u.email, u.role, u.created_at,
+                   coalesce(array_agg(g.id ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::uuid[]) AS gids,
+                   coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::text[])
+                       AS gnames
+            FROM app_user u
+            LEFT JOIN user_group_member m ON m.user_id = u.id
+            LEFT JOIN user_group g ON g.id = m.group_id
+            WHERE u.tenant_id = $1
+            GROUP BY u.id ORDER BY u.username COLLATE "C"
+            """,
+            [tenant_id],
+        )
+        return [
+            ManagedUserView(
+                id=row["id"],
+                username=row["username"],
+                email=row["email"],
+                role=row["role"],
+                group_ids=tuple(row["gids"]),
+                group_names=tuple(row["gnames"]),
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+    async def list_groups(self, tenant_id: UUID) -> list[GroupView]:
+        rows = await fetch(
+            self._engine,
+            """
+            SELECT g.id, g.name, g.description,
+                   coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL), ARRAY[]::uuid[]) AS members
+            FROM user_group g LEFT JOIN user_group_member m ON m.group_id = g.id
+            WHERE g.tenant_id = $1 GROUP BY g.id ORDER BY g.name COLLATE "C"
+            """,
+            [tenant_id],
+        )
+        return [GroupView(row["id"], row["name"], row["description"], tuple(row["members"])) for row in rows]
+
+    async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]:
+        rows = await fetch(
+            self._engine,
+            """
+            SELECT f.id, f.tenant_id, f.version, f.name, f.enabled, f.description, f.created_at, f.updated_at,
+                   coalesce(array_agg(x.group_id) FILTER (WHERE x.group_id IS NOT NULL), ARRAY[]::uuid[]) AS targets
+            FROM feature_flag f LEFT JOIN feature_flag_target x ON x.flag_id = f.id
+            WHERE f.tenant_id = $1 GROUP BY f.id ORDER BY f.name COLLATE "C"
+            """,
+            [tenant_id],
+        )
+        return [
+            FeatureFlag(
+                id=row["id"],
+                tenant_id=row["tenant_id"],
+                version=row["version"],
+                name=row["name"],
+                enabled=row["enabled"],
+                description=row["description"],
+                target_group_ids=set(row["targets"]),
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+            )
+            for row in rows
+        ]
+
+    async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:
+        rows = await fetch(
+            self._engine,
+            """
+            SELECT f.name FROM feature_flag f
+            WHERE f.tenant_id = $1 AND f.enabled
+              AND (NOT EXISTS (SELECT 1 FROM feature_flag_target x WHERE x.flag_id = f.id)
+                   OR EXISTS (SELECT 1 FROM feature_flag_target x
+                              WHERE x.flag_id = f.id AND x.group_id = ANY($2::uuid[])))
+            ORDER BY f.name COLLATE "C"
+            """,
+            [tenant_id, list(group_ids)],
+        )
+        return [row["name"] for row in rows]

@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
+from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
 from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
 from app.adapters.shopping_repositories import (
     PiccoloCartRepository,
@@ -42,6 +43,8 @@ class PiccoloUnitOfWork:
         self._carts = PiccoloCartRepository(actor.tenant_id)
         self._orders = PiccoloOrderRepository(actor.tenant_id)
         self._coupons = PiccoloCouponRepository(actor.tenant_id)
+        self._groups = PiccoloGroupRepository(actor.tenant_id)
+        self._flags = PiccoloFlagRepository(actor.tenant_id)
         self.committed_events: list[DomainEvent] = []
 
     @property
@@ -65,9 +68,18 @@ class PiccoloUnitOfWork:
         return self._coupons
 
     @property
+    def groups(self) -> PiccoloGroupRepository:
+        return self._groups
+
+    @property
+    def flags(self) -> PiccoloFlagRepository:
+        return self._flags
+
+    @property
     def _repositories(self) -> tuple[_Repository, ...]:
-        # Save order matters for foreign keys: products and users before carts and orders.
-        return (self._users, self._products, self._coupons, self._orders, self._carts)
+        # Save order matters for foreign keys: users, products and groups before what refers to them;
+        # flags before groups, so a deleted group's targets are gone before the group is.
+        return (self._users, self._products, self._coupons, self._orders, self._carts, self._flags, self._groups)
 
     async def __aenter__(self) -> Self:
         self._transaction = self._engine.transaction(allow_nested=False)
@@ -152,6 +164,8 @@ _UNIQUE_KEYS: dict[str, Callable[[], DomainError]] = {
         "coupon_code", "This coupon has already been used by this account"
     ),
     "app_user_tenant_id_username_key": lambda: ValidationError("username", "This username is taken"),
+    "user_group_tenant_id_name_key": lambda: ValidationError("name", "A group with this name already exists"),
+    "feature_flag_tenant_id_name_key": lambda: ValidationError("name", "A flag with this name already exists"),
 }
 
 

@@ -194,3 +194,61 @@ class CouponApplied(CouponEvent):
     order_id: UUID
     user_id: UUID
     discount: Decimal
+
+
+# --- Groups and feature flags -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserGroupEvent(DomainEvent):
+    aggregate_type: ClassVar[str] = "UserGroup"
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserGroupCreated(UserGroupEvent):
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserGroupDeleted(UserGroupEvent):
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserAddedToGroup(UserGroupEvent):
+    user_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserRemovedFromGroup(UserGroupEvent):
+    user_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureFlagEvent(DomainEvent):
+    aggregate_type: ClassVar[str] = "FeatureFlag"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureFlagCreated(FeatureFlagEvent):
+    name: str
+    enabled: bool
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureFlagUpdated(FeatureFlagEvent):
+    name: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureFlagTargetsChanged(FeatureFlagEvent):
+    name: str
+    target_group_ids: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeatureFlagDeleted(FeatureFlagEvent):
+    name: str

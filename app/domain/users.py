@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from app.domain.aggregate import Aggregate
-from app.domain.errors import ValidationError
+from app.domain.errors import NotFound, ValidationError
 from app.domain.events import UserRegistered, UserRoleChanged, utc_now
 
 
@@ -98,6 +98,13 @@ class UserContext:
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+    def __init__(self, user_id: UUID | str) -> None:
+        super().__init__(f"User '{user_id}' not found")
 
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")

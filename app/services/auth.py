@@ -37,9 +37,10 @@ class AuthService:
         """Reload the user on every request, so a role change applies on the next one."""
         async with self._uow(UserContext.system(tenant_id)) as uow:
             user = await uow.users.get(user_id)
-        if user is None or not user.is_active:
-            return None
-        return user.context()
+            if user is None or not user.is_active:
+                return None
+            groups = await uow.groups.ids_of_user(user_id)
+        return user.context(groups)
 
     async def ensure_user(
         self,

@@ -16,6 +16,7 @@ from uuid import UUID
 from app.domain.addresses import UnverifiedAddress, VerifiedAddress
 from app.domain.carts import Cart
 from app.domain.coupons import Coupon
+from app.domain.flags import FeatureFlag, UserGroup
 from app.domain.orders import Order
 from app.domain.pagination import Page, PageRequest
 from app.domain.products import Product
@@ -71,6 +72,22 @@ class CouponRepository(Protocol):
     def add(self, coupon: Coupon) -> None: ...
 
 
+class GroupRepository(Protocol):
+    async def get(self, group_id: UUID) -> UserGroup | None: ...
+    async def name_taken(self, name: str) -> bool: ...
+    async def ids_of_user(self, user_id: UUID) -> frozenset[UUID]: ...
+    def add(self, group: UserGroup) -> None: ...
+    def remove(self, group: UserGroup) -> None: ...
+
+
+class FlagRepository(Protocol):
+    async def by_name(self, name: str) -> FeatureFlag | None: ...
+    async def targeting(self, group_id: UUID) -> list[FeatureFlag]: ...
+    async def name_taken(self, name: str) -> bool: ...
+    def add(self, flag: FeatureFlag) -> None: ...
+    def remove(self, flag: FeatureFlag) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the block without `commit()` rolls everything back.
 
@@ -88,6 +105,10 @@ class UnitOfWork(Protocol):
     def orders(self) -> OrderRepository: ...
     @property
     def coupons(self) -> CouponRepository: ...
+    @property
+    def groups(self) -> GroupRepository: ...
+    @property
+    def flags(self) -> FlagRepository: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -209,6 +230,7 @@ class OperationTimer(Protocol):
 
 @dataclass(frozen=True)
 class OrderLineView:
+    id: UUID
     product_id: UUID
     product_name: str
     unit_price: Decimal
@@ -239,3 +261,39 @@ class OrderReader(Protocol):
         ...
 
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None: ...
+
+
+@dataclass(frozen=True)
+class ManagedUserView:
+    id: UUID
+    username: str
+    email: str
+    role: str
+    group_ids: tuple[UUID, ...]
+    group_names: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: UUID
+    name: str
+    description: str
+    member_ids: tuple[UUID, ...]
+
+
+class DirectoryReader(Protocol):
+    """Users, groups and flags as the admin pages list them."""
+
+    async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]: ...
+    async def list_groups(self, tenant_id: UUID) -> list[GroupView]: ...
+    async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]: ...
+    async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:
+        """Names of the flags on for a user in `group_ids` (domain.md's rule, in SQL), sorted."""
+        ...
+
+
+class SessionRevoker(Protocol):
+    async def rotate_sessions_of(self, user_id: UUID) -> int:
+        """Make every session of the user take a new id on its next request; returns how many."""
+        ...

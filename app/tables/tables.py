@@ -161,6 +161,40 @@ class OrderItem(Table, tablename="order_item"):
     position = Integer()
 
 
+class UserGroup(Table, tablename="user_group"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    name = Varchar(length=100)
+    description = Varchar(length=500)
+    created_at = Timestamptz()
+    version = Integer()
+
+
+class UserGroupMember(Table, tablename="user_group_member"):
+    # Composite primary key (group_id, user_id) in SQL; Piccolo needs one column to call primary.
+    group_id = UUID(primary_key=True)
+    user_id = UUID()
+    tenant_id = UUID()
+    added_at = Timestamptz()
+
+
+class FeatureFlag(Table, tablename="feature_flag"):
+    id = UUID(primary_key=True)
+    tenant_id = UUID()
+    name = Varchar(length=100)
+    enabled = Boolean()
+    description = Varchar(length=500)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    version = Integer()
+
+
+class FeatureFlagTarget(Table, tablename="feature_flag_target"):
+    flag_id = UUID(primary_key=True)  # composite (flag_id, group_id) in SQL
+    group_id = UUID()
+    tenant_id = UUID()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Tenant,
     AppUser,
@@ -174,4 +208,8 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Coupon,
     CustomerOrder,
     OrderItem,
+    UserGroup,
+    UserGroupMember,
+    FeatureFlag,
+    FeatureFlagTarget,
 )

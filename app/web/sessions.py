@@ -4,25 +4,21 @@
 - Idle timeout: the Redis key expires unless the session is used; each request renews it.
 - Absolute timeout: `created_at` is stored, and an older session is treated as absent.
 - `rotate()` gives the session a new id (the old one is deleted): called on login, so a session
-  id seen before login is worthless after it (session fixation). Sessions are indexed per user
-  (`user-sessions:<id>`) so that a role change can end or rotate all of that user's sessions.
+  id seen before login is worthless after it (session fixation), and on the first request after
+  an admin changed the user's role (the store flags every session of that user).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
-import time
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from redis.asyncio import Redis
 
 SESSION_STATE_KEY = "emporium_session"
-_PREFIX = "session:"
 
 
 class Session(MutableMapping[str, Any]):
@@ -66,38 +62,23 @@ class Session(MutableMapping[str, Any]):
         return dict(self._data)
 
 
-class RedisSessionStore:
-    def __init__(self, redis: Redis, *, idle_seconds: int, absolute_seconds: int) -> None:
-        self._redis = redis
-        self.idle_seconds = idle_seconds
-        self.absolute_seconds = absolute_seconds
+class SessionStore(Protocol):
+    """Where session data lives (app.adapters.sessions.RedisSessionStore in the app)."""
 
-    async def load(self, session_id: str) -> dict[str, Any] | None:
-        raw = await self._redis.getex(_PREFIX + session_id, ex=self.idle_seconds)
-        if raw is None:
-            return None
-        data: dict[str, Any] = json.loads(raw)
-        if time.time() - data.get("_created_at", 0) > self.absolute_seconds:
-            await self.delete(session_id)
-            return None
-        return data
+    absolute_seconds: int
 
-    async def save(self, session_id: str, data: dict[str, Any]) -> None:
-        data.setdefault("_created_at", time.time())
-        await self._redis.set(_PREFIX + session_id, json.dumps(data), ex=self.idle_seconds)
-        if user_id := data.get("user_id"):
-            # Index sessions by user so a role change can rotate every session of that user.
-            await self._redis.sadd(f"user-sessions:{user_id}", session_id)  # type: ignore[misc]
-            await self._redis.expire(f"user-sessions:{user_id}", self.absolute_seconds)
+    async def load(self, session_id: str) -> tuple[dict[str, Any] | None, bool]:
+        """The session's data (None if absent or expired) and whether it must take a new id now."""
+        ...
 
-    async def delete(self, session_id: str) -> None:
-        await self._redis.delete(_PREFIX + session_id)
+    async def save(self, session_id: str, data: dict[str, Any]) -> None: ...
+    async def delete(self, session_id: str) -> None: ...
 
 
 class SessionMiddleware:
     """Loads the session before the handler and stores it (and its cookie) as the response starts."""
 
-    def __init__(self, app: ASGIApp, store: RedisSessionStore, *, cookie_name: str, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, store: SessionStore, *, cookie_name: str, secure: bool) -> None:
         self.app = app
         self.store = store
         self.cookie_name = cookie_name
@@ -108,8 +89,10 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         session_id = _cookie(scope, self.cookie_name)
-        data = await self.store.load(session_id) if session_id else None
+        data, must_rotate = await self.store.load(session_id) if session_id else (None, False)
         session = Session(session_id if data is not None else None, data)
+        if must_rotate and data is not None:
+            session.rotate()  # the user's role changed since this session began
         scope["state"][SESSION_STATE_KEY] = session
 
         async def send_with_session(message: Message) -> None:

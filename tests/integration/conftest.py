@@ -16,7 +16,8 @@ from app.main import create_app
 from app.settings import get_settings
 
 TABLES_TO_CLEAN = (
-    "order_item, customer_order, coupon, cart_item, cart, outbox, processed_event, event_type_count, audit_log, "
+    "feature_flag_target, feature_flag, user_group_member, user_group, order_item, customer_order, coupon, "
+    "cart_item, cart, outbox, processed_event, event_type_count, audit_log, "
     "product, app_user"
 )
 

@@ -1,0 +1,182 @@
+"""Feature flags and user groups: administration, and evaluating flags for the user asking.
+
+Evaluation reads PostgreSQL on every call (one indexed query), so a change is seen by every web
+process and worker at once: there is no per-process cache to go stale. Any error while
+evaluating means "off" (fail safe).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from uuid import UUID
+
+from app.domain.flags import (
+    DuplicateFlag,
+    DuplicateGroup,
+    FeatureFlag,
+    FlagNotFound,
+    GroupNotFound,
+    UserGroup,
+)
+from app.domain.users import Capability, UserContext, UserNotFound
+from app.services.authorization import require
+from app.services.ports import DirectoryReader, GroupView, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+def _require_flags_admin(user: UserContext, op: str) -> None:
+    require(user, Capability.FEATURE_FLAGS_MANAGE, action=op, reason="Only admins can manage feature flags")
+
+
+def _require_groups_admin(user: UserContext, op: str) -> None:
+    require(user, Capability.FEATURE_FLAGS_MANAGE, action=op, reason="Only admins can manage user groups")
+
+
+class FlagService:
+    def __init__(self, uow: UnitOfWorkFactory, reader: DirectoryReader) -> None:
+        self._uow = uow
+        self._reader = reader
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    async def enabled_flags(self, user: UserContext) -> list[str]:
+        """The names of the flags on for this user, sorted; [] if evaluation fails."""
+        try:
+            return await self._reader.enabled_flag_names(user.tenant_id, user.group_ids)
+        except Exception:  # fail safe: a broken flag store turns features off, never breaks the page
+            log.warning("feature_flag_evaluation_failed", exc_info=True)
+            return []
+
+    async def is_enabled(self, user: UserContext, name: str) -> bool:
+        return name in await self.enabled_flags(user)
+
+    # --- flags ----------------------------------------------------------------------------------
+
+    async def list_flags(self, user: UserContext) -> list[FeatureFlag]:
+        _require_flags_admin(user, "list_feature_flags")
+        return await self._reader.list_flags(user.tenant_id)
+
+    async def get_flag(self, user: UserContext, name: str) -> FeatureFlag:
+        _require_flags_admin(user, "get_feature_flag")
+        async with self._uow(user) as uow:
+            return await _flag(uow, name)
+
+    async def create_flag(
+        self, user: UserContext, *, name: object, enabled: object = False, description: object = ""
+    ) -> FeatureFlag:
+        _require_flags_admin(user, "create_feature_flag")
+        flag = FeatureFlag.create(tenant_id=user.tenant_id, name=name, enabled=enabled, description=description)
+        async with self._uow(user) as uow:
+            if await uow.flags.name_taken(flag.name):
+                raise DuplicateFlag(flag.name)
+            uow.flags.add(flag)
+            await uow.commit()
+        return flag
+
+    async def update_flag(
+        self, user: UserContext, name: str, *, enabled: object = None, description: object = None
+    ) -> FeatureFlag:
+        _require_flags_admin(user, "update_feature_flag")
+        async with self._uow(user) as uow:
+            flag = await _flag(uow, name)
+            flag.update(enabled=enabled, description=description)
+            await uow.commit()
+        return flag
+
+    async def delete_flag(self, user: UserContext, name: str) -> None:
+        _require_flags_admin(user, "delete_feature_flag")
+        async with self._uow(user) as uow:
+            flag = await _flag(uow, name)
+            flag.mark_deleted()
+            uow.flags.remove(flag)
+            await uow.commit()
+
+    async def set_targets(self, user: UserContext, name: str, group_ids: set[UUID]) -> FeatureFlag:
+        _require_flags_admin(user, "set_flag_target_groups")
+        return await self._change_targets(user, name, lambda current: set(group_ids), group_ids)
+
+    async def add_target(self, user: UserContext, name: str, group_id: UUID) -> FeatureFlag:
+        _require_flags_admin(user, "add_flag_target_group")
+        return await self._change_targets(user, name, lambda current: current | {group_id}, {group_id})
+
+    async def remove_target(self, user: UserContext, name: str, group_id: UUID) -> FeatureFlag:
+        _require_flags_admin(user, "remove_flag_target_group")
+        return await self._change_targets(user, name, lambda current: current - {group_id}, set())
+
+    async def _change_targets(
+        self, user: UserContext, name: str, change: Callable[[set[UUID]], set[UUID]], must_exist: set[UUID]
+    ) -> FeatureFlag:
+        async with self._uow(user) as uow:
+            flag = await _flag(uow, name)
+            for group_id in must_exist:
+                if await uow.groups.get(group_id) is None:
+                    raise GroupNotFound(group_id)
+            flag.set_targets(change(set(flag.target_group_ids)))
+            await uow.commit()
+        return flag
+
+    # --- groups ---------------------------------------------------------------------------------
+
+    async def list_groups(self, user: UserContext) -> list[GroupView]:
+        _require_groups_admin(user, "list_user_groups")
+        return await self._reader.list_groups(user.tenant_id)
+
+    async def get_group(self, user: UserContext, group_id: UUID) -> UserGroup:
+        _require_groups_admin(user, "get_user_group")
+        async with self._uow(user) as uow:
+            return await _group(uow, group_id)
+
+    async def create_group(self, user: UserContext, *, name: object, description: object = "") -> UserGroup:
+        _require_groups_admin(user, "create_user_group")
+        group = UserGroup.create(tenant_id=user.tenant_id, name=name, description=description)
+        async with self._uow(user) as uow:
+            if await uow.groups.name_taken(group.name):
+                raise DuplicateGroup(group.name)
+            uow.groups.add(group)
+            await uow.commit()
+        return group
+
+    async def delete_group(self, user: UserContext, group_id: UUID) -> None:
+        """Delete the group; every flag targeting it loses that target (recorded on each flag)."""
+        _require_groups_admin(user, "delete_user_group")
+        async with self._uow(user) as uow:
+            group = await _group(uow, group_id)
+            for flag in await uow.flags.targeting(group_id):
+                flag.set_targets(flag.target_group_ids - {group_id})
+            group.mark_deleted()
+            uow.groups.remove(group)
+            await uow.commit()
+
+    async def add_member(self, user: UserContext, group_id: UUID, member_id: UUID) -> UserGroup:
+        _require_groups_admin(user, "add_user_to_group")
+        async with self._uow(user) as uow:
+            group = await _group(uow, group_id)
+            if await uow.users.get(member_id) is None:
+                raise UserNotFound(member_id)
+            group.add_member(member_id)
+            await uow.commit()
+        return group
+
+    async def remove_member(self, user: UserContext, group_id: UUID, member_id: UUID) -> UserGroup:
+        _require_groups_admin(user, "remove_user_from_group")
+        async with self._uow(user) as uow:
+            group = await _group(uow, group_id)
+            group.remove_member(member_id)
+            await uow.commit()
+        return group
+
+
+async def _flag(uow: UnitOfWork, name: str) -> FeatureFlag:
+    flag = await uow.flags.by_name(name)
+    if flag is None:
+        raise FlagNotFound(name)
+    return flag
+
+
+async def _group(uow: UnitOfWork, group_id: UUID) -> UserGroup:
+    group = await uow.groups.get(group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    return group
