@@ -106,6 +106,26 @@ class ShopSettings:
 
 
 @dataclass(frozen=True)
+class EmailSettings:
+    incident_recipients: tuple[str, ...] = field(
+        default_factory=lambda: tuple(r.strip() for r in _env("INCIDENT_RECIPIENTS", "").split(",") if r.strip())
+    )
+    """Comma-separated addresses that receive incident e-mails; empty sends none (a warning is logged)."""
+    sender: str = field(default_factory=lambda: _env("EMAIL_FROM", "Emporium <noreply@emporium.local>"))
+    """From address of the shop's e-mails."""
+    smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST", ""))
+    """SMTP server; empty means e-mails are written as .eml files under DATA_DIR/mail (development, tests)."""
+    smtp_port: int = field(default_factory=lambda: _env_int("SMTP_PORT", 587))
+    """SMTP port."""
+    smtp_username: str = field(default_factory=lambda: _env("SMTP_USERNAME", ""))
+    """SMTP login, if the server wants one."""
+    smtp_password: str = field(default_factory=lambda: _env("SMTP_PASSWORD", ""))
+    """SMTP password."""
+    smtp_starttls: bool = field(default_factory=lambda: _env("SMTP_STARTTLS", "true").lower() in {"1", "true", "yes"})
+    """Upgrade the SMTP connection with STARTTLS."""
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -114,6 +134,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
 
 
 @lru_cache(maxsize=1)

@@ -13,15 +13,22 @@ from uuid import UUID
 import structlog
 
 from app.adapters.database import Database
+from app.adapters.email import FileEmailSender, SmtpEmailSender
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
+from app.adapters.passwords import Argon2PasswordHasher
 from app.adapters.queue import build_queue
+from app.adapters.readers import SqlDirectoryReader
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.domain.incidents import Incident
 from app.domain.users import UserContext
 from app.log_config import configure_logging_from
+from app.services.auth import AuthService
 from app.services.carts import CartService
 from app.services.correlation import request_id_var
-from app.settings import get_settings
+from app.services.flags import FlagService
+from app.services.incidents import EmailSender, IncidentService
+from app.settings import Settings, get_settings
 from app.tasks.subscribers import SUBSCRIBERS, Subscriber
 
 log = structlog.get_logger("app.worker")
@@ -74,6 +81,16 @@ async def expire_reservations_job(ctx: dict[str, Any]) -> int:
     return expired
 
 
+async def notify_incident(ctx: dict[str, Any], *, incident: dict[str, Any], tenant_id: str) -> bool:
+    """E-mail an unhandled error to INCIDENT_RECIPIENTS if the flag is on for the request's user."""
+    details = Incident.from_json(incident)
+    structlog.contextvars.bind_contextvars(request_id=details.request_id, tenant_id=tenant_id)
+    incidents: IncidentService = ctx["incidents"]
+    sent = await incidents.notify(details, UUID(tenant_id))
+    log.info("incident_processed", sent=sent, error_type=details.error_type, path=details.path)
+    return sent
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging_from(settings)
@@ -87,6 +104,27 @@ async def startup(ctx: dict[str, Any]) -> None:
         PrometheusOperationTimer(),
         reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes),
     )
+    ctx["incidents"] = IncidentService(
+        FlagService(uow, SqlDirectoryReader(database.engine)),
+        AuthService(uow, Argon2PasswordHasher()),
+        build_email_sender(settings),
+        settings.email.incident_recipients,
+    )
+
+
+def build_email_sender(settings: Settings) -> EmailSender:
+    """SMTP when SMTP_HOST is set; otherwise .eml files under DATA_DIR/mail (development and tests)."""
+    email = settings.email
+    if email.smtp_host:
+        return SmtpEmailSender(
+            host=email.smtp_host,
+            port=email.smtp_port,
+            sender=email.sender,
+            username=email.smtp_username,
+            password=email.smtp_password,
+            start_tls=email.smtp_starttls,
+        )
+    return FileEmailSender(settings.app.data_dir / "mail", email.sender)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -109,7 +147,7 @@ def build_settings() -> dict[str, Any]:
     queue = build_queue(settings.redis.url, settings.worker.queue_name)
     return {
         "queue": queue,
-        "functions": [deliver_event],
+        "functions": [deliver_event, notify_incident],
         "cron_jobs": [
             CronJob(
                 sweep_outbox_job,

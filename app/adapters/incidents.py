@@ -1,0 +1,21 @@
+"""Hands incidents to the worker as SAQ jobs (the web process never sends mail itself)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from saq import Queue
+
+from app.domain.incidents import Incident
+
+NOTIFY_JOB = "notify_incident"
+
+
+class SaqIncidentReporter:
+    def __init__(self, queue: Queue) -> None:
+        self._queue = queue
+
+    async def report(self, incident: Incident, tenant_id: UUID) -> None:
+        await self._queue.enqueue(
+            NOTIFY_JOB, incident=incident.as_json(), tenant_id=str(tenant_id), timeout=30, retries=3, retry_delay=5.0
+        )
