@@ -1,0 +1,108 @@
+"""Domain rules without I/O: cart lines and stock, coupons' arithmetic, flag targeting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from app.domain.addresses import UnverifiedAddress
+from app.domain.carts import Cart, CartItemNotFound, EmptyCart
+from app.domain.coupons import Coupon, CouponAlreadyUsed, CouponExpired
+from app.domain.errors import InsufficientStock, ValidationError
+from app.domain.events import utc_now
+from app.domain.flags import FeatureFlag
+from app.domain.products import Product
+from app.domain.users import Role, UserContext
+
+TENANT = uuid4()
+
+
+def product(stock: int = 5, price: str = "10.00") -> Product:
+    made = Product.create(tenant_id=TENANT, name=f"P{uuid4().hex[:6]}", price=price, stock_quantity=stock)
+    made.pull_events()
+    return made
+
+
+def test_adding_merges_lines_and_reserves_stock():
+    cart, lamp = Cart.open_for(tenant_id=TENANT, user_id=uuid4()), product(stock=5)
+    cart.add_item(lamp, 2)
+    cart.add_item(lamp, 1)
+    assert [(line.product_id, line.quantity) for line in cart.items] == [(lamp.id, 3)]
+    assert lamp.stock_quantity == 2
+    assert [e.event_type for e in lamp.pull_events()] == ["StockReserved", "StockReserved"]
+    assert [e.event_type for e in cart.pull_events()] == ["CartItemAdded", "CartItemAdded"]
+
+
+def test_a_refused_addition_changes_neither_side():
+    cart, lamp = Cart.open_for(tenant_id=TENANT, user_id=uuid4()), product(stock=1)
+    with pytest.raises(InsufficientStock):
+        cart.add_item(lamp, 2)
+    with pytest.raises(ValidationError):
+        cart.add_item(lamp, 0)
+    assert cart.is_empty and lamp.stock_quantity == 1
+
+
+def test_expiry_releases_every_line_and_keeps_the_idle_time():
+    cart = Cart.open_for(tenant_id=TENANT, user_id=uuid4())
+    lamp, desk = product(stock=5), product(stock=5)
+    cart.add_item(lamp, 2)
+    cart.add_item(desk, 1)
+    idle_since = cart.last_activity_at
+    released = cart.expire({lamp.id: lamp, desk.id: desk}, utc_now() + timedelta(hours=1))
+    assert released == {lamp.id: 2, desk.id: 1}
+    assert (lamp.stock_quantity, desk.stock_quantity) == (5, 5)
+    assert cart.is_empty and cart.last_activity_at == idle_since
+    assert cart.pull_events()[-1].event_type == "CartExpired"
+
+
+def test_changing_a_missing_line_or_submitting_an_empty_cart_is_refused():
+    cart = Cart.open_for(tenant_id=TENANT, user_id=uuid4())
+    with pytest.raises(CartItemNotFound):
+        cart.change_quantity(product(), 2)
+    with pytest.raises(EmptyCart):
+        cart.mark_submitted(uuid4(), utc_now())
+
+
+@pytest.mark.parametrize(
+    ("percent", "subtotal", "discount"),
+    [("10", "988.96", "98.90"), ("12.5", "0.05", "0.01"), ("100", "5.00", "5.00"), ("33.33", "10.00", "3.33")],
+)
+def test_discount_is_rounded_half_up_to_cents(percent, subtotal, discount):
+    coupon = Coupon.create(
+        tenant_id=TENANT, code="x", discount_percent=percent, expires_at=utc_now() + timedelta(days=1)
+    )
+    assert coupon.discount_for(Decimal(subtotal)) == Decimal(discount)
+
+
+def test_a_coupon_is_refused_when_used_or_expired():
+    coupon = Coupon.create(tenant_id=TENANT, code="once", discount_percent="5", expires_at=utc_now() + timedelta(1))
+    with pytest.raises(CouponAlreadyUsed):
+        coupon.check_usable(utc_now(), already_used=True)
+    with pytest.raises(CouponExpired, match="Coupon 'ONCE' has expired"):
+        coupon.check_usable(utc_now() + timedelta(days=2), already_used=False)
+
+
+def test_flag_targeting_rule():
+    group, other = uuid4(), uuid4()
+    member = UserContext(uuid4(), "m", Role.CUSTOMER, TENANT, frozenset({group}))
+    outsider = UserContext(uuid4(), "o", Role.CUSTOMER, TENANT, frozenset({other}))
+    anonymous = UserContext.anonymous(TENANT)
+    flag = FeatureFlag.create(tenant_id=TENANT, name="beta", enabled=True)
+    assert all(flag.is_on_for(u) for u in (member, outsider, anonymous))
+    flag.set_targets({group})
+    assert [flag.is_on_for(u) for u in (member, outsider, anonymous)] == [True, False, False]
+    flag.update(enabled=False)
+    assert not flag.is_on_for(member)
+
+
+def test_an_address_reports_every_missing_field():
+    with pytest.raises(ValidationError) as refused:
+        UnverifiedAddress.parse({"street_line_1": " ", "city": "", "state": None, "postal_code": ""})
+    assert set(refused.value.errors) == {"street_line_1", "city", "state", "postal_code"}
+    assert (
+        UnverifiedAddress.parse({**dict.fromkeys(["street_line_1", "city", "state", "postal_code"], "x")}).country
+        == "US"
+    )
