@@ -14,6 +14,7 @@ from app.domain.addresses import VerifiedAddress
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
 from app.domain.pagination import Page, PageRequest
+from app.domain.text import storable
 from app.services.ports import (
     AuditEntry,
     AuditFilter,
@@ -46,6 +47,7 @@ class _Where:
 
 
 def _like_pattern(text: str) -> str:
+    text = storable(text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
 
@@ -71,6 +73,8 @@ async def _page(
 
 
 class SqlCatalogReader:
+    _SELECT = "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
+
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
 
@@ -87,10 +91,13 @@ class SqlCatalogReader:
             where.add("price <= ?", filters.max_price)
         if filters.in_stock_only:
             where.add("stock_quantity > 0")
-        select = "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
-        rows, total = await _page(self._engine, select, where, 'name COLLATE "C", id', page)
+        rows, total = await _page(self._engine, self._SELECT, where, 'name COLLATE "C", id', page)
         items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+    async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
+        rows = await fetch(self._engine, f"{self._SELECT} WHERE tenant_id = $1 AND id = $2", [tenant_id, product_id])
+        return ProductView(**dict(rows[0])) if rows else None
 
 
 class SqlAuditReader:
@@ -143,7 +150,8 @@ class SqlOrderReader:
         SELECT o.id, o.number, o.user_id, u.username, o.ship_street_line_1, o.ship_street_line_2, o.ship_city,
                o.ship_state, o.ship_postal_code, o.ship_country, o.verification_id, o.subtotal, o.coupon_id,
                o.coupon_code, o.discount, o.total, o.submitted_at,
-               (SELECT json_agg(json_build_object('id', i.id, 'product_id', i.product_id, 'product_name', i.product_name,
+               (SELECT json_agg(json_build_object('id', i.id, 'product_id', i.product_id,
+                                                  'product_name', i.product_name,
                                                   'unit_price', i.unit_price::text, 'quantity', i.quantity)
                                 ORDER BY i.position)
                 FROM order_item i WHERE i.order_id = o.id) AS items

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.errors import DomainError, ValidationError
+from app.domain.text import is_storable
 from app.domain.validation import validate_fields
 
 _LIMITS = {"street_line_1": 200, "street_line_2": 200, "city": 100, "state": 100, "postal_code": 20, "country": 2}
@@ -26,6 +27,8 @@ def _text(raw: Any, field: str, *, required: bool) -> str:
     if not isinstance(raw, str):
         raise ValidationError(field, f"{_LABELS[field]} must be text")
     value = raw.strip()
+    if not is_storable(value):
+        raise ValidationError(field, f"{_LABELS[field]} contains characters that cannot be stored")
     if required and not value:
         raise ValidationError(field, f"{_LABELS[field]} is required")
     if len(value) > _LIMITS[field]:

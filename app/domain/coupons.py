@@ -11,6 +11,7 @@ from app.domain.aggregate import Aggregate
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.events import CouponCreated, utc_now
 from app.domain.money import round_half_up
+from app.domain.text import storable
 from app.domain.validation import validate_fields
 
 MAX_CODE_LENGTH = 50
@@ -45,7 +46,8 @@ class DuplicateCouponCode(Conflict):
 
 
 def normalise_code(raw: object) -> str:
-    return raw.strip().upper() if isinstance(raw, str) else ""
+    """The code as stored (upper case), or "" for anything that cannot be one (then nothing matches)."""
+    return storable(raw).strip().upper() if isinstance(raw, str) else ""
 
 
 def _parse_code(raw: object) -> str:

@@ -27,6 +27,7 @@ from app.domain.events import (
     UserRemovedFromGroup,
     utc_now,
 )
+from app.domain.text import is_storable
 from app.domain.users import UserContext
 
 INCIDENT_EMAIL_NOTIFICATIONS = "incident_email_notifications"
@@ -73,7 +74,7 @@ def _name(raw: object, what: str) -> str:
 def _description(raw: object) -> str:
     if raw is None:
         return ""
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or not is_storable(raw):
         raise ValidationError("description", "Description must be text")
     if len(raw) > 500:
         raise ValidationError("description", "Description must be at most 500 characters")

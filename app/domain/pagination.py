@@ -11,6 +11,7 @@ T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000_000  # far past any real catalog, and (page - 1) * page_size stays a valid SQL OFFSET
 
 
 def _as_int(raw: object, default: int) -> int:
@@ -34,7 +35,7 @@ class PageRequest:
         """Out-of-range or non-numeric values are clamped to something sensible, never refused."""
         number = _as_int(page, 1) if page is not None else 1
         size = _as_int(page_size, DEFAULT_PAGE_SIZE) if page_size is not None else DEFAULT_PAGE_SIZE
-        return cls(page=max(1, number), page_size=min(MAX_PAGE_SIZE, max(1, size)))
+        return cls(page=min(MAX_PAGE, max(1, number)), page_size=min(MAX_PAGE_SIZE, max(1, size)))
 
     @property
     def offset(self) -> int:

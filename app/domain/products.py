@@ -20,6 +20,7 @@ from app.domain.events import (
     utc_now,
 )
 from app.domain.money import parse_price
+from app.domain.text import is_storable
 from app.domain.validation import validate_fields
 
 NAME_MAX_LENGTH = 200
@@ -30,6 +31,8 @@ def validate_name(raw: object) -> str:
     name = raw.strip() if isinstance(raw, str) else ""
     if not name:
         raise ValidationError("name", "Name is required")
+    if not is_storable(name):
+        raise ValidationError("name", "Name contains characters that cannot be stored")
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationError("name", f"Name must be at most {NAME_MAX_LENGTH} characters")
     return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from app.domain.errors import InvalidCredentials, ValidationError
+from app.domain.text import is_storable
 from app.domain.users import Role, User, UserContext, validate_password, validate_username
 from app.services.ports import PasswordHasher, UnitOfWorkFactory
 
@@ -20,6 +21,8 @@ class AuthService:
         """The user's context, or InvalidCredentials whether the user is unknown or the password wrong."""
         if not isinstance(username, str) or not username.strip() or not isinstance(password, str) or not password:
             raise ValidationError("username", "Username and password are required")
+        if not is_storable(username):
+            raise InvalidCredentials()  # no stored username contains such characters
         system = UserContext.system(tenant_id)
         async with self._uow(system) as uow:
             user = await uow.users.get_by_username(username.strip())
@@ -31,7 +34,8 @@ class AuthService:
             if self._hasher.needs_rehash(user.password_hash):
                 user.password_hash = self._hasher.hash(password)
                 await uow.commit()
-        return user.context()
+            groups = await uow.groups.ids_of_user(user.id)
+        return user.context(groups)
 
     async def current_user(self, tenant_id: UUID, user_id: UUID) -> UserContext | None:
         """Reload the user on every request, so a role change applies on the next one."""

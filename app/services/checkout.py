@@ -111,7 +111,7 @@ class CheckoutService:
         return coupon
 
     async def _usable_coupon(self, uow: UnitOfWork, user_id: UUID, raw_code: object) -> Coupon:
-        code = raw_code if isinstance(raw_code, str) else ""
+        code = raw_code if isinstance(raw_code, str) else str(raw_code)
         coupon = await uow.coupons.by_code(normalise_code(code))
         if coupon is None:
             raise CouponNotFound(code)

@@ -100,3 +100,9 @@ def test_every_invalid_field_is_reported_at_once():
         Product.create(tenant_id=uuid4(), name="", price="abc", stock_quantity="-1")
     assert refused.value.field == "name"
     assert set(refused.value.errors) == {"name", "price", "stock_quantity"}
+
+
+def test_a_name_with_a_nul_character_is_refused_beside_the_name():
+    with pytest.raises(ValidationError, match="cannot be stored") as refused:
+        Product.create(tenant_id=uuid4(), name="Lamp\x00", price="1.00", stock_quantity=1)
+    assert refused.value.field == "name"

@@ -39,3 +39,17 @@ def test_page_arithmetic_follows_the_catalog_rules():
     assert (page.total_pages, page.has_next, page.has_previous) == (3, False, True)
     beyond = Page(items=[], page=9, page_size=20, total_count=53)
     assert (beyond.has_next, beyond.has_previous) == (False, True)
+
+
+def test_absurd_page_numbers_are_clamped_to_a_valid_offset():
+    request = PageRequest.parse("99999999999999999999", "100")
+    assert request.page == 10_000_000
+    assert request.offset < 2**63
+
+
+def test_text_postgresql_cannot_store_is_recognised_and_cleaned():
+    from app.domain.text import is_storable, storable
+
+    assert is_storable("café ☕")
+    assert not is_storable("nul\x00byte") and not is_storable("lone \ud800 surrogate")
+    assert storable("a\x00b\ud800c") == "abc"
