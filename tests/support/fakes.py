@@ -53,6 +53,14 @@ class FakeUserRepository:
         self.seen.append(user)
 
 
+class FakeGroupRepository:
+    def __init__(self, memberships: dict[UUID, set[UUID]]) -> None:
+        self._memberships = memberships
+
+    async def ids_of_user(self, user_id: UUID) -> frozenset[UUID]:
+        return frozenset(g for g, members in self._memberships.items() if user_id in members)
+
+
 class FakeUnitOfWork:
     """Commits by copying what the repositories handed out back into the shared dicts."""
 
@@ -60,6 +68,7 @@ class FakeUnitOfWork:
         self._store = store
         self.products = FakeProductRepository(store.products)
         self.users = FakeUserRepository(store.users)
+        self.groups = FakeGroupRepository(store.memberships)
 
     async def __aenter__(self) -> Self:
         return self
@@ -84,6 +93,7 @@ class FakeStore:
         self.products: dict[UUID, Product] = {}
         self.users: dict[UUID, User] = {}
         self.events: list[DomainEvent] = []
+        self.memberships: dict[UUID, set[UUID]] = {}
         self.commits = 0
 
     def __call__(self, actor: UserContext) -> FakeUnitOfWork:
