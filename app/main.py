@@ -26,7 +26,9 @@ from redis.asyncio import Redis
 from saq import Queue
 
 from app.adapters.address_verification import StubAddressVerifier
+from app.adapters.dashboard import RedisRecentErrors, SaqQueueHealth, SqlDashboardReader
 from app.adapters.database import Database
+from app.adapters.incidents import SaqIncidentReporter
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher
@@ -41,6 +43,7 @@ from app.adapters.readers import (
 )
 from app.adapters.sessions import RedisSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
 from app.controllers.pages.admin import AdminController
 from app.controllers.pages.auth import AuthController
@@ -52,6 +55,7 @@ from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
 from app.services.coupons import CouponService
+from app.services.dashboard import DashboardService
 from app.services.flags import FlagService
 from app.services.health import HealthService
 from app.services.orders import OrderService
@@ -89,6 +93,8 @@ class Container:
     flags: FlagService
     users: UserAdminService
     sessions: RedisSessionStore
+    dashboard: DashboardService
+    recent_errors: RedisRecentErrors
     health: HealthService
 
     async def close(self) -> None:
@@ -114,6 +120,7 @@ def build_container(settings: Settings) -> Container:
     timer = PrometheusOperationTimer()
     hasher = Argon2PasswordHasher()
     directory = SqlDirectoryReader(database.engine)
+    recent_errors = RedisRecentErrors(redis)
     sessions = RedisSessionStore(
         redis,
         idle_seconds=settings.session.idle_timeout_minutes * 60,
@@ -136,6 +143,13 @@ def build_container(settings: Settings) -> Container:
         flags=FlagService(uow, directory),
         users=UserAdminService(uow, directory, hasher, sessions),
         sessions=sessions,
+        dashboard=DashboardService(
+            SqlDashboardReader(database.engine),
+            SqlAuditReader(database.engine),
+            SaqQueueHealth(queue, database.engine),
+            recent_errors,
+        ),
+        recent_errors=recent_errors,
         health=HealthService({"postgresql": database.ping, "redis": redis.ping}),
     )
 
@@ -176,6 +190,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             AdminController,
             HealthController,
+            *api_v1_routers(),
             create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),
         ],
         dependencies={
@@ -191,6 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reports": provider(container.reports),
             "flags": provider(container.flags),
             "user_admin": provider(container.users),
+            "dashboard": provider(container.dashboard),
             "health": provider(container.health),
         },
         middleware=[
@@ -205,6 +221,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
+    app.state.incident_reporter = SaqIncidentReporter(container.queue, container.recent_errors)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
     handler: ASGIApp = CurrentUserMiddleware(

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -32,11 +33,20 @@ READY_TIMEOUT_SECONDS = 30
 E2E_QUEUE_NAME = "emporium-e2e"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser tests, and run them after every other test.
+
+    Once Playwright's sync API starts, it keeps an event loop running in the main thread for the
+    rest of the session, and async tests cannot run beside it. pytest would otherwise move browser
+    tests forward, next to any test with an argument named `page` (pytest-playwright parametrizes
+    those with the browser too, and pytest groups tests by session-scoped parameters).
+    """
     e2e_dir = Path(__file__).parent
     for item in items:
         if e2e_dir in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: e2e_dir in item.path.parents)  # stable: each group keeps its order
 
 
 def _free_port() -> int:
@@ -45,11 +55,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _create_accounts() -> None:
+async def _create_accounts(database_url: str) -> None:
+    """An empty shop with the two accounts. The tests that ran before leave their data behind,
+    including accounts of these names with other passwords."""
     from app.domain.users import Role
     from app.main import build_container
     from app.settings import get_settings
+    from tests.integration.conftest import clean_tables
 
+    connection = await asyncpg.connect(database_url)
+    try:
+        await clean_tables(connection)
+    finally:
+        await connection.close()
     get_settings.cache_clear()
     settings = get_settings()
     container = build_container(settings)
@@ -110,7 +128,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def live_server(services: dict[str, str]) -> Iterator[str]:
     """Base URL of the shop running in its own processes, with a web server and a worker."""
-    asyncio.run(_create_accounts())
+    asyncio.run(_create_accounts(services["database_url"]))
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     env = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from uuid import UUID
 
+from app.domain.errors import ProductNotFound
 from app.domain.pagination import Page, PageRequest
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
@@ -25,3 +27,10 @@ class CatalogService:
         elif not user.can(Capability.PRODUCTS_VIEW):
             filters = replace(filters, include_deleted=False)
         return await self._reader.list_products(user.tenant_id, filters, page)
+
+    async def get_product(self, user: UserContext, product_id: UUID) -> ProductView:
+        """One product as the catalog shows it; a deleted one only to those who may see deleted products."""
+        product = await self._reader.get_product(user.tenant_id, product_id)
+        if product is None or (product.deleted_at is not None and not user.can(Capability.PRODUCTS_VIEW_DELETED)):
+            raise ProductNotFound(product_id)
+        return product

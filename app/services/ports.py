@@ -152,6 +152,7 @@ class ProductView:
 
 class CatalogReader(Protocol):
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]: ...
+    async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None: ...
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,10 @@ class OrderLineView:
     product_name: str
     unit_price: Decimal
     quantity: int
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """Errors → HTTP responses, in exactly one place.
 
 HTML requests get a page (or, for HTMX, the error box swapped in place); `/api/` requests get
-JSON in API v1's `{"error": …}` shape. Unhandled errors are logged with their traceback and
-answered with a 500 that carries the request id, never a stack trace.
+JSON in API v1's shapes (api-v1.md §1.2): `{"error": …}` for domain errors, `{"detail": …}` for
+what the framework refuses (unknown route, wrong method, CSRF). Errors raised inside a v1 route
+are mapped by the v1 package first (app.controllers.api.v1.errors); these handlers answer the rest.
+Unhandled errors are logged with their traceback and answered with a 500 that carries the
+request id, never a stack trace.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from app.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
+from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_api_path, requested_version
 from app.web.csrf import CsrfFailure
+from app.web.incidents import report_in_background
 from app.web.rendering import is_htmx, render
 
 log = structlog.get_logger("app.errors")
@@ -59,7 +64,31 @@ def status_for(error: DomainError) -> int:
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/")
+    return is_api_path(request.url.path)
+
+
+def api_error_response(
+    request: Request[Any, Any, Any], status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """A JSON error for an `/api/` path, with the deprecation headers when the path is a v1 one."""
+    version = requested_version(request.url.path)
+    extra = V1_DEPRECATION_HEADERS if version == "v1" else {}
+    return Response(body, status_code=status, media_type=MediaType.JSON, headers={**(headers or {}), **extra})
+
+
+def _api_http_error_body(request: Request[Any, Any, Any], exc: HTTPException) -> dict[str, Any]:
+    """Django REST framework's `{"detail": …}` wording, which API v1 clients know."""
+    if exc.status_code == 404:
+        version = requested_version(request.url.path)
+        if version not in SUPPORTED_VERSIONS:
+            return {
+                "detail": f"API version '{version}' does not exist.",
+                "supported_versions": list(SUPPORTED_VERSIONS),
+            }
+        return {"detail": "Not found."}
+    if exc.status_code == 405:
+        return {"detail": f'Method "{request.method}" not allowed.'}
+    return {"detail": exc.detail}
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
@@ -81,7 +110,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
         body: dict[str, Any] = {"error": exc.message}
         if isinstance(exc, ValidationError):
             body["field"] = exc.field
-        return Response(body, status_code=status, media_type=MediaType.JSON)
+        return api_error_response(request, status, body)
     if isinstance(exc, AuthenticationRequired):
         target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         if is_htmx(request):
@@ -92,7 +121,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 
 def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> Response[Any]:
     if _is_api(request):
-        return Response({"detail": f"CSRF Failed: {exc.reason}"}, status_code=403, media_type=MediaType.JSON)
+        return api_error_response(request, 403, {"detail": f"CSRF Failed: {exc.reason}"})
     return _error_page(request, 403, "Your form expired or was sent from another site. Reload the page and try again.")
 
 
@@ -100,6 +129,8 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     status = exc.status_code
     if status >= 500:
         return internal_error_handler(request, exc)
+    if _is_api(request):
+        return api_error_response(request, status, _api_http_error_body(request, exc), headers=exc.headers)
     if isinstance(exc, ValidationException):
         message = "Some of the request's parameters are invalid."
     elif status == 404:
@@ -108,19 +139,16 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         message = f"{request.method} is not allowed here."
     else:
         message = exc.detail or _TITLES.get(status, "Error")
-    if _is_api(request):
-        return Response({"error": message}, status_code=status, media_type=MediaType.JSON, headers=exc.headers)
     return _error_page(request, status, message)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     request_id = request.scope["state"].get("request_id")
     log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path, exc_info=exc)
+    report_in_background(request, exc)  # incident e-mail (flag-gated) and the dashboard's recent errors
     if _is_api(request):
-        return Response(
-            {"error": "Internal server error", "request_id": request_id},
-            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-            media_type=MediaType.JSON,
+        return api_error_response(
+            request, HTTP_500_INTERNAL_SERVER_ERROR, {"error": "Internal server error", "request_id": request_id}
         )
     return _error_page(
         request, 500, "We could not complete this request. It has been logged; please try again in a moment."

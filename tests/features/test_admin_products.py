@@ -72,7 +72,9 @@ def add_product(http: TestClient[Litestar], name: str, price: str, stock: int) -
 @then(parsers.parse('the catalog lists "{name}" at "{price}"'))
 def catalog_lists(http: TestClient[Litestar], name: str, price: str) -> None:
     page = html.unescape(http.get("/").text)
-    card = re.search(rf'<h2 class="name">{re.escape(name)}</h2>\s*<p class="price">([^<]+)</p>', page)
+    card = re.search(
+        rf'<h2 class="name">(?:<a [^>]*>)?{re.escape(name)}(?:</a>)?</h2>.*?<p class="price">([^<]+)</p>', page, re.S
+    )
     assert card, f"{name} is not in the catalog"
     assert card.group(1) == price
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -14,6 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from app.main import create_app
 from app.settings import get_settings
+
+T = TypeVar("T")
 
 TABLES_TO_CLEAN = (
     "feature_flag_target, feature_flag, user_group_member, user_group, order_item, customer_order, coupon, "
@@ -72,15 +75,18 @@ def csrf_from(html: str) -> str:
 _clients: dict[int, AsyncTestClient[Litestar]] = {}
 
 
+async def on_app_loop(app: Litestar, function: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Await one of the app's services on the loop that owns its connection pool (the client's)."""
+    portal = _clients[id(app)].blocking_portal
+    return await asyncio.to_thread(portal.call, functools.partial(function, *args, **kwargs))
+
+
 async def ensure_user(app: Litestar, username: str, password: str, role: str) -> None:
-    """Create an account through the app's own service, on the loop that owns its connection pool."""
+    """Create an account through the app's own service."""
     from app.domain.users import Role
 
-    container = app.state.container
-    portal = _clients[id(app)].blocking_portal
-    await asyncio.to_thread(
-        portal.call, container.auth.ensure_user, get_settings().app.default_tenant_id, username, password, Role(role)
-    )
+    auth = app.state.container.auth
+    await on_app_loop(app, auth.ensure_user, get_settings().app.default_tenant_id, username, password, Role(role))
 
 
 async def login(client: AsyncTestClient[Litestar], username: str, password: str) -> str:

@@ -1,0 +1,108 @@
+"""How API v1 words its errors: domain errors mapped to v1's statuses, and v1's own refusals.
+
+v1 answers every business error with 400 (insufficient stock included) and keeps 401, 403 and
+404 for who-is-asking and not-found; the HTML pages use 409/422 for some of the same errors, so
+this mapping lives here, registered on the v1 routers, and not in the domain. Framework errors
+(unknown route, wrong method, CSRF, a crash) are answered by app.web.errors in v1's shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from litestar import MediaType, Request, Response
+
+from app.domain.addresses import AddressVerificationFailed
+from app.domain.carts import EmptyCart
+from app.domain.coupons import CouponAlreadyUsed, CouponExpired
+from app.domain.errors import (
+    AuthenticationRequired,
+    DomainError,
+    DuplicateProductName,
+    InvalidCredentials,
+    NotFound,
+    PermissionDenied,
+    ProductAlreadyDeleted,
+    ProductNotDeleted,
+    ValidationError,
+)
+
+
+class ApiError(Exception):
+    """A refusal v1 makes itself, before (or instead of) calling a service, with its exact body."""
+
+    def __init__(self, status_code: int, body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self.status_code = status_code
+        self.body = body
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, {"error": message})
+
+
+def reworded(error: ValidationError, wording: Mapping[str, str]) -> ValidationError:
+    """The same refusal of the same field in v1's words, where they differ from the domain's (the HTML pages')."""
+    return ValidationError(error.field, wording.get(error.message, error.message))
+
+
+@contextmanager
+def reported_without_field() -> Iterator[None]:
+    """v1's coupon, flag and group views answered a refused input with `{"error"}` alone, naming no field."""
+    try:
+        yield
+    except ValidationError as error:
+        raise bad_request(error.message) from None
+
+
+@contextmanager
+def refusal_named(action: str) -> Iterator[None]:
+    """A permission refusal that names v1's operation where the service's use case has another name."""
+    try:
+        yield
+    except PermissionDenied as denied:
+        raise PermissionDenied(action, denied.reason) from None
+
+
+_V1_WORDING: dict[type[Any], Callable[[Any], str]] = {
+    InvalidCredentials: lambda error: "Invalid credentials",
+    ProductAlreadyDeleted: lambda error: f"Product '{error.product_id}' is already deleted",
+    ProductNotDeleted: lambda error: f"Product '{error.product_id}' is not deleted",
+}
+"""Messages v1 words differently from the domain (whose wording the HTML pages show)."""
+
+_REPORTED_WITHOUT_FIELD = (EmptyCart, CouponAlreadyUsed, CouponExpired, DuplicateProductName)
+"""Domain validation errors that v1 reported as plain business errors: `{"error"}` with no `field`."""
+
+
+def status_of(error: DomainError) -> int:
+    if isinstance(error, AuthenticationRequired | InvalidCredentials):
+        return 401
+    if isinstance(error, PermissionDenied):
+        return 403
+    if isinstance(error, NotFound):
+        return 404
+    return 400
+
+
+def body_of(error: DomainError) -> dict[str, Any]:
+    wording = _V1_WORDING.get(type(error))
+    body: dict[str, Any] = {"error": wording(error) if wording else error.message}
+    if isinstance(error, AddressVerificationFailed):
+        body["field"] = error.field  # present even when null (api-v1.md §7.7)
+    elif isinstance(error, ValidationError) and not isinstance(error, _REPORTED_WITHOUT_FIELD):
+        body["field"] = error.field
+    return body
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return Response(body_of(exc), status_code=status_of(exc), media_type=MediaType.JSON)
+
+
+def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:
+    return Response(exc.body, status_code=exc.status_code, media_type=MediaType.JSON)
+
+
+V1_EXCEPTION_HANDLERS: dict[Any, Any] = {DomainError: domain_error_handler, ApiError: api_error_handler}
