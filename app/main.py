@@ -48,6 +48,7 @@ from app.controllers.health import HealthController
 from app.controllers.pages.admin import AdminController
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
+from app.controllers.pages.shop import CartController, OrderController
 from app.log_config import configure_logging_from
 from app.services.audit import AuditService
 from app.services.auth import AuthService
@@ -187,6 +188,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             CatalogController,
+            CartController,
+            OrderController,
             AuthController,
             AdminController,
             HealthController,

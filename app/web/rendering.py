@@ -14,6 +14,7 @@ from litestar.response import Template
 from litestar.types import Scope
 
 from app.settings import get_settings
+from app.web.cart_badge import cart_badge_count
 from app.web.csrf import csrf_token
 from app.web.current_user import current_user
 from app.web.flash import pop_flashes
@@ -31,6 +32,7 @@ def base_context(scope: Scope) -> dict[str, Any]:
         "is_development": settings.app.is_development,
         "current_user": current_user(scope) if "emporium_user" in scope["state"] else None,
         "request_path": scope["path"] + (f"?{query}" if query else ""),
+        "cart_count": cart_badge_count(scope),
     }
 
 
@@ -43,13 +45,17 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    """The whole page, or just `block` of it when HTMX asks (or the caller insists)."""
-    full_context = {**base_context(request.scope), **context}
+    """The whole page, or just `block` of it when HTMX asks.
+
+    Templates see `partial` (true when only the block is rendered): a partial may carry
+    out-of-band swaps for other parts of the page, which in a whole page would be duplicates.
+    """
+    full_context = {**base_context(request.scope), "partial": False, **context}
     if block is not None and is_htmx(request):
         return HTMXBlockTemplate(
             template_name=template_name,
             block_name=block,
-            context=full_context,
+            context={**full_context, "partial": True},
             status_code=status_code,
             headers=headers,
         )
@@ -73,8 +79,18 @@ def format_datetime(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def format_clock(value: Any) -> str:
+    """`14:05 UTC`: a time later today, such as when a cart's reservation lapses."""
+    return value.strftime("%H:%M UTC") if value else ""
+
+
+def format_percent(value: Any) -> str:
+    """`10%`, `12.5%` (a Decimal percentage without trailing zeros)."""
+    return f"{value.normalize():f}%"
+
+
 def template_filters() -> dict[str, Any]:
-    return {"money": format_money, "datetime": format_datetime}
+    return {"money": format_money, "datetime": format_datetime, "clock": format_clock, "percent": format_percent}
 
 
 def page_url(path: str, params: dict[str, Any]) -> Any:

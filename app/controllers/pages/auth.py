@@ -15,16 +15,10 @@ from app.domain.users import UserContext
 from app.services.auth import AuthService
 from app.web.current_user import log_in, log_out
 from app.web.flash import flash
+from app.web.redirects import safe_next
 from app.web.rendering import render
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect a shopper to another site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 class AuthController(Controller):

@@ -1,0 +1,361 @@
+"""The shopper's cart, checkout and order pages.
+
+Every action works as a plain form post (redirect after success, with a flash message) and, with
+htmx, swaps only what changed: a product's purchase box, the cart body, the coupon box or the
+checkout form, with the header's cart badge updated out of band.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+
+from app.controllers.pages.cart_page import (
+    CheckoutForm,
+    CouponBox,
+    LineError,
+    Reservation,
+    line_message,
+    purchase_message,
+    refusal_status,
+)
+from app.domain.carts import Cart, CartItemNotFound, parse_quantity
+from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
+from app.domain.errors import AuthenticationRequired, DomainError, ProductNotFound
+from app.domain.events import utc_now
+from app.domain.users import Capability, UserContext
+from app.services.carts import CartService
+from app.services.catalog import CatalogService
+from app.services.checkout import CheckoutService
+from app.services.orders import OrderService
+from app.services.users import UserAdminService
+from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
+from app.web.flash import flash
+from app.web.forms import FormData, form_uuid
+from app.web.redirects import safe_next, see_other, to_login
+from app.web.rendering import is_htmx, render
+
+CART_PAGE = "pages/cart.html"
+# htmx names the element it will swap (HX-Target); a GET of /cart answers with that part alone.
+CART_PARTS = {"coupon-box": "coupon", "reservation": "reservation"}
+
+
+async def _coupon_box(checkout: CheckoutService, user: UserContext, code: str) -> CouponBox:
+    code = code.strip()
+    if not code:
+        return CouponBox()
+    try:
+        return CouponBox(code, preview=await checkout.preview_coupon(user, code))
+    except (CouponNotFound, CouponExpired, CouponAlreadyUsed) as refused:
+        return CouponBox(code, error=refused.message)
+
+
+class CartController(Controller):
+    path = "/cart"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/", operation_id="cartPage")
+    async def cart(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        checkout: NamedDependency[CheckoutService],
+        coupon: FromQuery[str] = "",
+    ) -> Template:
+        cart = await carts.get_cart(user)
+        remember_cart(request.scope, cart, carts.reservation_hold)
+        block = CART_PARTS.get(request.headers.get("hx-target", ""), "cart_page")
+        return await self._render_cart(request, user, cart, carts, checkout, block=block, coupon_code=coupon)
+
+    @post("/items", operation_id="addToCart")
+    async def add_item(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        catalog: NamedDependency[CatalogService],
+        data: FormData,
+    ) -> Response[Any]:
+        back = safe_next(data.get("next"))
+        product_id = form_uuid(data.get("product_id"))
+        if product_id is None:
+            raise ProductNotFound(data.get("product_id", ""))
+        try:
+            quantity = parse_quantity(data.get("quantity"))
+            cart = await carts.add_item(user, product_id, quantity)
+        except AuthenticationRequired:
+            flash(request.scope, "info", "Log in to add items to your cart.")
+            return to_login(request, back)
+        except DomainError as error:
+            message = purchase_message(error)
+            if not is_htmx(request):
+                flash(request.scope, "error", message)
+                return see_other(request, back)
+            return await self._purchase_box(
+                request,
+                user,
+                catalog,
+                product_id,
+                back,
+                message=message,
+                failed=True,
+                status=refusal_status(error),
+                quantity=data.get("quantity", ""),
+            )
+        remember_cart(request.scope, cart, carts.reservation_hold)
+        if not is_htmx(request):
+            added = cart.line_for(product_id)
+            name = added.product_name if added else "the product"
+            flash(request.scope, "success", f"Added {quantity} × {name} to your cart.")
+            return see_other(request, back)
+        return await self._purchase_box(
+            request, user, catalog, product_id, back, message=f"Added {quantity} to your cart."
+        )
+
+    async def _purchase_box(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        catalog: CatalogService,
+        product_id: UUID,
+        back: str,
+        *,
+        message: str,
+        failed: bool = False,
+        status: int = 200,
+        quantity: str = "1",
+    ) -> Template:
+        """The product's purchase box with its stock as it is now, the outcome, and the badge (out of band)."""
+        try:
+            product = await catalog.get_product(user, product_id)
+        except ProductNotFound:
+            product = None
+        return render(
+            request,
+            "partials/_purchase_outcome.html",
+            status_code=status,
+            product=product,
+            product_id=product_id,
+            back=back,
+            quantity=quantity,
+            message=message,
+            failed=failed,
+        )
+
+    @post("/items/{product_id:uuid}", operation_id="changeCartQuantity")
+    async def change_quantity(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        checkout: NamedDependency[CheckoutService],
+        product_id: FromPath[UUID],
+        data: FormData,
+    ) -> Response[Any]:
+        back = safe_next(data.get("next"), "/cart")
+        typed = data.get("quantity", "")
+        try:
+            cart = await carts.change_quantity(user, product_id, parse_quantity(typed))
+        except AuthenticationRequired:
+            return to_login(request, back)
+        except DomainError as error:
+            cart = await carts.get_cart(user)
+            line = cart.line_for(product_id)
+            message = line_message(error)
+            if not is_htmx(request):
+                flash(request.scope, "error", f"{line.product_name}: {message}" if line else message)
+                return see_other(request, back)
+            return await self._render_cart(
+                request,
+                user,
+                cart,
+                carts,
+                checkout,
+                block="cart_body",
+                status=refusal_status(error),
+                line_error=LineError(product_id, typed, message),
+            )
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Quantity updated.")
+
+    @get("/items/{product_id:uuid}/remove", operation_id="confirmCartRemoval")
+    async def confirm_removal(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        product_id: FromPath[UUID],
+        next_: Annotated[str, QueryParameter(name="next")] = "/cart",
+    ) -> Response[Any]:
+        """Without JavaScript, removal asks on a page of its own (with htmx, `hx-confirm` asks)."""
+        line = (await carts.get_cart(user)).line_for(product_id)
+        if line is None:
+            flash(request.scope, "info", "That item is no longer in your cart.")
+            return see_other(request, "/cart")
+        return render(request, "pages/cart_remove.html", line=line, back=safe_next(next_, "/cart"))
+
+    @post("/items/{product_id:uuid}/remove", operation_id="removeFromCart")
+    async def remove_item(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        checkout: NamedDependency[CheckoutService],
+        product_id: FromPath[UUID],
+        data: FormData,
+    ) -> Response[Any]:
+        back = safe_next(data.get("next"), "/cart")
+        try:
+            cart = await carts.remove_item(user, product_id)
+        except AuthenticationRequired:
+            return to_login(request, back)
+        except CartItemNotFound:  # removed already (a double click, another tab): the outcome stands
+            cart = await carts.get_cart(user)
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Removed from your cart.")
+
+    @post("/checkout", operation_id="placeOrder")
+    async def place_order(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        checkout: NamedDependency[CheckoutService],
+        data: FormData,
+    ) -> Response[Any]:
+        form = CheckoutForm.posted(data)
+        coupon_code = data.get("coupon_code", "").strip()
+        try:
+            submitted = await checkout.submit_cart(
+                user, address=form.address, coupon_code=coupon_code or None, checkout_token=form.token
+            )
+        except AuthenticationRequired:
+            return to_login(request, "/cart")
+        except DomainError as error:
+            if is_htmx(request):
+                return render(
+                    request,
+                    CART_PAGE,
+                    block="checkout_form",
+                    status_code=refusal_status(error),
+                    checkout_form=form.refused(error),
+                )
+            return await self._render_cart(
+                request,
+                user,
+                await carts.get_cart(user),
+                carts,
+                checkout,
+                coupon_code=coupon_code,
+                checkout_form=form.refused(error),
+                status=refusal_status(error),
+            )
+        order = submitted.order
+        if submitted.replayed:
+            flash(request.scope, "info", f"Order #{order.number} had already been placed; here it is.")
+        else:
+            remember_cart_count(request.scope, order.user_id, 0)
+            flash(request.scope, "success", f"Order #{order.number} placed")
+        return see_other(request, f"/orders/{order.id}")
+
+    async def _cart_changed(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        cart: Cart,
+        carts: CartService,
+        checkout: CheckoutService,
+        back: str,
+        message: str,
+    ) -> Response[Any]:
+        remember_cart(request.scope, cart, carts.reservation_hold)
+        if not is_htmx(request):
+            flash(request.scope, "success", message)
+            return see_other(request, back)
+        # The coupon box listens for cart-changed and previews its coupon again on the new subtotal.
+        return await self._render_cart(
+            request, user, cart, carts, checkout, block="cart_body", headers={"HX-Trigger": "cart-changed"}
+        )
+
+    async def _render_cart(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        cart: Cart,
+        carts: CartService,
+        checkout: CheckoutService,
+        *,
+        block: str = "cart_page",
+        coupon_code: str = "",
+        checkout_form: CheckoutForm | None = None,
+        line_error: LineError | None = None,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Template:
+        if cart.is_empty and block != "cart_page":
+            # The last line went (here, in another tab, or by expiry): the whole page becomes the empty state.
+            block = "cart_page"
+            headers = {**(headers or {}), "HX-Retarget": "#cart-page", "HX-Reswap": "outerHTML"}
+        needs_coupon = block in ("cart_page", "coupon") and not cart.is_empty
+        return render(
+            request,
+            CART_PAGE,
+            block=block,
+            status_code=status,
+            headers=headers,
+            cart=cart,
+            reservation=Reservation.of(cart, carts.reservation_hold, utc_now()),
+            coupon=await _coupon_box(checkout, user, coupon_code) if needs_coupon else CouponBox(),
+            checkout_form=checkout_form or CheckoutForm.blank(),
+            line_error=line_error,
+        )
+
+
+class OrderController(Controller):
+    path = "/orders"
+    tags = ["pages"]
+    include_in_schema = False
+
+    @get("/", operation_id="orderHistory")
+    async def history(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        orders: NamedDependency[OrderService],
+        user_admin: NamedDependency[UserAdminService],
+        carts: NamedDependency[CartService],
+        customer: FromQuery[str] = "",
+    ) -> Template:
+        customer_id = form_uuid(customer)
+        listed = await orders.list_orders(user, customer_id=customer_id)
+        # Admins filter by customer: every account is a choice, not only those in the (filtered) list.
+        can_filter = user.can(Capability.ORDERS_VIEW_ALL) and user.can(Capability.USERS_MANAGE)
+        customers = await user_admin.list_users(user) if can_filter else []
+        await refresh_cart_badge(request, user, carts)
+        return render(
+            request,
+            "pages/orders.html",
+            block="results",
+            orders=listed,
+            can_filter=can_filter,
+            customers=customers,
+            customer_id=customer_id,
+        )
+
+    @get("/{order_id:uuid}", operation_id="orderPage")
+    async def order(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        orders: NamedDependency[OrderService],
+        carts: NamedDependency[CartService],
+        order_id: FromPath[UUID],
+    ) -> Template:
+        order = await orders.get_order(user, order_id)
+        await refresh_cart_badge(request, user, carts)
+        return render(request, "pages/order.html", order=order)

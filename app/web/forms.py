@@ -1,0 +1,84 @@
+"""HTML form posts: reading what was sent, keeping it with the reasons it was refused, and answering.
+
+A refused form comes back as typed, with the reason beside each field at fault (`FormState`).
+When the thing acted on is gone instead (deleted in another tab, say), there is nothing left to
+show the reason beside: `refusal_elsewhere` shows it as a flash message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Response
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from app.domain.errors import DomainError, ValidationError
+from app.web.errors import status_for
+from app.web.flash import flash
+from app.web.redirects import see_other
+from app.web.rendering import is_htmx, render
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A URL-encoded form body, one value per name (read repeated names, such as checkboxes, with `form_ids`)."""
+
+
+def form_uuid(raw: object) -> UUID | None:
+    """The id a form sent (a hidden field, a select, a path), or None when it is missing or not an id."""
+    try:
+        return UUID(raw) if isinstance(raw, str) and raw else None
+    except ValueError:
+        return None
+
+
+async def form_ids(request: Request[Any, Any, Any], name: str) -> list[UUID | None]:
+    """Every value of a repeated field (a group of checkboxes) as ids; None stands for one that is not an id."""
+    form = await request.form()
+    return [form_uuid(value) for value in form.getall(name, [])]
+
+
+@dataclass(frozen=True)
+class FormState:
+    """A form as the user typed it and the reason beside each field in error; blank to begin with.
+
+    `key` says which row of a table a per-row form belongs to (a flag's name, a user's id), so a
+    page that lists many such forms shows the refusal beside the right one.
+    """
+
+    values: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    key: object = None
+
+    @classmethod
+    def posted(cls, data: Mapping[str, str], *names: str, key: object = None) -> FormState:
+        return cls(values={name: data.get(name, "") for name in names}, key=key)
+
+    def refused(self, error: DomainError, *, beside: str) -> FormState:
+        """The same values with the error's reasons; one that names no field of its own goes `beside` that field."""
+        errors = dict(error.errors) if isinstance(error, ValidationError) else {beside: error.message}
+        return FormState(self.values, errors, self.key)
+
+    def with_errors(self, **errors: str) -> FormState:
+        return FormState(self.values, {**self.errors, **errors}, self.key)
+
+
+def refusal_status(error: DomainError) -> int:
+    """422 for input to correct; otherwise the status `app.web.errors` maps the error to (409 for a clash…)."""
+    return 422 if isinstance(error, ValidationError) else status_for(error)
+
+
+def refusal_elsewhere(request: Request[Any, Any, Any], error: DomainError, back: str) -> Response[Any]:
+    """The reason as a flash message: out of band over htmx (the page stays as it is), after a redirect without."""
+    if is_htmx(request):
+        return render(
+            request,
+            "partials/_flash_oob.html",
+            status_code=refusal_status(error),
+            headers={"HX-Reswap": "none"},
+            oob_flash=("error", error.message),
+        )
+    flash(request.scope, "error", error.message)
+    return see_other(request, back)
