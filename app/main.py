@@ -45,7 +45,13 @@ from app.adapters.sessions import RedisSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
-from app.controllers.pages.admin import AdminController
+from app.controllers.pages.admin import (
+    AdminAuditController,
+    AdminDashboardController,
+    AdminOrdersController,
+    AdminProductsController,
+    AdminReportController,
+)
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.shop import CartController, OrderController
@@ -191,7 +197,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CartController,
             OrderController,
             AuthController,
-            AdminController,
+            AdminDashboardController,
+            AdminProductsController,
+            AdminReportController,
+            AdminOrdersController,
+            AdminAuditController,
             HealthController,
             *api_v1_routers(),
             create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),

@@ -1,0 +1,129 @@
+"""The audit log page: every recorded event, newest first, filtered by aggregate, actor, type, request and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from app.controllers.pages.admin.filters import FilterNotes, parse_id, parse_utc_datetime
+from app.domain.events import DomainEvent
+from app.domain.pagination import PageRequest
+from app.domain.users import UserContext
+from app.services.audit import AuditService
+from app.services.ports import AuditFilter
+from app.services.users import UserAdminService
+from app.web.rendering import page_url, render
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class EventKinds:
+    """The aggregate types and event types the domain records: the choices the filter form offers."""
+
+    aggregate_types: tuple[str, ...]
+    event_types: tuple[str, ...]
+
+
+@cache
+def event_kinds() -> EventKinds:
+    """Read from the domain's event classes, so a new event appears in the form without editing it.
+
+    Events are the leaves of DomainEvent's class tree (ProductCreated); the classes between
+    (ProductEvent) only name the aggregate type.
+    """
+    leaves: list[type[DomainEvent]] = []
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        children = kind.__subclasses__()
+        pending.extend(children)
+        if not children:
+            leaves.append(kind)
+    return EventKinds(
+        aggregate_types=tuple(sorted({kind.aggregate_type for kind in leaves})),
+        event_types=tuple(sorted(kind.__name__ for kind in leaves)),
+    )
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The filter form as the admin filled it in (raw text, echoed back into the form and page links)."""
+
+    aggregate_type: str = ""
+    aggregate_id: str = ""
+    actor: str = ""
+    event_type: str = ""
+    request_id: str = ""
+    since: str = ""
+    until: str = ""
+
+    def to_filter(self) -> tuple[AuditFilter, FilterNotes]:
+        notes = FilterNotes()
+        filters = AuditFilter(
+            aggregate_type=self.aggregate_type.strip(),
+            aggregate_id=notes.read("aggregate_id", self.aggregate_id, parse_id),
+            actor_id=notes.read("actor", self.actor, parse_id),
+            event_type=self.event_type.strip(),
+            request_id=self.request_id.strip(),
+            since=notes.read("since", self.since, parse_utc_datetime),
+            until=notes.read("until", self.until, parse_utc_datetime),
+        )
+        if filters.since and filters.until and filters.until <= filters.since:
+            notes["until"] = "Until is not after since: no entry can match."
+        return filters, notes
+
+    def params(self) -> dict[str, str]:
+        return {
+            "aggregate_type": self.aggregate_type,
+            "aggregate_id": self.aggregate_id,
+            "actor": self.actor,
+            "event_type": self.event_type,
+            "request_id": self.request_id,
+            "since": self.since,
+            "until": self.until,
+        }
+
+
+class AdminAuditController(Controller):
+    path = "/admin/audit"
+    tags = ["admin pages"]
+    include_in_schema = False
+
+    @get("/", operation_id="adminAudit")
+    async def audit(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        audit: NamedDependency[AuditService],
+        user_admin: NamedDependency[UserAdminService],
+        aggregate_type: FromQuery[str] = "",
+        aggregate_id: FromQuery[str] = "",
+        actor: FromQuery[str] = "",
+        event_type: FromQuery[str] = "",
+        request_id: FromQuery[str] = "",
+        since: FromQuery[str] = "",
+        until: FromQuery[str] = "",
+        page: FromQuery[str | None] = None,
+    ) -> Template:
+        query = AuditQuery(aggregate_type, aggregate_id, actor, event_type, request_id, since, until)
+        filters, notes = query.to_filter()
+        entries = await audit.list_entries(user, filters, PageRequest.parse(page, PAGE_SIZE))
+        return render(
+            request,
+            "pages/admin/audit.html",
+            block="results",
+            page=entries,
+            query=query,
+            filters=filters,
+            notes=notes,
+            kinds=event_kinds(),
+            actors=await user_admin.list_users(user),
+            page_url=page_url("/admin/audit", query.params()),
+        )
