@@ -52,6 +52,9 @@ from app.controllers.pages.admin import (
     AdminProductsController,
     AdminReportController,
 )
+from app.controllers.pages.admin_coupons import CouponAdminController
+from app.controllers.pages.admin_flags import FlagAdminController
+from app.controllers.pages.admin_people import GroupAdminController, UserAdminController
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.shop import CartController, OrderController
@@ -202,6 +205,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminReportController,
             AdminOrdersController,
             AdminAuditController,
+            CouponAdminController,
+            UserAdminController,
+            GroupAdminController,
+            FlagAdminController,
             HealthController,
             *api_v1_routers(),
             create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),

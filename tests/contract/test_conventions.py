@@ -184,3 +184,5 @@ async def test_only_the_versioned_paths_are_in_the_openapi_document(app: Litesta
     ]
     assert len(operation_ids) == len(set(operation_ids))
     assert {"v1Login", "v1ListProducts", "v1SubmitCart", "v1ListOrders", "v1Health"} <= set(operation_ids)
+    admin_operations = {"v1CreateProduct", "v1CreateCoupon", "v1SetFeatureFlagTargets", "v1ChangeUserRole"}
+    assert admin_operations <= set(operation_ids)

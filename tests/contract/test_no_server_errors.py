@@ -123,8 +123,38 @@ SHOPPER_ENDPOINTS = [
     Endpoint("POST", "/api/v1/debug/trigger-error/"),
 ]
 
-ADMIN_ENDPOINTS: list[Endpoint] = []  # the admin endpoints arrive with the admin API
-
+ADMIN_ENDPOINTS = [
+    Endpoint("POST", "/api/v1/products/create/", {"name": "Widget", "price": "10.00", "stock_quantity": 5}),
+    Endpoint("GET", "/api/v1/products/report/"),
+    Endpoint("DELETE", "/api/v1/products/{product}/"),
+    Endpoint("POST", "/api/v1/products/{product}/restore/"),
+    Endpoint("GET", "/api/v1/admin/coupons/"),
+    Endpoint(
+        "POST",
+        "/api/v1/admin/coupons/",
+        {"code": "SAVE10", "discount_percent": "10", "expires_at": "2099-01-01T00:00Z"},
+    ),
+    Endpoint("GET", "/api/v1/admin/feature-flags/"),
+    Endpoint("POST", "/api/v1/admin/feature-flags/create/", {"name": "new_flag", "enabled": True, "description": "d"}),
+    Endpoint("GET", "/api/v1/admin/feature-flags/{flag}/"),
+    Endpoint("PUT", "/api/v1/admin/feature-flags/{flag}/", {"enabled": False, "description": "d"}),
+    Endpoint("DELETE", "/api/v1/admin/feature-flags/{flag}/"),
+    Endpoint("PUT", "/api/v1/admin/feature-flags/{flag}/targets/", {"group_ids": ["{group}"]}),
+    Endpoint("POST", "/api/v1/admin/feature-flags/{flag}/targets/add/", {"group_id": "{group}"}),
+    Endpoint("DELETE", "/api/v1/admin/feature-flags/{flag}/targets/{group}/"),
+    Endpoint("GET", "/api/v1/admin/user-groups/"),
+    Endpoint("POST", "/api/v1/admin/user-groups/create/", {"name": "new_group", "description": "d"}),
+    Endpoint("GET", "/api/v1/admin/user-groups/{group}/"),
+    Endpoint("DELETE", "/api/v1/admin/user-groups/{group}/"),
+    Endpoint("GET", "/api/v1/admin/user-groups/{group}/users/"),
+    Endpoint("POST", "/api/v1/admin/user-groups/{group}/users/", {"user_id": "{user}"}),
+    Endpoint("DELETE", "/api/v1/admin/user-groups/{group}/users/{user}/"),
+    Endpoint("GET", "/api/v1/admin/users/"),
+    Endpoint("GET", "/api/v1/admin/users/{user}/"),
+    Endpoint("PUT", "/api/v1/admin/users/{user}/", {"role": "customer"}),
+    Endpoint("POST", "/api/v1/admin/users/{user}/groups/", {"group_id": "{group}"}),
+    Endpoint("DELETE", "/api/v1/admin/users/{user}/groups/{group}/"),
+]
 
 QUERY_STRINGS = [
     "page=99999999999999999999&page_size=-99999999999999999999",

@@ -19,6 +19,7 @@ from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import (
     page_request,
     to_bool,
+    to_decimal,
     to_int,
     to_optional_bool,
     to_optional_int,
@@ -26,6 +27,7 @@ from app.controllers.api.v1.parsing import (
     to_uuid,
 )
 from app.domain.errors import DuplicateProductName, ProductNotFound, ValidationError
+from app.domain.money import CENT, MAX_PRICE
 from app.domain.products import MAX_STOCK
 from app.domain.users import Capability, UserContext
 from app.services.catalog import CatalogService
@@ -102,11 +104,7 @@ class ProductAdminController(Controller):
         raw_price = payload.get("price", "0")
         try:
             created = await products.create_product(
-                user,
-                name=payload.get("name"),
-                # A JSON float (2.5) is read by its shortest text, as v1 did; the domain takes no floats.
-                price=str(raw_price) if isinstance(raw_price, float) else raw_price,
-                stock_quantity=stock,
+                user, name=payload.get("name"), price=_price(raw_price), stock_quantity=stock
             )
         except DuplicateProductName:
             raise bad_request(f"A product with name '{str(payload.get('name')).strip()}' already exists") from None
@@ -164,6 +162,19 @@ class ProductAdminController(Controller):
         with _product_named_as_sent(product_id):
             restored = await products.restore_product(user, to_uuid(product_id) or NO_SUCH_PRODUCT)
         return serializers.product(restored)
+
+
+def _price(raw: object) -> object:
+    """The price as v1 read it, for the domain to check.
+
+    A JSON float (2.5) is read by its shortest text, as v1 did (the domain takes no floats). A
+    number beyond the largest price is handed on as just beyond it: the domain's check of the
+    decimal places fails on more digits than its decimal context holds (`1e30` would be a 500).
+    """
+    if isinstance(raw, float):
+        raw = str(raw)
+    value = to_decimal(raw)
+    return str(MAX_PRICE + CENT) if value is not None and value > MAX_PRICE else raw
 
 
 @contextmanager

@@ -13,17 +13,26 @@ from litestar.types import ControllerRouterHandler
 from app.controllers.api.v1.auth import AuthController
 from app.controllers.api.v1.cart import CartController
 from app.controllers.api.v1.conventions import V1ConventionsMiddleware
+from app.controllers.api.v1.coupons import CouponsController
 from app.controllers.api.v1.errors import V1_EXCEPTION_HANDLERS
+from app.controllers.api.v1.flags import FeatureFlagsController
+from app.controllers.api.v1.groups import UserGroupsController
 from app.controllers.api.v1.operations import OperationsController
 from app.controllers.api.v1.orders import OrdersController
 from app.controllers.api.v1.parsing import read_payload
-from app.controllers.api.v1.products import ProductsController
+from app.controllers.api.v1.products import ProductAdminController, ProductsController
+from app.controllers.api.v1.users import UsersController
 
 CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     AuthController,
     ProductsController,
+    ProductAdminController,
     CartController,
     OrdersController,
+    CouponsController,
+    FeatureFlagsController,
+    UserGroupsController,
+    UsersController,
     OperationsController,
 )
 

@@ -1,0 +1,253 @@
+"""The feature flags page (admins): create flags, switch them, describe them, target groups, delete.
+
+A flag's name is its key (in URLs too). Every action is a plain form post that redirects back
+with a flash message; with htmx it swaps only the flag's row (or the new-flag form, which then
+carries the refreshed list out of band), and the message arrives out of band.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from app.domain.errors import ValidationError
+from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS, DuplicateFlag, FeatureFlag, FlagNotFound, GroupNotFound
+from app.domain.users import UserContext
+from app.services.flags import FlagService
+from app.web.flash import flash
+from app.web.forms import FormData, FormState, form_ids, refusal_elsewhere, refusal_status
+from app.web.redirects import see_other
+from app.web.rendering import is_htmx, render
+
+PAGE = "pages/admin/flags.html"
+FLAGS = "/admin/flags"
+FLAG_FIELDS = ("name", "description", "enabled")
+STALE_GROUPS = "A group you ticked no longer exists; the list now shows the current groups."
+
+
+class FlagAdminController(Controller):
+    path = FLAGS
+    tags = ["admin pages"]
+    include_in_schema = False
+
+    @get("/", operation_id="adminFlags")
+    async def flags_page(
+        self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], flags: NamedDependency[FlagService]
+    ) -> Template:
+        return await self._page(request, user, flags, form=FormState())
+
+    @post("/", operation_id="adminCreateFlag")
+    async def create_flag(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        data: FormData,
+    ) -> Response[Any]:
+        form = FormState.posted(data, *FLAG_FIELDS)
+        try:
+            created = await flags.create_flag(
+                user,
+                name=form.values["name"],
+                description=form.values["description"],
+                enabled=form.values["enabled"] == "true",
+            )
+        except (ValidationError, DuplicateFlag) as error:
+            refused, status = form.refused(error, beside="name"), refusal_status(error)
+            if is_htmx(request):
+                return render(request, PAGE, block="flag_form", status_code=status, form=refused)
+            return await self._page(request, user, flags, form=refused, status=status)
+        message = f"Flag {created.name} created, {'on for all users' if created.enabled else 'off'}."
+        if not is_htmx(request):
+            flash(request.scope, "success", message)
+            return see_other(request, f"{FLAGS}#flag-{created.name}")
+        # A blank form, and (out of band) the list with the new flag in place and the message.
+        return render(
+            request,
+            PAGE,
+            block="flag_form",
+            status_code=201,
+            form=FormState(),
+            created=created,
+            flags=await flags.list_flags(user),
+            groups=await flags.list_groups(user),
+            oob_flash=("success", message),
+        )
+
+    @post("/{name:str}/enabled", operation_id="adminSwitchFlag")
+    async def switch(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        name: FromPath[str],
+        data: FormData,
+    ) -> Response[Any]:
+        try:
+            flag = await flags.update_flag(user, name, enabled=data.get("enabled") == "true")
+        except FlagNotFound as gone:
+            return refusal_elsewhere(request, gone, FLAGS)
+        return await self._row_changed(request, user, flags, flag, f"{flag.name} is {'on' if flag.enabled else 'off'}.")
+
+    @post("/{name:str}/description", operation_id="adminDescribeFlag")
+    async def describe(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        name: FromPath[str],
+        data: FormData,
+    ) -> Response[Any]:
+        form = FormState.posted(data, "description", key=name)
+        try:
+            flag = await flags.update_flag(user, name, description=form.values["description"])
+        except FlagNotFound as gone:
+            return refusal_elsewhere(request, gone, FLAGS)
+        except ValidationError as error:
+            return await self._row_refused(
+                request, user, flags, name, form.refused(error, beside="description"), status=422
+            )
+        return await self._row_changed(
+            request, user, flags, flag, f"Description of {flag.name} saved.", focus="description"
+        )
+
+    @post("/{name:str}/targets", operation_id="adminTargetFlag")
+    async def target(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        name: FromPath[str],
+    ) -> Response[Any]:
+        chosen = await form_ids(request, "group_id")
+        stale = FormState(key=name).with_errors(targets=STALE_GROUPS)
+        if None in chosen:  # not an id at all: a tampered or very old form
+            return await self._row_refused(request, user, flags, name, stale, status=422)
+        try:
+            flag = await flags.set_targets(user, name, {group_id for group_id in chosen if group_id is not None})
+        except FlagNotFound as gone:
+            return refusal_elsewhere(request, gone, FLAGS)
+        except GroupNotFound:  # deleted since the page was shown
+            return await self._row_refused(request, user, flags, name, stale, status=409)
+        return await self._row_changed(request, user, flags, flag, f"Targeting of {flag.name} saved.", focus="targets")
+
+    @get("/{name:str}/delete", operation_id="adminConfirmFlagDeletion")
+    async def confirm_deletion(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        name: FromPath[str],
+    ) -> Template:
+        """Without JavaScript the delete button asks here first (with htmx, `hx-confirm` asks)."""
+        flag = await flags.get_flag(user, name)
+        details = ["Code that asks for it will find it off, as for any unknown flag."]
+        if flag.name == INCIDENT_EMAIL_NOTIFICATIONS:
+            details.append("Incident e-mails stop until the flag is created again.")
+        return render(
+            request,
+            "pages/admin/confirm.html",
+            title="Delete flag",
+            question=f"Delete the flag {flag.name}?",
+            details=details,
+            action=f"{FLAGS}/{flag.name}/delete",
+            fields={},
+            confirm_label="Delete flag",
+            danger=True,
+            back=f"{FLAGS}#flag-{flag.name}",
+        )
+
+    @post("/{name:str}/delete", operation_id="adminDeleteFlag")
+    async def delete(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        name: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            await flags.delete_flag(user, name)
+        except FlagNotFound:  # deleted already (a double click, another tab): the outcome stands
+            message = f"The flag {name} was already deleted."
+        else:
+            message = f"Flag {name} deleted."
+        if not is_htmx(request):
+            flash(request.scope, "success", message)
+            return see_other(request, FLAGS)
+        # The row asked for itself to be replaced: by nothing, with the message out of band.
+        return render(request, "partials/_flash_oob.html", oob_flash=("success", message))
+
+    async def _row_changed(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        flags: FlagService,
+        flag: FeatureFlag,
+        message: str,
+        *,
+        focus: str | None = None,
+    ) -> Response[Any]:
+        """Back to the flag's row: a redirect and a flash without JavaScript, the row alone over htmx.
+
+        `focus` names the in-place editor just used: its disclosure takes the keyboard focus back.
+        """
+        if not is_htmx(request):
+            flash(request.scope, "success", message)
+            return see_other(request, f"{FLAGS}#flag-{flag.name}")
+        return render(
+            request,
+            PAGE,
+            block="flag_row",
+            flag=flag,
+            groups=await flags.list_groups(user),
+            row_flash=("success", message),
+            focus=focus,
+        )
+
+    async def _row_refused(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        flags: FlagService,
+        name: str,
+        refused: FormState,
+        *,
+        status: int,
+    ) -> Template:
+        """The row (or, without JavaScript, the whole page) with the reason beside the control at fault."""
+        if not is_htmx(request):
+            return await self._page(request, user, flags, form=FormState(), refused=refused, status=status)
+        return render(
+            request,
+            PAGE,
+            block="flag_row",
+            status_code=status,
+            flag=await flags.get_flag(user, name),
+            groups=await flags.list_groups(user),
+            refused=refused,
+        )
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        user: UserContext,
+        flags: FlagService,
+        *,
+        form: FormState,
+        refused: FormState | None = None,
+        status: int = 200,
+    ) -> Template:
+        return render(
+            request,
+            PAGE,
+            status_code=status,
+            flags=await flags.list_flags(user),
+            groups=await flags.list_groups(user),
+            form=form,
+            refused=refused,
+            incident_flag=INCIDENT_EMAIL_NOTIFICATIONS,
+        )
