@@ -11,12 +11,10 @@ request id, never a stack trace.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.domain.errors import (
@@ -31,7 +29,8 @@ from app.domain.errors import (
 from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_api_path, requested_version
 from app.web.csrf import CsrfFailure
 from app.web.incidents import report_in_background
-from app.web.rendering import is_htmx, render
+from app.web.redirects import current_page, to_login
+from app.web.rendering import render
 
 log = structlog.get_logger("app.errors")
 
@@ -112,10 +111,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
             body["field"] = exc.field
         return api_error_response(request, status, body)
     if isinstance(exc, AuthenticationRequired):
-        target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-        if is_htmx(request):
-            return Response(None, status_code=204, headers={"HX-Redirect": target})
-        return Redirect(target)
+        return to_login(request, current_page(request))
     return _error_page(request, status, exc.message)
 
 

@@ -7,7 +7,7 @@ gets `HX-Redirect`, which htmx turns into a full page load, so flash messages sh
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import Request, Response
 from litestar.response import Redirect
@@ -20,6 +20,21 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
+
+
+def current_page(request: Request[Any, Any, Any]) -> str:
+    """The page the person is looking at: a GET's own URL; for a form post, the page that posted it.
+
+    Sending someone back to a POST's URL after logging in would answer 405, so a post returns to the
+    page named by htmx's `HX-Current-URL` or the browser's `Referer`, when it is a page of this site.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    for header in ("HX-Current-URL", "Referer"):
+        origin = urlsplit(request.headers.get(header, ""))
+        if origin.netloc == request.url.netloc and origin.path:
+            return origin.path + (f"?{origin.query}" if origin.query else "")
+    return "/"
 
 
 def see_other(request: Request[Any, Any, Any], url: str) -> Response[Any]:

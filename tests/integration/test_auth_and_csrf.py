@@ -103,3 +103,27 @@ def _without_tokens(html: str) -> str:
     import re
 
     return re.sub(r"[A-Za-z0-9]{64}", "TOKEN", html)
+
+
+async def test_an_anonymous_form_post_returns_to_the_page_it_came_from_after_login(
+    client: AsyncTestClient[Litestar],
+):
+    """Not to the POST's own URL: after logging in, a GET there would answer 405."""
+    token = csrf_from((await client.get("/login")).text)
+    site = str(client.base_url).rstrip("/")
+    form = {"name": "Lamp", "price": "10", "stock_quantity": "1", "csrf_token": token}
+
+    from_a_page = await client.post("/admin/products", data=form, headers={"Referer": f"{site}/admin/products?q=x"})
+    from_htmx = await client.post(
+        "/admin/products",
+        data=form,
+        headers={"HX-Request": "true", "HX-Current-URL": f"{site}/admin/products?page=2"},
+    )
+    from_elsewhere = await client.post(
+        "/admin/products", data=form, headers={"Referer": "https://evil.example/admin/products"}
+    )
+
+    assert from_a_page.status_code == 303
+    assert from_a_page.headers["location"] == "/login?next=/admin/products%3Fq%3Dx"
+    assert from_htmx.headers["hx-redirect"] == "/login?next=/admin/products%3Fpage%3D2"
+    assert from_elsewhere.headers["location"] == "/login?next=/"
