@@ -245,7 +245,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
     handler: ASGIApp = CurrentUserMiddleware(
-        app.asgi_handler, auth=container.auth, tenant_id=settings.app.default_tenant_id
+        app.asgi_handler, auth=container.auth, flags=container.flags, tenant_id=settings.app.default_tenant_id
     )
     handler = SessionMiddleware(
         handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies

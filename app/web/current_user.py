@@ -2,6 +2,11 @@
 
 Reloading on every request (one indexed query) means a role change or a deactivated account
 takes effect on the user's next request, without logging in again.
+
+Pages also get the feature flags that are on for this user (`enabled_flags`, for templates), read
+per request like the user: a flag switched in the admin is seen by the next page in every web
+process, because no process keeps a copy. The JSON API skips it: it asks FlagService when it
+needs to (`GET /api/v1/auth/session/` lists them).
 """
 
 from __future__ import annotations
@@ -16,17 +21,21 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.users import UserContext
 from app.services.auth import AuthService
+from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import get_session
 
 USER_STATE_KEY = "emporium_user"
+FLAGS_STATE_KEY = "emporium_enabled_flags"
 _NO_USER_PATHS = ("/static/", "/health/", "/metrics")  # never personalised: skip the user query
+_NO_PAGE_PATHS = ("/api/",)  # JSON only: no template asks for the flags
 
 
 class CurrentUserMiddleware:
-    def __init__(self, app: ASGIApp, *, auth: AuthService, tenant_id: UUID) -> None:
+    def __init__(self, app: ASGIApp, *, auth: AuthService, flags: FlagService, tenant_id: UUID) -> None:
         self.app = app
         self.auth = auth
+        self.flags = flags
         self.tenant_id = tenant_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -35,7 +44,9 @@ class CurrentUserMiddleware:
             if path.startswith(_NO_USER_PATHS):
                 scope["state"][USER_STATE_KEY] = UserContext.anonymous(self.tenant_id)
             else:
-                scope["state"][USER_STATE_KEY] = await self._resolve(scope)
+                user = scope["state"][USER_STATE_KEY] = await self._resolve(scope)
+                if not path.startswith(_NO_PAGE_PATHS):
+                    scope["state"][FLAGS_STATE_KEY] = frozenset(await self.flags.enabled_flags(user))
         await self.app(scope, receive, send)
 
     async def _resolve(self, scope: Scope) -> UserContext:
@@ -54,6 +65,12 @@ class CurrentUserMiddleware:
 def current_user(scope: Scope) -> UserContext:
     user: UserContext = scope["state"][USER_STATE_KEY]
     return user
+
+
+def enabled_flags(scope: Scope) -> frozenset[str]:
+    """The names of the feature flags on for this request's user (empty where they were not read)."""
+    flags: frozenset[str] = scope["state"].get(FLAGS_STATE_KEY, frozenset())
+    return flags
 
 
 async def provide_user(request: Request[Any, Any, Any]) -> UserContext:

@@ -16,7 +16,7 @@ from litestar.types import Scope
 from app.settings import get_settings
 from app.web.cart_badge import cart_badge_count
 from app.web.csrf import csrf_token
-from app.web.current_user import current_user
+from app.web.current_user import current_user, enabled_flags
 from app.web.flash import pop_flashes
 
 
@@ -31,6 +31,7 @@ def base_context(scope: Scope) -> dict[str, Any]:
         "app_name": settings.app.name,
         "is_development": settings.app.is_development,
         "current_user": current_user(scope) if "emporium_user" in scope["state"] else None,
+        "enabled_flags": enabled_flags(scope),  # `{% if "new_checkout" in enabled_flags %}`
         "request_path": scope["path"] + (f"?{query}" if query else ""),
         "cart_count": cart_badge_count(scope),
     }

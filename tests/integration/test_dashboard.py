@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from app.services.dashboard import RecentError
-from tests.integration.conftest import make_user
+from tests.integration.conftest import ensure_user, login, make_user
 from tests.integration.test_cart_and_checkout import ADDRESS, admin_of, product
 
 
@@ -37,3 +39,22 @@ async def test_dashboard_shows_sales_stock_carts_queue_and_errors(shop: Any, db:
     assert board.queue.outbox_unpublished == 0  # the relay published every event after its commit
     assert board.queue.queued >= 1  # no worker runs in this test: the delivery jobs wait
     assert [(e.error_type, e.path) for e in board.recent_errors] == [("KeyError", "/boom")]
+
+
+async def test_pages_know_which_flags_are_on_for_the_user_from_the_next_request(
+    app: Litestar, client: AsyncTestClient[Litestar]
+):
+    """Templates get `enabled_flags`, read per request: the dashboard says whether incidents are e-mailed."""
+    await ensure_user(app, "admin", "admin-password", "admin")
+    token = await login(client, "admin", "admin-password")
+    before = (await client.get("/admin")).text
+
+    created = await client.post(
+        "/admin/flags",
+        data={"name": "incident_email_notifications", "description": "", "enabled": "true", "csrf_token": token},
+    )
+    after = (await client.get("/admin")).text
+
+    assert "The flag is off for you" in before
+    assert created.status_code in (200, 303)
+    assert "The flag is on for you" in after
