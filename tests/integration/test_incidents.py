@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS
 from app.domain.incidents import Incident
 from app.services.incidents import IncidentService
 from tests.integration.conftest import make_user
+from tests.support.mail import sent_mails
 
 
 def incident(user_id: Any) -> Incident:
@@ -27,10 +27,6 @@ def incident(user_id: Any) -> Incident:
         occurred_at=datetime(2026, 11, 26, 4, 40, tzinfo=UTC),
         traceback='Traceback (most recent call last):\n  File "x.py", line 1\nZeroDivisionError: division by zero\n',
     )
-
-
-def mails(directory: Path) -> list[email.message.Message]:
-    return [email.message_from_bytes(p.read_bytes()) for p in sorted(directory.glob("*.eml"))]
 
 
 async def test_incident_mail_follows_the_flag_and_carries_every_field(
@@ -58,7 +54,7 @@ async def test_incident_mail_follows_the_flag_and_carries_every_field(
     await shop.flags.update_flag(admin, INCIDENT_EMAIL_NOTIFICATIONS, enabled=False)
     assert not await service.notify(incident(alice.user_id), tenant)
 
-    sent = mails(tmp_path)
+    sent = sent_mails(tmp_path)
     assert len(sent) == 2
     message = sent[-1]
     assert message["To"] == "ops@example.com"
@@ -75,4 +71,4 @@ async def test_no_recipients_means_no_mail(shop: Any, db: asyncpg.Connection, tm
     service = IncidentService(shop.flags, shop.auth, FileEmailSender(tmp_path, "x@example.com"), [])
 
     assert not await service.notify(incident(None), admin.tenant_id)
-    assert mails(tmp_path) == []
+    assert sent_mails(tmp_path) == []
