@@ -64,8 +64,8 @@ def _price_bound(raw: str) -> tuple[Decimal | None, str | None]:
         return None, None
     try:
         return parse_price(raw), None
-    except ValidationError:
-        return None, f"Ignored: “{raw.strip()}” is not a price."
+    except ValidationError as error:
+        return None, f"Ignored “{raw.strip()}”: {error.message[0].lower()}{error.message[1:]}."
 
 
 class CatalogController(Controller):
