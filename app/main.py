@@ -47,14 +47,15 @@ from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
 from app.controllers.pages.admin import (
     AdminAuditController,
+    AdminCouponsController,
     AdminDashboardController,
+    AdminFlagsController,
+    AdminGroupsController,
     AdminOrdersController,
     AdminProductsController,
     AdminReportController,
+    AdminUsersController,
 )
-from app.controllers.pages.admin_coupons import CouponAdminController
-from app.controllers.pages.admin_flags import FlagAdminController
-from app.controllers.pages.admin_people import GroupAdminController, UserAdminController
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.shop import CartController, OrderController
@@ -205,10 +206,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminReportController,
             AdminOrdersController,
             AdminAuditController,
-            CouponAdminController,
-            UserAdminController,
-            GroupAdminController,
-            FlagAdminController,
+            AdminCouponsController,
+            AdminUsersController,
+            AdminGroupsController,
+            AdminFlagsController,
             HealthController,
             *api_v1_routers(),
             create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),

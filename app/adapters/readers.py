@@ -10,7 +10,7 @@ from uuid import UUID
 from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import fetch
-from app.domain.addresses import VerifiedAddress
+from app.adapters.order_rows import order_from_row
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
 from app.domain.pagination import Page, PageRequest
@@ -21,6 +21,7 @@ from app.services.ports import (
     CatalogFilter,
     GroupView,
     ManagedUserView,
+    OrderFilter,
     OrderLineView,
     OrderView,
     ProductReportRow,
@@ -162,26 +163,40 @@ class SqlOrderReader:
         self._engine = engine
 
     async def list_orders(self, tenant_id: UUID, user_id: UUID | None) -> list[OrderView]:
-        where = _Where()
-        where.add("o.tenant_id = ?", tenant_id)
-        if user_id is not None:
-            where.add("o.user_id = ?", user_id)
+        where = self._where(tenant_id, OrderFilter(customer_id=user_id))
         rows = await fetch(
             self._engine, f"{self._SELECT} WHERE {where.sql()} ORDER BY o.submitted_at DESC, o.number DESC", where.args
         )
         return [self._view(row) for row in rows]
+
+    async def find_orders(self, tenant_id: UUID, filters: OrderFilter, page: PageRequest) -> Page[OrderView]:
+        where = self._where(tenant_id, filters)
+        rows, total = await _page(self._engine, self._SELECT, where, "submitted_at DESC, number DESC", page)
+        return Page([self._view(row) for row in rows], page.page, page.page_size, total)
 
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None:
         rows = await fetch(self._engine, f"{self._SELECT} WHERE o.tenant_id = $1 AND o.id = $2", [tenant_id, order_id])
         return self._view(rows[0]) if rows else None
 
     @staticmethod
+    def _where(tenant_id: UUID, filters: OrderFilter) -> _Where:
+        where = _Where()
+        where.add("o.tenant_id = ?", tenant_id)
+        if filters.customer_id is not None:
+            where.add("o.user_id = ?", filters.customer_id)
+        # UTC days, both included: from the first one's midnight to the midnight after the last one.
+        if filters.placed_from is not None:
+            where.add("o.submitted_at >= ?::date::timestamp AT TIME ZONE 'UTC'", filters.placed_from)
+        if filters.placed_to is not None:
+            where.add("o.submitted_at < (?::date + 1)::timestamp AT TIME ZONE 'UTC'", filters.placed_to)
+        return where
+
+    @staticmethod
     def _view(row: Any) -> OrderView:
         items = json.loads(row["items"]) if isinstance(row["items"], str) else (row["items"] or [])
-        return OrderView(
-            id=row["id"],
-            number=row["number"],
-            user_id=row["user_id"],
+        return order_from_row(
+            OrderView,
+            row,
             username=row["username"],
             items=tuple(
                 OrderLineView(
@@ -193,21 +208,6 @@ class SqlOrderReader:
                 )
                 for i in items
             ),
-            shipping_address=VerifiedAddress(
-                street_line_1=row["ship_street_line_1"],
-                street_line_2=row["ship_street_line_2"],
-                city=row["ship_city"],
-                state=row["ship_state"],
-                postal_code=row["ship_postal_code"],
-                country=row["ship_country"],
-                verification_id=row["verification_id"],
-            ),
-            subtotal=row["subtotal"],
-            coupon_id=row["coupon_id"],
-            coupon_code=row["coupon_code"],
-            discount=row["discount"],
-            total=row["total"],
-            submitted_at=row["submitted_at"],
         )
 
 
@@ -265,34 +265,40 @@ class SqlDirectoryReader:
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
 
+    _USERS = """
+        SELECT u.id, u.username, u.email, u.role, u.created_at,
+               coalesce(array_agg(g.id ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::uuid[]) AS gids,
+               coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::text[]) AS gnames
+        FROM app_user u
+        LEFT JOIN user_group_member m ON m.user_id = u.id
+        LEFT JOIN user_group g ON g.id = m.group_id
+    """
+
     async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]:
         rows = await fetch(
             self._engine,
-            """
-            SELECT u.id, u.username, u.email, u.role, u.created_at,
-                   coalesce(array_agg(g.id ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::uuid[]) AS gids,
-                   coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::text[])
-                       AS gnames
-            FROM app_user u
-            LEFT JOIN user_group_member m ON m.user_id = u.id
-            LEFT JOIN user_group g ON g.id = m.group_id
-            WHERE u.tenant_id = $1
-            GROUP BY u.id ORDER BY u.username COLLATE "C"
-            """,
+            f'{self._USERS} WHERE u.tenant_id = $1 GROUP BY u.id ORDER BY u.username COLLATE "C"',
             [tenant_id],
         )
-        return [
-            ManagedUserView(
-                id=row["id"],
-                username=row["username"],
-                email=row["email"],
-                role=row["role"],
-                group_ids=tuple(row["gids"]),
-                group_names=tuple(row["gnames"]),
-                created_at=row["created_at"],
-            )
-            for row in rows
-        ]
+        return [self._managed_user(row) for row in rows]
+
+    async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None:
+        rows = await fetch(
+            self._engine, f"{self._USERS} WHERE u.tenant_id = $1 AND u.id = $2 GROUP BY u.id", [tenant_id, user_id]
+        )
+        return self._managed_user(rows[0]) if rows else None
+
+    @staticmethod
+    def _managed_user(row: Any) -> ManagedUserView:
+        return ManagedUserView(
+            id=row["id"],
+            username=row["username"],
+            email=row["email"],
+            role=row["role"],
+            group_ids=tuple(row["gids"]),
+            group_names=tuple(row["gnames"]),
+            created_at=row["created_at"],
+        )
 
     async def list_groups(self, tenant_id: UUID) -> list[GroupView]:
         rows = await fetch(

@@ -165,6 +165,21 @@ class PiccoloUserRepository(_Repository):
         )
         return self._track(self._user(row)) if row else None
 
+    async def admins_for_update(self) -> list[User]:
+        """`SELECT … ORDER BY id FOR UPDATE`: a transaction waiting here re-reads each row once it is free,
+        so an admin demoted meanwhile is no longer among those returned."""
+        rows = (
+            await t.AppUser.select()
+            .where(
+                (t.AppUser.tenant_id == self._tenant_id)
+                & (t.AppUser.role == Role.ADMIN.value)
+                & (t.AppUser.is_active.eq(True))
+            )
+            .order_by(t.AppUser.id)
+            .lock_rows()
+        )
+        return [self._track(self._user(row)) for row in rows]
+
     def add(self, user: User) -> None:
         self.new[user.id] = self._track(user)
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from app.adapters.order_rows import order_from_row
 from app.adapters.repositories import _Repository, _update_versioned
-from app.domain.addresses import VerifiedAddress
 from app.domain.carts import Cart, CartItem
 from app.domain.coupons import Coupon
-from app.domain.orders import Order
+from app.domain.orders import Order, OrderItem
 from app.tables import tables as t
 
 
@@ -253,15 +253,13 @@ class PiccoloOrderRepository(_Repository):
         )
 
     async def _order(self, row: dict[str, Any]) -> Order:
-        from app.domain.orders import OrderItem
-
         items = await t.OrderItem.select().where(t.OrderItem.order_id == row["id"]).order_by(t.OrderItem.position)
-        return Order(
-            id=row["id"],
+        return order_from_row(
+            Order,
+            row,
             tenant_id=row["tenant_id"],
             version=row["version"],
-            user_id=row["user_id"],
-            number=row["number"],
+            checkout_token=row["checkout_token"],
             items=[
                 OrderItem(
                     id=i["id"],
@@ -272,20 +270,4 @@ class PiccoloOrderRepository(_Repository):
                 )
                 for i in items
             ],
-            shipping_address=VerifiedAddress(
-                street_line_1=row["ship_street_line_1"],
-                street_line_2=row["ship_street_line_2"],
-                city=row["ship_city"],
-                state=row["ship_state"],
-                postal_code=row["ship_postal_code"],
-                country=row["ship_country"],
-                verification_id=row["verification_id"],
-            ),
-            subtotal=row["subtotal"],
-            coupon_id=row["coupon_id"],
-            coupon_code=row["coupon_code"],
-            discount=row["discount"],
-            total=row["total"],
-            checkout_token=row["checkout_token"],
-            submitted_at=row["submitted_at"],
         )

@@ -22,11 +22,13 @@ def parse_price(raw: object, field: str = "price") -> Decimal:
         raise ValidationError(field, "Price must be a decimal number such as 19.99")
     if value < 0:
         raise ValidationError(field, "Price cannot be negative")
-    if value != value.quantize(CENT):
-        raise ValidationError(field, "Price can have at most two decimal places")
+    # Before quantizing: quantizing a number with more digits than the decimal context holds (1e30) raises.
     if value > MAX_PRICE:
         raise ValidationError(field, "Price is too large")
-    return value.quantize(CENT)
+    cents = value.quantize(CENT)
+    if value != cents:
+        raise ValidationError(field, "Price can have at most two decimal places")
+    return abs(cents)  # "-0" is zero, not a negative zero that would read "-0.00"
 
 
 def round_half_up(value: Decimal) -> Decimal:

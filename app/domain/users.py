@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from app.domain.aggregate import Aggregate
-from app.domain.errors import NotFound, ValidationError
+from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.events import UserRegistered, UserRoleChanged, utc_now
 
 
@@ -107,6 +108,16 @@ class UserNotFound(NotFound):
         super().__init__(f"User '{user_id}' not found")
 
 
+class LastAdmin(Conflict):
+    """Taking the admin role from the tenant's last active admin would leave nobody to administer the shop."""
+
+    code = "last_admin"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(f"{username} is the last admin: make another user an admin first")
+        self.username = username
+
+
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@+-]{1,150}$")
 MIN_PASSWORD_LENGTH = 4
 
@@ -148,9 +159,12 @@ class User(Aggregate):
         user.record(UserRegistered(aggregate_id=user.id, username=user.username, role=user.role.value))
         return user
 
-    def change_role(self, role: Role) -> None:
+    def change_role(self, role: Role, *, admin_ids: Collection[UUID]) -> None:
+        """`admin_ids` are the tenant's active admins, read under lock: a tenant always keeps one."""
         if role is self.role:
             return
+        if self.role is Role.ADMIN and self.is_active and not set(admin_ids) - {self.id}:
+            raise LastAdmin(self.username)
         old, self.role = self.role, role
         self.record(UserRoleChanged(aggregate_id=self.id, username=self.username, old_role=old, new_role=role))
 

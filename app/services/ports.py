@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -40,6 +40,10 @@ class ProductRepository(Protocol):
 class UserRepository(Protocol):
     async def get(self, user_id: UUID) -> User | None: ...
     async def get_by_username(self, username: str) -> User | None: ...
+    async def admins_for_update(self) -> list[User]:
+        """The tenant's active admins, their rows locked in id order until the unit of work ends."""
+        ...
+
     def add(self, user: User) -> None: ...
 
 
@@ -260,9 +264,22 @@ class OrderView:
     submitted_at: datetime
 
 
+@dataclass(frozen=True)
+class OrderFilter:
+    """One customer's orders (or everyone's), placed from one UTC day to another, both days included."""
+
+    customer_id: UUID | None = None
+    placed_from: date | None = None
+    placed_to: date | None = None
+
+
 class OrderReader(Protocol):
     async def list_orders(self, tenant_id: UUID, user_id: UUID | None) -> list[OrderView]:
         """Newest first; all users' orders when `user_id` is None."""
+        ...
+
+    async def find_orders(self, tenant_id: UUID, filters: OrderFilter, page: PageRequest) -> Page[OrderView]:
+        """The page asked for of the orders that match, newest first."""
         ...
 
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None: ...
@@ -291,6 +308,7 @@ class DirectoryReader(Protocol):
     """Users, groups and flags as the admin pages list them."""
 
     async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]: ...
+    async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None: ...
     async def list_groups(self, tenant_id: UUID) -> list[GroupView]: ...
     async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]: ...
     async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:

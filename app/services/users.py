@@ -14,6 +14,7 @@ from app.domain.users import (
     validate_password,
     validate_username,
 )
+from app.domain.validation import validate_fields
 from app.services.authorization import require
 from app.services.ports import (
     DirectoryReader,
@@ -43,26 +44,29 @@ class UserAdminService:
 
     async def get_user(self, user: UserContext, user_id: UUID) -> ManagedUserView:
         _require_admin(user)
-        for candidate in await self._reader.list_users(user.tenant_id):
-            if candidate.id == user_id:
-                return candidate
-        raise UserNotFound(user_id)
+        found = await self._reader.get_user(user.tenant_id, user_id)
+        if found is None:
+            raise UserNotFound(user_id)
+        return found
 
     async def create_user(
         self, user: UserContext, *, username: object, password: object, role: object, email: object = ""
     ) -> User:
+        """Every invalid field is reported at once; a taken username only once the others are valid."""
         _require_admin(user)
-        name = validate_username(username)
-        new_role = Role.parse(role)
-        secret = validate_password(password)
+        values = validate_fields(
+            username=lambda: validate_username(username),
+            role=lambda: Role.parse(role),
+            password=lambda: validate_password(password),
+        )
         async with self._uow(user) as uow:
-            if await uow.users.get_by_username(name) is not None:
-                raise ValidationError("username", f"The username '{name}' is taken")
+            if await uow.users.get_by_username(values["username"]) is not None:
+                raise ValidationError("username", f"The username '{values['username']}' is taken")
             created = User.register(
                 tenant_id=user.tenant_id,
-                username=name,
-                password_hash=self._hasher.hash(secret),
-                role=new_role,
+                username=values["username"],
+                password_hash=self._hasher.hash(values["password"]),
+                role=values["role"],
                 email=email.strip() if isinstance(email, str) else "",
             )
             uow.users.add(created)
@@ -70,15 +74,20 @@ class UserAdminService:
         return created
 
     async def change_role(self, user: UserContext, user_id: UUID, role: object) -> User:
-        """New role from the user's next request; their sessions get new ids (the privilege changed)."""
+        """New role from the user's next request; their sessions get new ids (the privilege changed).
+
+        The last admin stays one (LastAdmin). The admins' rows are locked before anything is read, so
+        two admins demoting each other at once run one after the other and the second is refused.
+        """
         new_role = Role.parse(role)
         _require_admin(user)
         async with self._uow(user) as uow:
+            admins = await uow.users.admins_for_update()
             target = await uow.users.get(user_id)
             if target is None:
                 raise UserNotFound(user_id)
             changed = target.role is not new_role
-            target.change_role(new_role)
+            target.change_role(new_role, admin_ids={admin.id for admin in admins})
             await uow.commit()
         if changed:
             await self._sessions.rotate_sessions_of(user_id)

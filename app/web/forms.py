@@ -1,13 +1,14 @@
 """HTML form posts: reading what was sent, keeping it with the reasons it was refused, and answering.
 
 A refused form comes back as typed, with the reason beside each field at fault (`FormState`).
-When the thing acted on is gone instead (deleted in another tab, say), there is nothing left to
-show the reason beside: `refusal_elsewhere` shows it as a flash message.
+An action on one row of a list answers with that row, or the whole page without JavaScript
+(`RowAnswer`). When the thing acted on is gone instead (deleted in another tab, say), there is
+nothing left to show the reason beside: `refusal_elsewhere` shows it as a flash message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from uuid import UUID
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
+from litestar.response import Template
 
 from app.domain.errors import DomainError, ValidationError
 from app.web.errors import status_for
@@ -82,3 +84,31 @@ def refusal_elsewhere(request: Request[Any, Any, Any], error: DomainError, back:
         )
     flash(request.scope, "error", error.message)
     return see_other(request, back)
+
+
+@dataclass(frozen=True)
+class RowAnswer:
+    """The answer to an action on one row of a list page (a flag, a user, a group's card).
+
+    Without JavaScript: once changed, a redirect back to the row with a flash; refused, the whole
+    page with the reason in that row. Over htmx: the row alone, with its flash or with the reason.
+    """
+
+    request: Request[Any, Any, Any]
+    back: str
+    """The row's place on the list page (`/admin/flags#flag-beta`), where the redirect lands."""
+    row: Callable[..., Awaitable[Template]]
+    """Renders the row alone, given what the answer adds: `row_flash`, or `refused` and `status_code`."""
+    page: Callable[..., Awaitable[Template]]
+    """Renders the whole page, given `refused` and `status`."""
+
+    async def changed(self, message: str) -> Response[Any]:
+        if not is_htmx(self.request):
+            flash(self.request.scope, "success", message)
+            return see_other(self.request, self.back)
+        return await self.row(row_flash=("success", message))
+
+    async def refused(self, refused: FormState, *, status: int = 422) -> Template:
+        if not is_htmx(self.request):
+            return await self.page(refused=refused, status=status)
+        return await self.row(refused=refused, status_code=status)

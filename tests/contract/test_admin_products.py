@@ -51,6 +51,8 @@ async def test_an_admin_creates_a_product_and_gets_it_back(client: Client, admin
         ("19.99", "12", ("19.99", 12)),
         (10, 0, ("10.00", 0)),  # a JSON integer price: v1 crashed (500); here it is a price like any other
         ("0", 1, ("0.00", 1)),  # v1 wants > 0; the domain allows free products (docs/api/v1-differences.md)
+        ("-0", 1, ("0.00", 1)),  # zero, never a negative zero
+        ("9999999999.99", 1, ("9999999999.99", 1)),  # the largest price NUMERIC(12,2) holds
     ],
 )
 async def test_prices_and_stock_are_read_the_way_v1_reads_them(
@@ -77,6 +79,12 @@ async def test_stock_defaults_to_zero(client: Client, admin: dict[str, str]):
         ({"price": True}, {"error": "Invalid price format", "field": "price"}),
         ({"price": "-1"}, {"error": "Price must be greater than 0", "field": "price"}),
         ({"price": "1.999"}, {"error": "Price cannot have more than 2 decimal places", "field": "price"}),
+        ({"price": "1e30"}, {"error": "Price is too large", "field": "price"}),
+        ({"price": "9" * 40}, {"error": "Price is too large", "field": "price"}),
+        ({"price": 1e300}, {"error": "Price is too large", "field": "price"}),
+        ({"price": "10000000000.001"}, {"error": "Price is too large", "field": "price"}),
+        ({"price": "NaN"}, {"error": "Invalid price format", "field": "price"}),
+        ({"price": "-Infinity"}, {"error": "Invalid price format", "field": "price"}),
         ({"stock_quantity": -1}, {"error": "Stock quantity cannot be negative", "field": "stock_quantity"}),
         ({"price": None}, {"error": "Invalid input: '<=' not supported between instances of 'NoneType' and 'int'"}),
         ({"stock_quantity": "abc"}, {"error": "Invalid input: invalid literal for int() with base 10: 'abc'"}),

@@ -94,10 +94,23 @@ async def test_a_role_change_applies_from_the_users_next_call(app: Litestar, cli
 async def test_admins_may_demote_themselves(
     app: Litestar, client: Client, admin: dict[str, str], db: asyncpg.Connection
 ):
+    await ensure_user(app, "deputy", "deputy-password", "admin")  # the last admin may not (below)
     boss = await user_id_of(db, "boss")
     response = await client.put(f"{USERS}{boss}/", json={"role": "customer"}, headers=admin)
     assert (response.status_code, response.json()["role"]) == (200, "customer")
     assert (await client.get(USERS)).json() == DENIED
+
+
+async def test_the_last_admin_is_not_demoted_a_business_error_in_v1s_shape(
+    app: Litestar, client: Client, admin: dict[str, str], db: asyncpg.Connection
+) -> None:
+    boss = await user_id_of(db, "boss")
+    response = await client.put(f"{USERS}{boss}/", json={"role": "customer"}, headers=admin)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "boss is the last admin: make another user an admin first"},
+    )
+    assert (await client.get(f"{USERS}{boss}/")).json()["role"] == "admin"
 
 
 @pytest.mark.parametrize(

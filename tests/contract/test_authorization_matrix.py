@@ -70,7 +70,8 @@ class Expect:
 API = "/api/"
 UNIQUE_CODE = {"code": "{unique}", "discount_percent": "10", "expires_at": "2099-01-01T00:00:00Z"}
 
-# Statuses: 200 OK, 201 created, 204 no content, 302/303 redirect (to the login page for a visitor),
+# Statuses: 200 OK, 201 created, 204 no content, 303 to the login page for a visitor (302: /login sends
+# someone logged in on),
 # 400 refused input (v1 reads some input before the role check), 401 log in (API), 403 not allowed,
 # 404 not found, 405 method not allowed, 500 the debug trigger's deliberate failure.
 RULES: dict[tuple[str, str], Expect] = {
@@ -126,49 +127,49 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/login"): Expect(200, 302, 302),  # someone logged in is sent on
     ("POST", "/login"): Expect(400, 400, 400),  # no credentials
     ("POST", "/logout"): Expect(303, 303, 303, logs_out=True),
-    ("GET", "/cart"): Expect(302, 200, 200),
+    ("GET", "/cart"): Expect(303, 200, 200),
     ("POST", "/cart/items"): Expect(303, 303, 303, body={"product_id": "{product}", "quantity": "1"}),
-    ("POST", "/cart/items/{product_id:uuid}"): Expect(302, 303, 303),  # not in the cart: back to it
-    ("GET", "/cart/items/{product_id:uuid}/remove"): Expect(302, 303, 303),
+    ("POST", "/cart/items/{product_id:uuid}"): Expect(303, 303, 303),  # not in the cart: back to it
+    ("GET", "/cart/items/{product_id:uuid}/remove"): Expect(303, 303, 303),
     ("POST", "/cart/items/{product_id:uuid}/remove"): Expect(303, 303, 303),
     ("POST", "/cart/checkout"): Expect(303, 422, 422),  # an empty checkout form
-    ("GET", "/orders"): Expect(302, 200, 200),
-    ("GET", "/orders/{order_id:uuid}"): Expect(302, 200, 200),  # the customer's own order; admins see all
+    ("GET", "/orders"): Expect(303, 200, 200),
+    ("GET", "/orders/{order_id:uuid}"): Expect(303, 200, 200),  # the customer's own order; admins see all
     # --- Pages: admin (a visitor is sent to log in, a customer refused) --------------------------------------
-    ("GET", "/admin"): Expect(302, 403, 200),
-    ("POST", "/admin/debug/trigger-error"): Expect(302, 403, 500),
-    ("GET", "/admin/products"): Expect(302, 403, 200),
-    ("POST", "/admin/products"): Expect(302, 403, 422),  # an empty form
-    ("GET", "/admin/products/{product_id:uuid}"): Expect(302, 403, 303),  # a row, for htmx; else the list
-    ("POST", "/admin/products/{product_id:uuid}"): Expect(302, 403, 409),  # no version: someone else's edit?
-    ("GET", "/admin/products/{product_id:uuid}/edit"): Expect(302, 403, 200),
-    ("GET", "/admin/products/{product_id:uuid}/delete"): Expect(302, 403, 200),
-    ("POST", "/admin/products/{product_id:uuid}/delete"): Expect(302, 403, 303),
-    ("POST", "/admin/products/{product_id:uuid}/restore"): Expect(302, 403, 303),
-    ("GET", "/admin/report"): Expect(302, 403, 200),
-    ("GET", "/admin/orders"): Expect(302, 403, 200),
-    ("GET", "/admin/audit"): Expect(302, 403, 200),
-    ("GET", "/admin/coupons"): Expect(302, 403, 200),
-    ("POST", "/admin/coupons"): Expect(302, 403, 422),
-    ("GET", "/admin/flags"): Expect(302, 403, 200),
-    ("POST", "/admin/flags"): Expect(302, 403, 422),
-    ("POST", "/admin/flags/{name:str}/enabled"): Expect(302, 403, 303),
-    ("POST", "/admin/flags/{name:str}/description"): Expect(302, 403, 303),
-    ("POST", "/admin/flags/{name:str}/targets"): Expect(302, 403, 303),
-    ("GET", "/admin/flags/{name:str}/delete"): Expect(302, 403, 200),
-    ("POST", "/admin/flags/{name:str}/delete"): Expect(302, 403, 303),
-    ("GET", "/admin/users"): Expect(302, 403, 200),
-    ("POST", "/admin/users"): Expect(302, 403, 422),
-    ("GET", "/admin/users/{user_id:uuid}/role"): Expect(302, 403, 400),  # no role asked for
-    ("POST", "/admin/users/{user_id:uuid}/role"): Expect(302, 403, 422),
-    ("POST", "/admin/users/{user_id:uuid}/groups"): Expect(302, 403, 422),  # no group chosen
-    ("POST", "/admin/users/{user_id:uuid}/groups/{group_id:uuid}/remove"): Expect(302, 403, 303),
-    ("GET", "/admin/groups"): Expect(302, 403, 200),
-    ("POST", "/admin/groups"): Expect(302, 403, 422),
-    ("GET", "/admin/groups/{group_id:uuid}/delete"): Expect(302, 403, 200),
-    ("POST", "/admin/groups/{group_id:uuid}/delete"): Expect(302, 403, 303),
-    ("POST", "/admin/groups/{group_id:uuid}/members"): Expect(302, 403, 422),  # no user chosen
-    ("POST", "/admin/groups/{group_id:uuid}/members/{user_id:uuid}/remove"): Expect(302, 403, 303),
+    ("GET", "/admin"): Expect(303, 403, 200),
+    ("POST", "/admin/debug/trigger-error"): Expect(303, 403, 500),
+    ("GET", "/admin/products"): Expect(303, 403, 200),
+    ("POST", "/admin/products"): Expect(303, 403, 422),  # an empty form
+    ("GET", "/admin/products/{product_id:uuid}"): Expect(303, 403, 303),  # a row, for htmx; else the list
+    ("POST", "/admin/products/{product_id:uuid}"): Expect(303, 403, 409),  # no version: someone else's edit?
+    ("GET", "/admin/products/{product_id:uuid}/edit"): Expect(303, 403, 200),
+    ("GET", "/admin/products/{product_id:uuid}/delete"): Expect(303, 403, 200),
+    ("POST", "/admin/products/{product_id:uuid}/delete"): Expect(303, 403, 303),
+    ("POST", "/admin/products/{product_id:uuid}/restore"): Expect(303, 403, 303),
+    ("GET", "/admin/report"): Expect(303, 403, 200),
+    ("GET", "/admin/orders"): Expect(303, 403, 200),
+    ("GET", "/admin/audit"): Expect(303, 403, 200),
+    ("GET", "/admin/coupons"): Expect(303, 403, 200),
+    ("POST", "/admin/coupons"): Expect(303, 403, 422),
+    ("GET", "/admin/flags"): Expect(303, 403, 200),
+    ("POST", "/admin/flags"): Expect(303, 403, 422),
+    ("POST", "/admin/flags/{name:str}/enabled"): Expect(303, 403, 303),
+    ("POST", "/admin/flags/{name:str}/description"): Expect(303, 403, 303),
+    ("POST", "/admin/flags/{name:str}/targets"): Expect(303, 403, 303),
+    ("GET", "/admin/flags/{name:str}/delete"): Expect(303, 403, 200),
+    ("POST", "/admin/flags/{name:str}/delete"): Expect(303, 403, 303),
+    ("GET", "/admin/users"): Expect(303, 403, 200),
+    ("POST", "/admin/users"): Expect(303, 403, 422),
+    ("GET", "/admin/users/{user_id:uuid}/role"): Expect(303, 403, 400),  # no role asked for
+    ("POST", "/admin/users/{user_id:uuid}/role"): Expect(303, 403, 422),
+    ("POST", "/admin/users/{user_id:uuid}/groups"): Expect(303, 403, 422),  # no group chosen
+    ("POST", "/admin/users/{user_id:uuid}/groups/{group_id:uuid}/remove"): Expect(303, 403, 303),
+    ("GET", "/admin/groups"): Expect(303, 403, 200),
+    ("POST", "/admin/groups"): Expect(303, 403, 422),
+    ("GET", "/admin/groups/{group_id:uuid}/delete"): Expect(303, 403, 200),
+    ("POST", "/admin/groups/{group_id:uuid}/delete"): Expect(303, 403, 303),
+    ("POST", "/admin/groups/{group_id:uuid}/members"): Expect(303, 403, 422),  # no user chosen
+    ("POST", "/admin/groups/{group_id:uuid}/members/{user_id:uuid}/remove"): Expect(303, 403, 303),
     # --- Operations, static files, the OpenAPI document --------------------------------------------------------
     ("GET", "/health/live"): Expect(200, 200, 200),
     ("GET", "/health/ready"): Expect(200, 200, 200),

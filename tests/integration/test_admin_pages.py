@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -19,6 +19,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.controllers.pages.admin import orders as admin_orders_page
 from app.domain.events import utc_now
 from app.domain.users import Role, UserContext
 from app.settings import get_settings
@@ -410,6 +411,56 @@ async def test_all_orders_filter_by_customer_and_day(app: Litestar, client: Clie
     ignored = await client.get("/admin/orders", params={"placed_to": "someday"})
     assert "Ignored: “someday” is not a date (YYYY-MM-DD)." in html.unescape(ignored.text)
     assert ignored.text.count('href="/orders/') == 2
+
+
+def listed_orders(page: str) -> list[UUID]:
+    return [UUID(order_id) for order_id in re.findall(r'<tr id="order-([0-9a-f-]{36})"', page)]
+
+
+async def test_all_orders_come_a_page_at_a_time_newest_first_with_the_filters_kept_in_the_page_links(
+    app: Litestar, client: Client, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_orders_page, "PAGE_SIZE", 2)
+    await admin_session(app, client, db)
+    alice, bob = await account(app, db, "alice"), await account(app, db, "bob")
+    lamp = await product(app, db, stock=10)
+    placed = [
+        (await order(app, alice, lamp.id), datetime(2026, 3, 1, 12, 0, tzinfo=UTC)),
+        (await order(app, bob, lamp.id), datetime(2026, 3, 2, 8, 0, tzinfo=UTC)),
+        (await order(app, alice, lamp.id), datetime(2026, 3, 2, 23, 59, 59, tzinfo=UTC)),  # the 2nd's last second
+        (await order(app, alice, lamp.id), datetime(2026, 3, 3, 0, 0, tzinfo=UTC)),  # the 3rd's first
+        (await order(app, alice, lamp.id), datetime(2026, 3, 4, 9, 0, tzinfo=UTC)),
+    ]
+    for placed_order, at in placed:
+        await db.execute("UPDATE customer_order SET submitted_at = $2 WHERE id = $1", placed_order.id, at)
+    on_1st, bobs_on_2nd, end_of_2nd, start_of_3rd, on_4th = (placed_order.id for placed_order, _ in placed)
+
+    first = await client.get("/admin/orders")
+    assert listed_orders(first.text) == [on_4th, start_of_3rd]
+    assert "5 results" in first.text and 'href="/admin/orders?page=2"' in first.text
+    second = await client.get("/admin/orders", params={"page": "2"}, headers=HTMX)
+    assert listed_orders(second.text) == [end_of_2nd, bobs_on_2nd]
+    last = await client.get("/admin/orders", params={"page": "3"})
+    assert listed_orders(last.text) == [on_1st]
+
+    alices_since_2nd = {"customer": str(alice.user_id), "placed_from": "2026-03-02"}
+    filtered = await client.get("/admin/orders", params=alices_since_2nd)
+    assert listed_orders(filtered.text) == [on_4th, start_of_3rd]
+    assert "3 results" in filtered.text
+    assert f'href="/admin/orders?customer={alice.user_id}&amp;placed_from=2026-03-02&amp;page=2"' in filtered.text
+    filtered_2 = await client.get("/admin/orders", params={**alices_since_2nd, "page": "2"})
+    assert listed_orders(filtered_2.text) == [end_of_2nd]
+
+    # A UTC day runs from its midnight to the next: both ends of the range are included.
+    the_2nd = await client.get("/admin/orders", params={"placed_from": "2026-03-02", "placed_to": "2026-03-02"})
+    assert listed_orders(the_2nd.text) == [end_of_2nd, bobs_on_2nd]
+    assert "2 orders found" in the_2nd.text
+    till_3rd = await client.get("/admin/orders", params={"placed_to": "2026-03-03", "page": "2"})
+    assert listed_orders(till_3rd.text) == [bobs_on_2nd, on_1st]
+
+    for extreme in ({"placed_from": "0001-01-01"}, {"placed_to": "9999-12-31"}):
+        every = await client.get("/admin/orders", params=extreme)
+        assert every.status_code == 200 and "5 results" in every.text
 
 
 # ---- Audit log ----

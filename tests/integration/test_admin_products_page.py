@@ -54,6 +54,19 @@ async def test_invalid_htmx_submission_re_renders_the_form_with_the_error_beside
     assert await db.fetchval("SELECT count(*) FROM product") == 0
 
 
+async def test_an_absurdly_large_price_is_refused_beside_the_field_not_a_500(
+    app: Litestar, client: AsyncTestClient[Litestar], db: asyncpg.Connection
+):
+    token = await admin_client(app, client)
+    for price in ("1e30", "9" * 40, "10000000000"):
+        response = await client.post(
+            "/admin/products", data=product_form(price=price), headers={**HTMX, "X-CSRFToken": token}
+        )
+        assert response.status_code == 422, price
+        assert 'id="error-price">Price is too large<' in response.text
+    assert await db.fetchval("SELECT count(*) FROM product") == 0
+
+
 async def test_duplicate_live_name_is_refused_beside_the_name(app: Litestar, client: AsyncTestClient[Litestar]):
     token = await admin_client(app, client)
     form = product_form()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from app.domain.errors import PermissionDenied
 from app.domain.flags import DuplicateFlag, FlagNotFound, GroupNotFound
-from app.domain.users import Role, UserContext
+from app.domain.users import LastAdmin, Role, UserContext, UserNotFound
 from tests.integration.conftest import csrf_from, ensure_user, login, make_user
 
 
@@ -86,6 +88,90 @@ async def test_a_role_change_applies_on_the_next_request_and_rotates_the_session
 
 
 async def _portal_call(client: AsyncTestClient[Litestar], fn: Any, *args: Any) -> Any:
-    import asyncio
-
     return await asyncio.to_thread(client.blocking_portal.call, fn, *args)
+
+
+async def roles(db: asyncpg.Connection) -> dict[str, str]:
+    return {row["username"]: row["role"] for row in await db.fetch("SELECT username, role FROM app_user")}
+
+
+async def test_the_last_admin_cannot_make_themselves_a_customer_on_the_users_page(
+    app: Litestar, client: AsyncTestClient[Litestar], db: asyncpg.Connection
+) -> None:
+    await ensure_user(app, "admin", "admin", "admin")
+    token = await login(client, "admin", "admin")
+    admin_id = await db.fetchval("SELECT id FROM app_user WHERE username = 'admin'")
+    refusal = "admin is the last admin: make another user an admin first"
+
+    plain = await client.post(f"/admin/users/{admin_id}/role", data={"role": "customer", "csrf_token": token})
+    over_htmx = await client.post(
+        f"/admin/users/{admin_id}/role", data={"role": "customer"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+    )
+
+    assert (plain.status_code, over_htmx.status_code) == (409, 409)
+    assert refusal in plain.text and refusal in over_htmx.text
+    assert over_htmx.text.lstrip().startswith("<tr"), "htmx swaps the answer in place of the row: it must be the row"
+    assert await roles(db) == {"admin": "admin"}
+    assert (await client.get("/admin/users")).status_code == 200  # still an admin
+
+
+async def test_an_admin_may_step_down_while_another_admin_remains(shop: Any, db: asyncpg.Connection) -> None:
+    ada, bea = await make_user(shop, db, "ada", "admin"), await make_user(shop, db, "bea", "admin")
+    await shop.users.change_role(ada, ada.user_id, "customer")
+    with pytest.raises(LastAdmin):
+        await shop.users.change_role(ada, bea.user_id, "customer")  # ada acts on a context from before
+    assert await roles(db) == {"ada": "customer", "bea": "admin"}
+    assert await db.fetchval("SELECT count(*) FROM audit_log WHERE event_type = 'UserRoleChanged'") == 1
+
+
+async def waiting_for_a_lock(db: asyncpg.Connection, count: int) -> None:
+    """Until `count` other sessions of this database wait for a lock (pg_stat_activity says so)."""
+    deadline = time.monotonic() + 10
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    while True:
+        await db.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is read once
+        if await db.fetchval(sql) >= count:
+            return
+        assert time.monotonic() < deadline, "the demotions never reached the admins' rows"
+        await asyncio.sleep(0.01)
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(shop: Any, db: asyncpg.Connection) -> None:
+    ada, bea = await make_user(shop, db, "ada", "admin"), await make_user(shop, db, "bea", "admin")
+
+    # Hold the admins' rows, so both demotions are under way, each on its own connection, before either
+    # can go on: then let them race. Without the service's lock both would see two admins and succeed.
+    async with db.transaction():
+        await db.execute("SELECT id FROM app_user WHERE role = 'admin' FOR UPDATE")
+        demotions = [
+            asyncio.create_task(shop.users.change_role(ada, bea.user_id, "customer")),
+            asyncio.create_task(shop.users.change_role(bea, ada.user_id, "customer")),
+        ]
+        await waiting_for_a_lock(db, 2)
+    outcomes = await asyncio.gather(*demotions, return_exceptions=True)
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["LastAdmin", "User"]
+    assert sorted((await roles(db)).values()) == ["admin", "customer"]
+
+
+async def test_one_user_is_read_alone_with_their_groups(shop: Any, db: asyncpg.Connection) -> None:
+    admin = await make_user(shop, db, "admin", "admin")
+    alice = await make_user(shop, db, "alice")
+    await make_user(shop, db, "bob")
+    beta = await shop.flags.create_group(admin, name="beta_testers")
+    alpha = await shop.flags.create_group(admin, name="alpha_testers")
+    for group in (beta, alpha):
+        await shop.flags.add_member(admin, group.id, alice.user_id)
+
+    found = await shop.users.get_user(admin, alice.user_id)
+
+    assert (found.id, found.username, found.role) == (alice.user_id, "alice", "customer")
+    assert (found.group_ids, found.group_names) == ((alpha.id, beta.id), ("alpha_testers", "beta_testers"))
+    assert found == next(u for u in await shop.users.list_users(admin) if u.id == alice.user_id)
+    elsewhere = UserContext(user_id=None, username="system", role=Role.ADMIN, tenant_id=uuid.uuid4())
+    for who, user_id in ((admin, uuid.uuid4()), (elsewhere, alice.user_id)):  # unknown; another tenant's
+        with pytest.raises(UserNotFound):
+            await shop.users.get_user(who, user_id)

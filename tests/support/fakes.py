@@ -9,7 +9,8 @@ from uuid import UUID
 
 from app.domain.events import DomainEvent
 from app.domain.products import Product
-from app.domain.users import User, UserContext
+from app.domain.users import Role, User, UserContext
+from app.services.ports import ManagedUserView
 
 
 class FakeProductRepository:
@@ -38,6 +39,9 @@ class FakeUserRepository:
         self.seen: list[User] = []
 
     async def get(self, user_id: UUID) -> User | None:
+        for seen in self.seen:
+            if seen.id == user_id:
+                return seen  # one object per row within a unit of work, as the real repository does
         user = copy.deepcopy(self._rows.get(user_id))
         if user is not None:
             self.seen.append(user)
@@ -48,6 +52,10 @@ class FakeUserRepository:
             if user.username == username:
                 return await self.get(user.id)
         return None
+
+    async def admins_for_update(self) -> list[User]:
+        admins = sorted((u for u in self._rows.values() if u.role is Role.ADMIN and u.is_active), key=lambda u: u.id)
+        return [user for admin in admins if (user := await self.get(admin.id)) is not None]
 
     def add(self, user: User) -> None:
         self.seen.append(user)
@@ -111,3 +119,42 @@ class PlainHasher:
 
     def needs_rehash(self, password_hash: str) -> bool:
         return False
+
+
+class FakeDirectoryReader:
+    """Users as the admin pages read them, straight from the store; `calls` names each query asked."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._store = store
+        self.calls: list[str] = []
+
+    async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]:
+        self.calls.append("list_users")
+        users = (u for u in self._store.users.values() if u.tenant_id == tenant_id)
+        return [self._view(u) for u in sorted(users, key=lambda u: u.username)]
+
+    async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None:
+        self.calls.append("get_user")
+        user = self._store.users.get(user_id)
+        return self._view(user) if user is not None and user.tenant_id == tenant_id else None
+
+    def _view(self, user: User) -> ManagedUserView:
+        groups = tuple(sorted(g for g, members in self._store.memberships.items() if user.id in members))
+        return ManagedUserView(
+            id=user.id,
+            username=user.username,
+            email=user.email,
+            role=user.role.value,
+            group_ids=groups,
+            group_names=tuple(str(g) for g in groups),
+            created_at=user.created_at,
+        )
+
+
+class FakeSessionRevoker:
+    def __init__(self) -> None:
+        self.rotated: list[UUID] = []
+
+    async def rotate_sessions_of(self, user_id: UUID) -> int:
+        self.rotated.append(user_id)
+        return 1

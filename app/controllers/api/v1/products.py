@@ -19,7 +19,6 @@ from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import (
     page_request,
     to_bool,
-    to_decimal,
     to_int,
     to_optional_bool,
     to_optional_int,
@@ -27,7 +26,6 @@ from app.controllers.api.v1.parsing import (
     to_uuid,
 )
 from app.domain.errors import DuplicateProductName, ProductNotFound, ValidationError
-from app.domain.money import CENT, MAX_PRICE
 from app.domain.products import MAX_STOCK
 from app.domain.users import Capability, UserContext
 from app.services.catalog import CatalogService
@@ -165,16 +163,8 @@ class ProductAdminController(Controller):
 
 
 def _price(raw: object) -> object:
-    """The price as v1 read it, for the domain to check.
-
-    A JSON float (2.5) is read by its shortest text, as v1 did (the domain takes no floats). A
-    number beyond the largest price is handed on as just beyond it: the domain's check of the
-    decimal places fails on more digits than its decimal context holds (`1e30` would be a 500).
-    """
-    if isinstance(raw, float):
-        raw = str(raw)
-    value = to_decimal(raw)
-    return str(MAX_PRICE + CENT) if value is not None and value > MAX_PRICE else raw
+    """The price as v1 read it: a JSON float (2.5) by its shortest text, as the domain takes no floats."""
+    return str(raw) if isinstance(raw, float) else raw
 
 
 @contextmanager

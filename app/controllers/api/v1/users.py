@@ -53,7 +53,7 @@ class UsersController(Controller):
         payload: NamedDependency[dict[str, Any]],
         user_id: FromPath[str],
     ) -> dict[str, Any]:
-        """The new role applies from the user's next request. Nothing stops admins demoting themselves."""
+        """The new role applies from the user's next request. Admins may demote themselves, not the last admin."""
         role = payload.get("role")
         if not role:
             raise bad_request("No updates provided")

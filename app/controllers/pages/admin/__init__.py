@@ -5,15 +5,23 @@ also use (the product list, all orders) check it themselves before anything else
 """
 
 from app.controllers.pages.admin.audit import AdminAuditController
+from app.controllers.pages.admin.coupons import AdminCouponsController
 from app.controllers.pages.admin.dashboard import AdminDashboardController
+from app.controllers.pages.admin.flags import AdminFlagsController
+from app.controllers.pages.admin.groups import AdminGroupsController
 from app.controllers.pages.admin.orders import AdminOrdersController
 from app.controllers.pages.admin.products import AdminProductsController
 from app.controllers.pages.admin.reports import AdminReportController
+from app.controllers.pages.admin.users import AdminUsersController
 
 __all__ = [
     "AdminAuditController",
+    "AdminCouponsController",
     "AdminDashboardController",
+    "AdminFlagsController",
+    "AdminGroupsController",
     "AdminOrdersController",
     "AdminProductsController",
     "AdminReportController",
+    "AdminUsersController",
 ]

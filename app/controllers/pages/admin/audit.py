@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from app.controllers.pages.admin.filters import FilterNotes, parse_id, parse_utc_datetime
+from app.controllers.pages.admin.filters import FilterForm, FilterNotes, parse_id, parse_utc_datetime
 from app.domain.events import DomainEvent
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
@@ -53,9 +53,7 @@ def event_kinds() -> EventKinds:
 
 
 @dataclass(frozen=True)
-class AuditQuery:
-    """The filter form as the admin filled it in (raw text, echoed back into the form and page links)."""
-
+class AuditQuery(FilterForm[AuditFilter]):
     aggregate_type: str = ""
     aggregate_id: str = ""
     actor: str = ""
@@ -64,8 +62,7 @@ class AuditQuery:
     since: str = ""
     until: str = ""
 
-    def to_filter(self) -> tuple[AuditFilter, FilterNotes]:
-        notes = FilterNotes()
+    def read(self, notes: FilterNotes) -> AuditFilter:
         filters = AuditFilter(
             aggregate_type=self.aggregate_type.strip(),
             aggregate_id=notes.read("aggregate_id", self.aggregate_id, parse_id),
@@ -77,18 +74,7 @@ class AuditQuery:
         )
         if filters.since and filters.until and filters.until <= filters.since:
             notes["until"] = "Until is not after since: no entry can match."
-        return filters, notes
-
-    def params(self) -> dict[str, str]:
-        return {
-            "aggregate_type": self.aggregate_type,
-            "aggregate_id": self.aggregate_id,
-            "actor": self.actor,
-            "event_type": self.event_type,
-            "request_id": self.request_id,
-            "since": self.since,
-            "until": self.until,
-        }
+        return filters
 
 
 class AdminAuditController(Controller):

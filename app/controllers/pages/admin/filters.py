@@ -6,12 +6,15 @@ and the form says which value was ignored and why, as the catalog's price filter
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 from uuid import UUID
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 TRI_STATE = {"yes": True, "no": False}
 """Values of a yes / no / any select; anything else (`""`, `any`) means "either"."""
@@ -30,6 +33,39 @@ class FilterNotes(dict[str, str]):
         except ValueError as refused:
             self[name] = f"Ignored: {refused}"
             return None
+
+
+@dataclass(frozen=True)
+class FilterForm(ABC, Generic[F]):
+    """A page's filter form as the admin filled it in, turned into the filter its service takes.
+
+    Subclasses are dataclasses whose fields are the form's inputs, by name, as typed (`str`; a
+    checkbox `bool`): echoed back into the form and into the links to other pages of results.
+    """
+
+    def to_filter(self) -> tuple[F, FilterNotes]:
+        """The service's filter, and a note beside each field whose value was ignored."""
+        notes = FilterNotes()
+        return self.read(notes), notes
+
+    @abstractmethod
+    def read(self, notes: FilterNotes) -> F:
+        """The filter from the values as typed, each parsed through `notes.read` (which notes what it ignores)."""
+
+    def params(self) -> dict[str, str]:
+        """The values as query parameters (a ticked checkbox as `1`), for the page links."""
+        return {field.name: _as_param(getattr(self, field.name)) for field in fields(self)}
+
+    @property
+    def is_filtering(self) -> bool:
+        """Whether anything was filled in: an empty list then means "no match", not "none yet"."""
+        return any(value.strip() for value in self.params().values())
+
+
+def _as_param(value: str | bool) -> str:
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return value
 
 
 def parse_id(raw: str) -> UUID:
@@ -72,4 +108,3 @@ def tri_state(raw: str) -> bool | None:
 def checked(raw: str) -> bool:
     """A checkbox: present with any value but `0` means ticked."""
     return raw not in ("", "0")
-

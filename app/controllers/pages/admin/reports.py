@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from app.controllers.pages.admin.filters import FilterNotes, checked, parse_count, tri_state
+from app.controllers.pages.admin.filters import FilterForm, FilterNotes, checked, parse_count, tri_state
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
 from app.services.ports import ReportFilter
@@ -21,34 +21,21 @@ PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
-class ReportQuery:
-    """The report's filter form as the admin filled it in (raw text, echoed back into the form)."""
-
+class ReportQuery(FilterForm[ReportFilter]):
     search: str = ""
     include_deleted: bool = False
     low_stock: str = ""
     has_sales: str = ""
     has_reservations: str = ""
 
-    def to_filter(self) -> tuple[ReportFilter, FilterNotes]:
-        notes = FilterNotes()
-        filters = ReportFilter(
+    def read(self, notes: FilterNotes) -> ReportFilter:
+        return ReportFilter(
             search=self.search.strip(),
             include_deleted=self.include_deleted,
             low_stock_threshold=notes.read("low_stock", self.low_stock, parse_count),
             has_sales=tri_state(self.has_sales),
             has_reservations=tri_state(self.has_reservations),
         )
-        return filters, notes
-
-    def params(self) -> dict[str, str]:
-        return {
-            "search": self.search,
-            "include_deleted": "1" if self.include_deleted else "",
-            "low_stock": self.low_stock,
-            "has_sales": self.has_sales,
-            "has_reservations": self.has_reservations,
-        }
 
 
 class AdminReportController(Controller):

@@ -19,7 +19,7 @@ from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS, DuplicateFlag, Featur
 from app.domain.users import UserContext
 from app.services.flags import FlagService
 from app.web.flash import flash
-from app.web.forms import FormData, FormState, form_ids, refusal_elsewhere, refusal_status
+from app.web.forms import FormData, FormState, RowAnswer, form_ids, refusal_elsewhere, refusal_status
 from app.web.redirects import see_other
 from app.web.rendering import is_htmx, render
 
@@ -29,7 +29,7 @@ FLAG_FIELDS = ("name", "description", "enabled")
 STALE_GROUPS = "A group you ticked no longer exists; the list now shows the current groups."
 
 
-class FlagAdminController(Controller):
+class AdminFlagsController(Controller):
     path = FLAGS
     tags = ["admin pages"]
     include_in_schema = False
@@ -91,7 +91,9 @@ class FlagAdminController(Controller):
             flag = await flags.update_flag(user, name, enabled=data.get("enabled") == "true")
         except FlagNotFound as gone:
             return refusal_elsewhere(request, gone, FLAGS)
-        return await self._row_changed(request, user, flags, flag, f"{flag.name} is {'on' if flag.enabled else 'off'}.")
+        return await self._answer(request, user, flags, flag.name, flag=flag).changed(
+            f"{flag.name} is {'on' if flag.enabled else 'off'}."
+        )
 
     @post("/{name:str}/description", operation_id="adminDescribeFlag")
     async def describe(
@@ -108,12 +110,9 @@ class FlagAdminController(Controller):
         except FlagNotFound as gone:
             return refusal_elsewhere(request, gone, FLAGS)
         except ValidationError as error:
-            return await self._row_refused(
-                request, user, flags, name, form.refused(error, beside="description"), status=422
-            )
-        return await self._row_changed(
-            request, user, flags, flag, f"Description of {flag.name} saved.", focus="description"
-        )
+            return await self._answer(request, user, flags, name).refused(form.refused(error, beside="description"))
+        answer = self._answer(request, user, flags, flag.name, flag=flag, focus="description")
+        return await answer.changed(f"Description of {flag.name} saved.")
 
     @post("/{name:str}/targets", operation_id="adminTargetFlag")
     async def target(
@@ -126,14 +125,15 @@ class FlagAdminController(Controller):
         chosen = await form_ids(request, "group_id")
         stale = FormState(key=name).with_errors(targets=STALE_GROUPS)
         if None in chosen:  # not an id at all: a tampered or very old form
-            return await self._row_refused(request, user, flags, name, stale, status=422)
+            return await self._answer(request, user, flags, name).refused(stale)
         try:
             flag = await flags.set_targets(user, name, {group_id for group_id in chosen if group_id is not None})
         except FlagNotFound as gone:
             return refusal_elsewhere(request, gone, FLAGS)
         except GroupNotFound:  # deleted since the page was shown
-            return await self._row_refused(request, user, flags, name, stale, status=409)
-        return await self._row_changed(request, user, flags, flag, f"Targeting of {flag.name} saved.", focus="targets")
+            return await self._answer(request, user, flags, name).refused(stale, status=409)
+        answer = self._answer(request, user, flags, flag.name, flag=flag, focus="targets")
+        return await answer.changed(f"Targeting of {flag.name} saved.")
 
     @get("/{name:str}/delete", operation_id="adminConfirmFlagDeletion")
     async def confirm_deletion(
@@ -181,55 +181,36 @@ class FlagAdminController(Controller):
         # The row asked for itself to be replaced: by nothing, with the message out of band.
         return render(request, "partials/_flash_oob.html", oob_flash=("success", message))
 
-    async def _row_changed(
-        self,
-        request: Request[Any, Any, Any],
-        user: UserContext,
-        flags: FlagService,
-        flag: FeatureFlag,
-        message: str,
-        *,
-        focus: str | None = None,
-    ) -> Response[Any]:
-        """Back to the flag's row: a redirect and a flash without JavaScript, the row alone over htmx.
-
-        `focus` names the in-place editor just used: its disclosure takes the keyboard focus back.
-        """
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, f"{FLAGS}#flag-{flag.name}")
-        return render(
-            request,
-            PAGE,
-            block="flag_row",
-            flag=flag,
-            groups=await flags.list_groups(user),
-            row_flash=("success", message),
-            focus=focus,
-        )
-
-    async def _row_refused(
+    def _answer(
         self,
         request: Request[Any, Any, Any],
         user: UserContext,
         flags: FlagService,
         name: str,
-        refused: FormState,
         *,
-        status: int,
-    ) -> Template:
-        """The row (or, without JavaScript, the whole page) with the reason beside the control at fault."""
-        if not is_htmx(request):
-            return await self._page(request, user, flags, form=FormState(), refused=refused, status=status)
-        return render(
-            request,
-            PAGE,
-            block="flag_row",
-            status_code=status,
-            flag=await flags.get_flag(user, name),
-            groups=await flags.list_groups(user),
-            refused=refused,
-        )
+        flag: FeatureFlag | None = None,
+        focus: str | None = None,
+    ) -> RowAnswer:
+        """Answers an action on the flag's row; `flag` as it now is, when the action returned it.
+
+        `focus` names the in-place editor just used: its disclosure takes the keyboard focus back.
+        """
+
+        async def row(**answer: Any) -> Template:
+            return render(
+                request,
+                PAGE,
+                block="flag_row",
+                flag=flag or await flags.get_flag(user, name),
+                groups=await flags.list_groups(user),
+                focus=focus,
+                **answer,
+            )
+
+        async def page(**answer: Any) -> Template:
+            return await self._page(request, user, flags, form=FormState(), **answer)
+
+        return RowAnswer(request, back=f"{FLAGS}#flag-{name}", row=row, page=page)
 
     async def _page(
         self,

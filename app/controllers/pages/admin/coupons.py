@@ -43,7 +43,7 @@ def parse_utc_datetime_local(raw: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-class CouponAdminController(Controller):
+class AdminCouponsController(Controller):
     path = COUPONS
     tags = ["admin pages"]
     include_in_schema = False
