@@ -179,6 +179,9 @@ async def insert_products(
             inserted += len(batch)
             bar.advance(len(batch))
         bar.close()
+        # Fresh statistics now, not whenever autovacuum gets to it: until then the planner guesses the
+        # table is small and picks plans that are slow for the catalog search (see docs/performance.md).
+        await connection.execute("ANALYZE product")
         return inserted
 
 

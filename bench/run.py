@@ -77,6 +77,12 @@ async def product_list(client: httpx.AsyncClient, rng: random.Random) -> list[ht
     return [await client.get("/api/v1/products/", params={"page": str(rng.randint(1, 500)), "page_size": "20"})]
 
 
+async def catalog_page(client: httpx.AsyncClient, rng: random.Random) -> list[httpx.Response]:
+    """The HTML catalog as a logged-in shopper sees it: session, user, enabled flags, products, template."""
+    term = rng.choice(["pro", "laptop", "wireless", "smart", "mini", "cable"])
+    return [await client.get("/", params={"search": term, "in_stock": "1", "page": str(rng.randint(1, 3))})]
+
+
 def cart_loop(product_ids: list[str]) -> Step:
     async def step(client: httpx.AsyncClient, rng: random.Random) -> list[httpx.Response]:
         product_id = rng.choice(product_ids)
@@ -112,6 +118,7 @@ async def benchmark(shop: Shop, seconds: float, concurrency: int) -> list[Result
         return [
             await run_scenario("catalog filtered search (page 3)", anonymous, filtered_search, seconds),
             await run_scenario("product list (random page)", anonymous, product_list, seconds),
+            await run_scenario(f"catalog HTML page ({len(customers)} customers)", customers, catalog_page, seconds),
             await run_scenario(
                 f"cart add+remove ({len(customers)} customers)", customers, cart_loop(product_ids), seconds
             ),
