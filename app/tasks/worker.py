@@ -149,11 +149,8 @@ def build_settings() -> dict[str, Any]:
         "queue": queue,
         "functions": [deliver_event, notify_incident],
         "cron_jobs": [
-            CronJob(
-                sweep_outbox_job,
-                cron=f"* * * * * */{min(30, max(1, settings.worker.outbox_sweep_seconds))}",
-                timeout=30,
-            ),
+            CronJob(sweep_outbox_job, cron=every(settings.worker.outbox_sweep_seconds), timeout=30),
+            CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),
         ],
         "concurrency": settings.worker.concurrency,
         "startup": startup,

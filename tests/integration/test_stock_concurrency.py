@@ -18,6 +18,7 @@ from app.main import build_container
 from app.settings import DatabaseSettings, get_settings
 from tests.integration.conftest import make_user
 from tests.integration.test_cart_and_checkout import ADDRESS, admin_of, product, stock_of
+from tests.integration.test_event_backbone import wait_for
 
 CLIENTS = 24
 
@@ -176,3 +177,41 @@ async def test_the_scheduled_job_expires_carts_idle_past_the_hold(shop: Any, db:
     assert await reserved(db, lamp.id) == 1  # bob's fresh reservation stands
     request_id = await db.fetchval("SELECT request_id FROM audit_log WHERE event_type = 'CartExpired'")
     assert request_id == "job:expire_reservations:test-job"
+
+
+async def test_the_worker_schedules_the_expiry_job_by_itself(
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+):
+    """The real worker, built from `app.tasks.worker.settings` as `saq` builds it, expires a stale cart unasked."""
+    from saq import Worker
+
+    from app.tasks.worker import build_settings
+
+    admin = await admin_of(shop, db)
+    lamp = await product(shop, admin, stock=5)
+    alice = await make_user(shop, db, "alice")
+    await shop.carts.add_item(alice, lamp.id, 2)
+    await db.execute(
+        "UPDATE cart SET last_activity_at = now() - interval '31 minutes' WHERE user_id = $1", alice.user_id
+    )
+
+    monkeypatch.setenv("CART_EXPIRY_SWEEP_SECONDS", "1")
+    get_settings.cache_clear()
+    try:
+        worker = Worker(**build_settings())
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    running = asyncio.create_task(worker.start())
+
+    async def released() -> bool:
+        return await stock_of(db, lamp.id) == 5
+
+    try:
+        await wait_for(released)
+    finally:
+        await worker.stop()
+        running.cancel()
+
+    assert await db.fetchval("SELECT request_id FROM audit_log WHERE event_type = 'CartExpired'") is not None
+    assert await db.fetchval("SELECT count(*) FROM cart_item") == 0
