@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from saq import Worker
 
 from app.adapters.email import FileEmailSender
 from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS
 from app.domain.incidents import Incident
 from app.services.incidents import IncidentService
-from tests.integration.conftest import make_user
+from app.settings import get_settings
+from app.tasks.worker import build_settings
+from tests.integration.conftest import ensure_user, login, make_user
+from tests.integration.test_event_backbone import wait_for
 from tests.support.mail import sent_mails
 
 
@@ -72,3 +80,41 @@ async def test_no_recipients_means_no_mail(shop: Any, db: asyncpg.Connection, tm
 
     assert not await service.notify(incident(None), admin.tenant_id)
     assert sent_mails(tmp_path) == []
+
+
+async def test_a_500_in_the_web_app_reaches_the_recipients_through_the_real_worker(
+    app: Litestar, client: AsyncTestClient[Litestar], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The whole path: the error handler queues the incident, the worker `saq` would run sends the mail."""
+    await ensure_user(app, "admin", "admin-password", "admin")
+    token = await login(client, "admin", "admin-password")
+    await client.post(
+        "/admin/flags",
+        data={"name": INCIDENT_EMAIL_NOTIFICATIONS, "description": "", "enabled": "true", "csrf_token": token},
+    )
+
+    failed = await client.post("/admin/debug/trigger-error", data={"csrf_token": token})
+    request_id = failed.headers["x-request-id"]
+
+    # The worker reads its settings (recipients, where mail goes) as it starts: set them for its lifetime.
+    monkeypatch.setenv("INCIDENT_RECIPIENTS", "ops@example.com")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    worker = Worker(**build_settings())
+    running = asyncio.create_task(worker.start())
+
+    async def mailed() -> list[Any]:
+        return [m for m in sent_mails(tmp_path / "mail") if request_id in m.get_content()]
+
+    try:
+        mails = await wait_for(mailed)
+    finally:
+        await worker.stop()
+        running.cancel()
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+    assert failed.status_code == 500 and request_id in failed.text
+    assert len(mails) == 1
+    assert mails[0]["To"] == "ops@example.com"
+    assert mails[0]["Subject"] == "[INCIDENT] RuntimeError on /admin/debug/trigger-error"
