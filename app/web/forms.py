@@ -1,9 +1,11 @@
 """HTML form posts: reading what was sent, keeping it with the reasons it was refused, and answering.
 
 A refused form comes back as typed, with the reason beside each field at fault (`FormState`).
-An action on one row of a list answers with that row, or the whole page without JavaScript
+The form that adds to a list page answers with itself, or the whole page without JavaScript
+(`ListPage`); an action on one row of the list answers with that row, or the whole page
 (`RowAnswer`). When the thing acted on is gone instead (deleted in another tab, say), there is
-nothing left to show the reason beside: `refusal_elsewhere` shows it as a flash message.
+nothing left to show the reason beside: `refusal_elsewhere` shows it as a flash message. A row
+whose subject is deleted answers with nothing in its place and a flash (`row_deleted`).
 """
 
 from __future__ import annotations
@@ -84,6 +86,62 @@ def refusal_elsewhere(request: Request[Any, Any, Any], error: DomainError, back:
         )
     flash(request.scope, "error", error.message)
     return see_other(request, back)
+
+
+def row_deleted(request: Request[Any, Any, Any], message: str, back: str) -> Response[Any]:
+    """After a delete: a redirect back to the list with a flash; over htmx, nothing in the row's place.
+
+    The htmx answer carries the message out of band: the element swapped is the row itself.
+    """
+    if not is_htmx(request):
+        flash(request.scope, "success", message)
+        return see_other(request, back)
+    return render(request, "partials/_flash_oob.html", oob_flash=("success", message))
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A list page and the form that adds to it (coupons, flags, users, groups), as one request sees it.
+
+    The form's answer, without JavaScript: once created, a redirect to the new item with a flash;
+    refused, the whole page with the form as typed. Over htmx the form answers for itself: refused,
+    with the reasons beside its fields; created (201), blank again, carrying the refreshed list (the
+    new item marked) and the flash out of band.
+    """
+
+    request: Request[Any, Any, Any]
+    render: Callable[..., Template]
+    """Renders the page's template, or over htmx only `block` of it, with the context given."""
+    form_block: str
+    """The block that holds the form (`flag_form`); given `created`, it also carries the list."""
+    listed: Callable[[], Awaitable[Mapping[str, Any]]]
+    """Reads what the page lists, under the names its template uses (`{"flags": …, "groups": …}`)."""
+    blank: FormState = field(default_factory=FormState)
+    """The form as a new item starts (a new user's role already chosen, say)."""
+
+    async def whole(
+        self, *, form: FormState | None = None, refused: FormState | None = None, status: int = 200
+    ) -> Template:
+        """The whole page, its form blank unless given; `refused`, a row action's form (as `RowAnswer.page`)."""
+        return self.render(status_code=status, form=form or self.blank, refused=refused, **await self.listed())
+
+    async def created(self, created: object, message: str, *, back: str) -> Response[Any]:
+        if not is_htmx(self.request):
+            flash(self.request.scope, "success", message)
+            return see_other(self.request, back)
+        return self.render(
+            block=self.form_block,
+            status_code=201,
+            form=self.blank,
+            created=created,
+            oob_flash=("success", message),
+            **await self.listed(),
+        )
+
+    async def refused(self, refused: FormState, *, status: int = 422) -> Template:
+        if not is_htmx(self.request):
+            return await self.whole(form=refused, status=status)
+        return self.render(block=self.form_block, status_code=status, form=refused)  # the list is as it was
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,22 @@
-"""The admin pages' presentation helpers: the sales chart's geometry and the filter forms' readers."""
+"""The admin pages' presentation helpers: the sales chart's geometry, the filter forms' readers, and how a
+list page's form answers (`ListPage`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from litestar.response import Redirect, Template
 
 from app.controllers.pages.admin.filters import FilterNotes, parse_count, parse_utc_datetime, tri_state
 from app.controllers.pages.admin.sales_chart import PLOT_LEFT, PLOT_RIGHT, SalesOverview, compact_money, nice_scale
+from app.domain.errors import ValidationError
 from app.services.dashboard import DailySales
+from app.web.forms import FormState, ListPage
+from app.web.sessions import SESSION_STATE_KEY, Session
 
 
 def fortnight(*figures: tuple[int, str]) -> list[DailySales]:
@@ -90,3 +97,89 @@ def test_datetime_local_values_are_read_as_utc():
 
 def test_yes_no_any_reads_as_true_false_none():
     assert [tri_state(raw) for raw in ("yes", "No", "", "any", "maybe")] == [True, False, None, None, None]
+
+
+class FakeListPage:
+    """What `ListPage` is given (a request, a renderer, a reader of the list), noting what it was asked for."""
+
+    def __init__(self, *, htmx: bool, blank: FormState | None = None) -> None:
+        headers = {"hx-request": "true"} if htmx else {}
+        self.request: Any = SimpleNamespace(headers=headers, scope={"state": {SESSION_STATE_KEY: Session(None)}})
+        self.blank = blank or FormState()
+        self.reads = 0
+
+    def render(self, *, status_code: int = 200, **context: Any) -> Template:
+        return Template(template_name="pages/admin/coupons.html", context=context, status_code=status_code)
+
+    async def listed(self) -> dict[str, Any]:
+        self.reads += 1
+        return {"coupons": ["SPRING10"]}
+
+    def answer(self) -> ListPage:
+        return ListPage(self.request, self.render, form_block="coupon_form", listed=self.listed, blank=self.blank)
+
+    def flashes(self) -> list[list[str]]:
+        return list(self.request.scope["state"][SESSION_STATE_KEY].get("_flashes", []))
+
+
+def refused_code() -> FormState:
+    typed = FormState.posted({"code": "spring 10"}, "code")
+    return typed.refused(ValidationError("code", "Letters, digits, - and _ only."), beside="code")
+
+
+async def test_a_refused_form_answers_alone_over_htmx_and_leaves_the_list_unread():
+    page = FakeListPage(htmx=True)
+
+    answer = await page.answer().refused(refused_code(), status=409)
+
+    assert answer.status_code == 409
+    assert answer.context == {"block": "coupon_form", "form": refused_code()}
+    assert page.reads == 0
+
+
+async def test_a_refused_form_without_javascript_comes_back_in_the_whole_page():
+    page = FakeListPage(htmx=False)
+
+    answer = await page.answer().refused(refused_code())
+
+    assert answer.status_code == 422
+    assert answer.context == {"form": refused_code(), "refused": None, "coupons": ["SPRING10"]}
+
+
+async def test_a_creation_over_htmx_answers_with_a_blank_form_carrying_the_list_and_the_flash():
+    page = FakeListPage(htmx=True, blank=FormState(values={"discount_percent": "10"}))
+
+    answer = await page.answer().created("the new coupon", "Coupon SPRING10 created.", back="/admin/coupons")
+
+    assert isinstance(answer, Template) and answer.status_code == 201
+    assert answer.context == {
+        "block": "coupon_form",
+        "form": FormState(values={"discount_percent": "10"}),
+        "created": "the new coupon",
+        "oob_flash": ("success", "Coupon SPRING10 created."),
+        "coupons": ["SPRING10"],
+    }
+    assert page.flashes() == []
+
+
+async def test_a_creation_without_javascript_redirects_to_the_new_item_with_a_flash():
+    page = FakeListPage(htmx=False)
+
+    answer = await page.answer().created("the new coupon", "Coupon SPRING10 created.", back="/admin/coupons#new")
+
+    assert isinstance(answer, Redirect) and (answer.url, answer.status_code) == ("/admin/coupons#new", 303)
+    assert page.flashes() == [["success", "Coupon SPRING10 created."]]
+    assert page.reads == 0
+
+
+async def test_the_whole_page_shows_the_form_as_a_new_item_starts():
+    page = FakeListPage(htmx=False, blank=FormState(values={"discount_percent": "10"}))
+
+    whole = await page.answer().whole()
+
+    assert whole.status_code == 200
+    assert whole.context == {
+        "form": FormState(values={"discount_percent": "10"}),
+        "refused": None,
+        "coupons": ["SPRING10"],
+    }

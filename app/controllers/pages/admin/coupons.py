@@ -2,12 +2,13 @@
 
 Without JavaScript the form posts and the page redirects back with a flash message; with htmx
 the form swaps itself (blank again, or with every mistake beside its field) and a new coupon's
-answer carries the refreshed list out of band.
+answer carries the refreshed list out of band (`ListPage`; docs/patterns/admin-row-actions.md).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,10 +20,8 @@ from app.domain.errors import ValidationError
 from app.domain.events import utc_now
 from app.domain.users import UserContext
 from app.services.coupons import CouponService
-from app.web.flash import flash
-from app.web.forms import FormData, FormState, refusal_status
-from app.web.redirects import see_other
-from app.web.rendering import format_datetime, format_percent, is_htmx, render
+from app.web.forms import FormData, FormState, ListPage, refusal_status
+from app.web.rendering import format_datetime, format_percent, render
 
 PAGE = "pages/admin/coupons.html"
 COUPONS = "/admin/coupons"
@@ -43,6 +42,11 @@ def parse_utc_datetime_local(raw: str) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def render_coupons(request: Request[Any, Any, Any], **context: Any) -> Template:
+    """The coupons page (or, over htmx, the block asked for); every part of it may show the time now."""
+    return render(request, PAGE, now=utc_now(), **context)
+
+
 class AdminCouponsController(Controller):
     path = COUPONS
     tags = ["admin pages"]
@@ -55,7 +59,7 @@ class AdminCouponsController(Controller):
         user: NamedDependency[UserContext],
         coupons: NamedDependency[CouponService],
     ) -> Template:
-        return await self._page(request, user, coupons, FormState())
+        return await self._page(request, user, coupons).whole()
 
     @post("/", operation_id="adminCreateCoupon")
     async def create_coupon(
@@ -67,6 +71,7 @@ class AdminCouponsController(Controller):
     ) -> Response[Any]:
         form = FormState.posted(data, *FIELDS)
         expiry = parse_utc_datetime_local(form.values["expires_at"])
+        page = self._page(request, user, coupons)
         try:
             coupon = await coupons.create_coupon(
                 user, code=form.values["code"], discount_percent=form.values["discount_percent"], expires_at=expiry
@@ -75,39 +80,15 @@ class AdminCouponsController(Controller):
             refused = form.refused(error, beside="code")
             if expiry is None and "expires_at" in refused.errors:
                 refused = refused.with_errors(expires_at=EXPIRY_FORMAT_HINT)  # the domain only saw "no date"
-            status = refusal_status(error)
-            if is_htmx(request):
-                return render(request, PAGE, block="coupon_form", status_code=status, form=refused, now=utc_now())
-            return await self._page(request, user, coupons, refused, status=status)
+            return await page.refused(refused, status=refusal_status(error))
         message = (
             f"Coupon {coupon.code} created: {format_percent(coupon.discount_percent)} off "
             f"until {format_datetime(coupon.expires_at)}."
         )
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, COUPONS)
-        # A blank form, and (out of band) the list with the new coupon on top and the message.
-        return render(
-            request,
-            PAGE,
-            block="coupon_form",
-            status_code=201,
-            form=FormState(),
-            created=coupon,
-            coupons=await coupons.list_coupons(user),
-            now=utc_now(),
-            oob_flash=("success", message),
-        )
+        return await page.created(coupon, message, back=COUPONS)
 
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        user: UserContext,
-        coupons: CouponService,
-        form: FormState,
-        *,
-        status: int = 200,
-    ) -> Template:
-        return render(
-            request, PAGE, status_code=status, coupons=await coupons.list_coupons(user), form=form, now=utc_now()
-        )
+    def _page(self, request: Request[Any, Any, Any], user: UserContext, coupons: CouponService) -> ListPage:
+        async def listed() -> dict[str, Any]:
+            return {"coupons": await coupons.list_coupons(user)}
+
+        return ListPage(request, partial(render_coupons, request), form_block="coupon_form", listed=listed)

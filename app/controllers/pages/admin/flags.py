@@ -7,6 +7,7 @@ carries the refreshed list out of band), and the message arrives out of band.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -18,10 +19,17 @@ from app.domain.errors import ValidationError
 from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS, DuplicateFlag, FeatureFlag, FlagNotFound, GroupNotFound
 from app.domain.users import UserContext
 from app.services.flags import FlagService
-from app.web.flash import flash
-from app.web.forms import FormData, FormState, RowAnswer, form_ids, refusal_elsewhere, refusal_status
-from app.web.redirects import see_other
-from app.web.rendering import is_htmx, render
+from app.web.forms import (
+    FormData,
+    FormState,
+    ListPage,
+    RowAnswer,
+    form_ids,
+    refusal_elsewhere,
+    refusal_status,
+    row_deleted,
+)
+from app.web.rendering import render
 
 PAGE = "pages/admin/flags.html"
 FLAGS = "/admin/flags"
@@ -38,7 +46,7 @@ class AdminFlagsController(Controller):
     async def flags_page(
         self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], flags: NamedDependency[FlagService]
     ) -> Template:
-        return await self._page(request, user, flags, form=FormState())
+        return await self._page(request, user, flags).whole()
 
     @post("/", operation_id="adminCreateFlag")
     async def create_flag(
@@ -49,6 +57,7 @@ class AdminFlagsController(Controller):
         data: FormData,
     ) -> Response[Any]:
         form = FormState.posted(data, *FLAG_FIELDS)
+        page = self._page(request, user, flags)
         try:
             created = await flags.create_flag(
                 user,
@@ -57,26 +66,9 @@ class AdminFlagsController(Controller):
                 enabled=form.values["enabled"] == "true",
             )
         except (ValidationError, DuplicateFlag) as error:
-            refused, status = form.refused(error, beside="name"), refusal_status(error)
-            if is_htmx(request):
-                return render(request, PAGE, block="flag_form", status_code=status, form=refused)
-            return await self._page(request, user, flags, form=refused, status=status)
+            return await page.refused(form.refused(error, beside="name"), status=refusal_status(error))
         message = f"Flag {created.name} created, {'on for all users' if created.enabled else 'off'}."
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, f"{FLAGS}#flag-{created.name}")
-        # A blank form, and (out of band) the list with the new flag in place and the message.
-        return render(
-            request,
-            PAGE,
-            block="flag_form",
-            status_code=201,
-            form=FormState(),
-            created=created,
-            flags=await flags.list_flags(user),
-            groups=await flags.list_groups(user),
-            oob_flash=("success", message),
-        )
+        return await page.created(created, message, back=f"{FLAGS}#flag-{created.name}")
 
     @post("/{name:str}/enabled", operation_id="adminSwitchFlag")
     async def switch(
@@ -175,11 +167,7 @@ class AdminFlagsController(Controller):
             message = f"The flag {name} was already deleted."
         else:
             message = f"Flag {name} deleted."
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, FLAGS)
-        # The row asked for itself to be replaced: by nothing, with the message out of band.
-        return render(request, "partials/_flash_oob.html", oob_flash=("success", message))
+        return row_deleted(request, message, FLAGS)
 
     def _answer(
         self,
@@ -207,28 +195,11 @@ class AdminFlagsController(Controller):
                 **answer,
             )
 
-        async def page(**answer: Any) -> Template:
-            return await self._page(request, user, flags, form=FormState(), **answer)
+        return RowAnswer(request, back=f"{FLAGS}#flag-{name}", row=row, page=self._page(request, user, flags).whole)
 
-        return RowAnswer(request, back=f"{FLAGS}#flag-{name}", row=row, page=page)
+    def _page(self, request: Request[Any, Any, Any], user: UserContext, flags: FlagService) -> ListPage:
+        async def listed() -> dict[str, Any]:
+            return {"flags": await flags.list_flags(user), "groups": await flags.list_groups(user)}
 
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        user: UserContext,
-        flags: FlagService,
-        *,
-        form: FormState,
-        refused: FormState | None = None,
-        status: int = 200,
-    ) -> Template:
-        return render(
-            request,
-            PAGE,
-            status_code=status,
-            flags=await flags.list_flags(user),
-            groups=await flags.list_groups(user),
-            form=form,
-            refused=refused,
-            incident_flag=INCIDENT_EMAIL_NOTIFICATIONS,
-        )
+        render_flags = partial(render, request, PAGE, incident_flag=INCIDENT_EMAIL_NOTIFICATIONS)
+        return ListPage(request, render_flags, form_block="flag_form", listed=listed)

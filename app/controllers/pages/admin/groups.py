@@ -1,11 +1,12 @@
 """The user-groups page (admins): the groups feature flags target, their members, and deleting one (asking first).
 
-A change answers with the group's card over htmx, a redirect and a flash without JavaScript
-(`RowAnswer`; docs/patterns/admin-row-actions.md).
+The new-group form answers with itself over htmx (`ListPage`), a change with the group's card
+(`RowAnswer`); without JavaScript, both with a redirect and a flash (docs/patterns/admin-row-actions.md).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -19,10 +20,17 @@ from app.domain.flags import DuplicateGroup, GroupNotFound, UserGroup
 from app.domain.users import UserContext
 from app.services.flags import FlagService
 from app.services.users import UserAdminService
-from app.web.flash import flash
-from app.web.forms import FormData, FormState, RowAnswer, form_uuid, refusal_elsewhere, refusal_status
-from app.web.redirects import see_other
-from app.web.rendering import is_htmx, render
+from app.web.forms import (
+    FormData,
+    FormState,
+    ListPage,
+    RowAnswer,
+    form_uuid,
+    refusal_elsewhere,
+    refusal_status,
+    row_deleted,
+)
+from app.web.rendering import render
 
 GROUPS_PAGE = "pages/admin/groups.html"
 CONFIRM_PAGE = "pages/admin/confirm.html"
@@ -44,7 +52,7 @@ class AdminGroupsController(Controller):
         user_admin: NamedDependency[UserAdminService],
         flags: NamedDependency[FlagService],
     ) -> Template:
-        return await self._page(request, user, user_admin, flags, form=FormState())
+        return await self._page(request, user, user_admin, flags).whole()
 
     @post("/", operation_id="adminCreateGroup")
     async def create_group(
@@ -56,29 +64,13 @@ class AdminGroupsController(Controller):
         data: FormData,
     ) -> Response[Any]:
         form = FormState.posted(data, *GROUP_FIELDS)
+        page = self._page(request, user, user_admin, flags)
         try:
             created = await flags.create_group(user, name=form.values["name"], description=form.values["description"])
         except (ValidationError, DuplicateGroup) as error:
-            refused, status = form.refused(error, beside="name"), refusal_status(error)
-            if is_htmx(request):
-                return render(request, GROUPS_PAGE, block="group_form", status_code=status, form=refused)
-            return await self._page(request, user, user_admin, flags, form=refused, status=status)
+            return await page.refused(form.refused(error, beside="name"), status=refusal_status(error))
         message = f"Group {created.name} created. Add members below, then target flags at it."
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, f"{GROUPS}#group-{created.id}")
-        return render(
-            request,
-            GROUPS_PAGE,
-            block="group_form",
-            status_code=201,
-            form=FormState(),
-            created=created,
-            groups=await flags.list_groups(user),
-            users=await user_admin.list_users(user),
-            flags=await flags.list_flags(user),
-            oob_flash=("success", message),
-        )
+        return await page.created(created, message, back=f"{GROUPS}#group-{created.id}")
 
     @get("/{group_id:uuid}/delete", operation_id="adminConfirmGroupDeletion")
     async def confirm_deletion(
@@ -123,11 +115,7 @@ class AdminGroupsController(Controller):
             message = "That group was already deleted."
         else:
             message = "Group deleted; flags that targeted it no longer do."
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, GROUPS)
-        # The card asked for itself to be replaced: by nothing, with the message out of band.
-        return render(request, "partials/_flash_oob.html", oob_flash=("success", message))
+        return row_deleted(request, message, GROUPS)
 
     @post("/{group_id:uuid}/members", operation_id="adminAddGroupMember")
     async def add_member(
@@ -194,29 +182,17 @@ class AdminGroupsController(Controller):
                 **answer,
             )
 
-        async def page(**answer: Any) -> Template:
-            return await self._page(request, user, user_admin, flags, form=FormState(), **answer)
+        page = self._page(request, user, user_admin, flags)
+        return RowAnswer(request, back=f"{GROUPS}#group-{group_id}", row=card, page=page.whole)
 
-        return RowAnswer(request, back=f"{GROUPS}#group-{group_id}", row=card, page=page)
+    def _page(
+        self, request: Request[Any, Any, Any], user: UserContext, user_admin: UserAdminService, flags: FlagService
+    ) -> ListPage:
+        async def listed() -> dict[str, Any]:
+            return {
+                "groups": await flags.list_groups(user),
+                "users": await user_admin.list_users(user),
+                "flags": await flags.list_flags(user),
+            }
 
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        user: UserContext,
-        user_admin: UserAdminService,
-        flags: FlagService,
-        *,
-        form: FormState,
-        refused: FormState | None = None,
-        status: int = 200,
-    ) -> Template:
-        return render(
-            request,
-            GROUPS_PAGE,
-            status_code=status,
-            form=form,
-            refused=refused,
-            groups=await flags.list_groups(user),
-            users=await user_admin.list_users(user),
-            flags=await flags.list_flags(user),
-        )
+        return ListPage(request, partial(render, request, GROUPS_PAGE), form_block="group_form", listed=listed)

@@ -1,11 +1,12 @@
 """The users page (admins): create accounts, change their role (asking first), add them to groups and remove them.
 
-A change answers with the user's row over htmx, a redirect and a flash without JavaScript
-(`RowAnswer`; docs/patterns/admin-row-actions.md).
+The new-user form answers with itself over htmx (`ListPage`), a change with the user's row
+(`RowAnswer`); without JavaScript, both with a redirect and a flash (docs/patterns/admin-row-actions.md).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,14 +21,15 @@ from app.services.flags import FlagService
 from app.services.ports import ManagedUserView
 from app.services.users import UserAdminService
 from app.web.flash import flash
-from app.web.forms import FormData, FormState, RowAnswer, form_uuid, refusal_elsewhere, refusal_status
+from app.web.forms import FormData, FormState, ListPage, RowAnswer, form_uuid, refusal_elsewhere, refusal_status
 from app.web.redirects import see_other
-from app.web.rendering import is_htmx, render
+from app.web.rendering import render
 
 USERS_PAGE = "pages/admin/users.html"
 CONFIRM_PAGE = "pages/admin/confirm.html"
 USERS = "/admin/users"
 USER_FIELDS = ("username", "email", "role")  # the password is never sent back to the page
+NEW_USER = FormState(values={"role": Role.CUSTOMER})
 NEW_RIGHTS_NOTE = "The new rights apply from their next request; they stay logged in (their session gets a new id)."
 
 
@@ -53,7 +55,7 @@ class AdminUsersController(Controller):
         user_admin: NamedDependency[UserAdminService],
         flags: NamedDependency[FlagService],
     ) -> Template:
-        return await self._page(request, user, user_admin, flags, form=FormState(values={"role": Role.CUSTOMER}))
+        return await self._page(request, user, user_admin, flags).whole()
 
     @post("/", operation_id="adminCreateUser")
     async def create_user(
@@ -65,6 +67,7 @@ class AdminUsersController(Controller):
         data: FormData,
     ) -> Response[Any]:
         form = FormState.posted(data, *USER_FIELDS)
+        page = self._page(request, user, user_admin, flags)
         try:
             created = await user_admin.create_user(
                 user,
@@ -74,28 +77,9 @@ class AdminUsersController(Controller):
                 email=form.values["email"],
             )
         except ValidationError as error:
-            if is_htmx(request):
-                return render_users(
-                    request, block="user_form", status_code=422, form=form.refused(error, beside="username")
-                )
-            return await self._page(
-                request, user, user_admin, flags, form=form.refused(error, beside="username"), status=422
-            )
+            return await page.refused(form.refused(error, beside="username"))
         message = f"User {created.username} created as {role_phrase(created.role)}."
-        if not is_htmx(request):
-            flash(request.scope, "success", message)
-            return see_other(request, USERS)
-        # A blank form, and (out of band) the list with the new user in place and the message.
-        return render_users(
-            request,
-            block="user_form",
-            status_code=201,
-            form=FormState(values={"role": Role.CUSTOMER}),
-            created=created,
-            users=await user_admin.list_users(user),
-            groups=await flags.list_groups(user),
-            oob_flash=("success", message),
-        )
+        return await page.created(created, message, back=USERS)
 
     @get("/{user_id:uuid}/role", operation_id="adminConfirmRoleChange")
     async def confirm_role_change(
@@ -224,28 +208,13 @@ class AdminUsersController(Controller):
                 **answer,
             )
 
-        async def page(**answer: Any) -> Template:
-            blank = FormState(values={"role": Role.CUSTOMER})
-            return await self._page(request, user, user_admin, flags, form=blank, **answer)
+        page = self._page(request, user, user_admin, flags)
+        return RowAnswer(request, back=f"{USERS}#user-{user_id}", row=row, page=page.whole)
 
-        return RowAnswer(request, back=f"{USERS}#user-{user_id}", row=row, page=page)
+    def _page(
+        self, request: Request[Any, Any, Any], user: UserContext, user_admin: UserAdminService, flags: FlagService
+    ) -> ListPage:
+        async def listed() -> dict[str, Any]:
+            return {"users": await user_admin.list_users(user), "groups": await flags.list_groups(user)}
 
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        user: UserContext,
-        user_admin: UserAdminService,
-        flags: FlagService,
-        *,
-        form: FormState,
-        refused: FormState | None = None,
-        status: int = 200,
-    ) -> Template:
-        return render_users(
-            request,
-            status_code=status,
-            users=await user_admin.list_users(user),
-            groups=await flags.list_groups(user),
-            form=form,
-            refused=refused,
-        )
+        return ListPage(request, partial(render_users, request), form_block="user_form", listed=listed, blank=NEW_USER)
