@@ -14,7 +14,6 @@ from pathlib import Path
 
 import structlog
 from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
@@ -237,7 +236,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_engine,
         plugins=[HTMXPlugin()],
         lifespan=[lifespan],
-        response_cache_config=ResponseCacheConfig(),
         debug=False,
         logging_config=None,
     )

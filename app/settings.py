@@ -58,7 +58,7 @@ class DatabaseSettings:
     pool_min_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MIN", 0))
     """Connections kept open when idle; 0 lets a process start while PostgreSQL is down (readiness says so)."""
     pool_max_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MAX", 10))
-    """Most connections one process holds."""
+    """Most connections one web process holds; the worker sizes its pool as WORKER_CONCURRENCY + 2 instead."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class WorkerSettings:
     concurrency: int = field(default_factory=lambda: _env_int("WORKER_CONCURRENCY", 10))
     """Jobs one SAQ worker runs at once."""
     outbox_sweep_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_SWEEP_SECONDS", 5))
-    """How often the sweeper republishes outbox rows the relay missed (1-30; best a divisor of 60)."""
+    """How often the sweeper runs: 60 or more is once a minute, else 1-30 (31-59 become 30); best a divisor of 60."""
     outbox_grace_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_GRACE_SECONDS", 3))
     """Age an unpublished outbox row must reach before the sweeper takes it (the relay's head start)."""
     queue_name: str = field(default_factory=lambda: _env("QUEUE_NAME", "emporium"))
@@ -102,7 +102,7 @@ class ShopSettings:
     cart_reservation_minutes: int = field(default_factory=lambda: _env_int("CART_RESERVATION_MINUTES", 30))
     """A cart idle this long loses its reservations (the expiry job releases the stock)."""
     expiry_sweep_seconds: int = field(default_factory=lambda: _env_int("CART_EXPIRY_SWEEP_SECONDS", 60))
-    """How often the expiry job looks for stale carts (1-30 s, or 60 for once a minute)."""
+    """How often the expiry job looks for stale carts: 60 or more is once a minute, else 1-30 (31-59 become 30)."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Address verification adapters. The stub is the default in development and tests (domain.md):
-street line 1 containing "invalid", "undeliverable" or "unavailable" fails that way; anything
-else is verified, upper-cased, with verification id `STUB-<postal code>`."""
+"""Address verification adapters. Only a stub exists; app/main.py uses it in every environment.
+
+Street line 1 containing "invalid", "undeliverable" or "unavailable" (any case) fails that way;
+anything else is verified, upper-cased, with verification id `STUB-<postal code>`. A real
+provider would be a new adapter behind the same port (`AddressVerifier` in app/services/ports.py)."""
 
 from __future__ import annotations
 

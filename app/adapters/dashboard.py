@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from saq import Queue
 
 from app.adapters.database import fetch
-from app.adapters.outbox import MAX_PUBLISH_ATTEMPTS
+from app.adapters.outbox import DEAD_LETTER_SQL, MAX_PUBLISH_ATTEMPTS, REDELIVER_AFTER_SECONDS
 from app.services.dashboard import DailySales, LowStockItem, QueueHealth, RecentError, ReservingCart
 
 RECENT_ERRORS_KEY = "recent-errors"
@@ -77,10 +77,12 @@ class SaqQueueHealth:
             SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
                    coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL)), 0)
                        AS lag,
-                   count(*) FILTER (WHERE delivered_at IS NULL AND publish_attempts >= $1)::int AS dead
+                   count(*) FILTER (WHERE delivered_at IS NULL AND """
+            + DEAD_LETTER_SQL
+            + """)::int AS dead
             FROM outbox
             """,
-            [MAX_PUBLISH_ATTEMPTS],
+            [MAX_PUBLISH_ATTEMPTS, REDELIVER_AFTER_SECONDS],
         )
         base: dict[str, Any] = {
             "outbox_unpublished": outbox["unpublished"],

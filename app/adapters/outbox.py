@@ -41,6 +41,9 @@ DELIVERY_TIMEOUT_SECONDS = 30
 DELIVERY_ATTEMPTS = 5
 REDELIVER_AFTER_SECONDS = 300.0  # longer than one job's retries: 5 attempts x 30 s timeout, with backoff
 MAX_PUBLISH_ATTEMPTS = 10
+# An undelivered row is a dead letter once it has used its attempts and the last one had time to finish.
+# One definition for the gauge and the dashboard; $1 is MAX_PUBLISH_ATTEMPTS, $2 the redelivery delay.
+DEAD_LETTER_SQL = "publish_attempts >= $1 AND published_at < now() - make_interval(secs => $2)"
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,9 @@ async def sweep_outbox(
         lag, dead = await connection.fetchrow(
             """
             SELECT coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL)), 0),
-                   count(*) FILTER (WHERE publish_attempts >= $1 AND published_at < now() - make_interval(secs => $2))
+                   count(*) FILTER (WHERE """
+            + DEAD_LETTER_SQL
+            + """)
             FROM outbox WHERE delivered_at IS NULL
             """,
             MAX_PUBLISH_ATTEMPTS,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from uuid import UUID
 
 from app.domain.errors import ProductNotFound
@@ -24,8 +23,6 @@ class CatalogService:
                 action="list_products",
                 reason="Only administrators can see deleted products",
             )
-        elif not user.can(Capability.PRODUCTS_VIEW):
-            filters = replace(filters, include_deleted=False)
         return await self._reader.list_products(user.tenant_id, filters, page)
 
     async def get_product(self, user: UserContext, product_id: UUID) -> ProductView:

@@ -74,11 +74,15 @@ async def expire_reservations_job(ctx: dict[str, Any]) -> int:
     """Release the stock of carts idle longer than CART_RESERVATION_MINUTES (cron; idempotent)."""
     settings = get_settings()
     carts: CartService = ctx["carts"]
-    request_id_var.set(f"job:expire_reservations:{ctx['job'].id}")
-    expired = await carts.expire_stale_carts(UserContext.system(settings.app.default_tenant_id))
-    if expired:
-        log.info("reservations_expired", carts=expired)
-    return expired
+    request_id = f"job:expire_reservations:{ctx['job'].id}"
+    token = request_id_var.set(request_id)  # the audit rows of the expired carts carry it
+    try:
+        expired = await carts.expire_stale_carts(UserContext.system(settings.app.default_tenant_id))
+        if expired:
+            log.info("reservations_expired", carts=expired, request_id=request_id)
+        return expired
+    finally:
+        request_id_var.reset(token)
 
 
 async def notify_incident(ctx: dict[str, Any], *, incident: dict[str, Any], tenant_id: str) -> bool:

@@ -57,4 +57,19 @@ async def test_pages_know_which_flags_are_on_for_the_user_from_the_next_request(
 
     assert "The flag is off for you" in before
     assert created.status_code in (200, 303)
-    assert "The flag is on for you" in after
+    assert "The flag is on for you, but <code>INCIDENT_RECIPIENTS</code> is empty" in after  # none in tests
+
+
+async def test_a_dead_letter_counts_once_its_last_attempt_had_time_to_finish(shop: Any, db: asyncpg.Connection):
+    """The dashboard and the `outbox_dead_letters` gauge share one definition (`DEAD_LETTER_SQL`)."""
+    admin = await admin_of(shop, db)
+    await product(shop, admin, price="5.00", stock=1)
+    await db.execute("UPDATE outbox SET publish_attempts = 10, published_at = now(), delivered_at = NULL")
+
+    just_tried = (await shop.dashboard.dashboard(admin)).queue.outbox_dead_letters
+    await db.execute("UPDATE outbox SET published_at = now() - interval '10 minutes'")
+    given_up = (await shop.dashboard.dashboard(admin)).queue.outbox_dead_letters
+
+    rows = await db.fetchval("SELECT count(*) FROM outbox")  # the admin's registration and the product
+    assert rows >= 2
+    assert (just_tried, given_up) == (0, rows)

@@ -12,6 +12,7 @@ from app.controllers.pages.admin.sales_chart import SalesOverview
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.dashboard import LOW_STOCK_THRESHOLD, DashboardService
+from app.settings import get_settings
 from app.web.rendering import render
 
 TEST_ERROR_MESSAGE = "Test error triggered by an administrator"
@@ -36,6 +37,8 @@ class AdminDashboardController(Controller):
             board=board,
             sales=SalesOverview.of(board.sales),
             low_stock_threshold=LOW_STOCK_THRESHOLD,
+            # The worker sends incident mail, configured like this process (same environment).
+            incident_recipients=get_settings().email.incident_recipients,
         )
 
     @post("/debug/trigger-error", operation_id="adminTriggerTestError")
