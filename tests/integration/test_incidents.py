@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,17 +10,15 @@ import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from saq import Worker
 
 from app.adapters.email import FileEmailSender
 from app.domain.flags import INCIDENT_EMAIL_NOTIFICATIONS
 from app.domain.incidents import Incident
 from app.services.incidents import IncidentService
-from app.settings import get_settings
-from app.tasks.worker import build_settings
 from tests.integration.conftest import ensure_user, login, make_user
 from tests.integration.test_event_backbone import wait_for
 from tests.support.mail import sent_mails
+from tests.support.worker import running_worker
 
 
 def incident(user_id: Any) -> Incident:
@@ -96,23 +93,11 @@ async def test_a_500_in_the_web_app_reaches_the_recipients_through_the_real_work
     failed = await client.post("/admin/debug/trigger-error", data={"csrf_token": token})
     request_id = failed.headers["x-request-id"]
 
-    # The worker reads its settings (recipients, where mail goes) as it starts: set them for its lifetime.
-    monkeypatch.setenv("INCIDENT_RECIPIENTS", "ops@example.com")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    worker = Worker(**build_settings())
-    running = asyncio.create_task(worker.start())
-
     async def mailed() -> list[Any]:
         return [m for m in sent_mails(tmp_path / "mail") if request_id in m.get_content()]
 
-    try:
+    async with running_worker(monkeypatch, INCIDENT_RECIPIENTS="ops@example.com", DATA_DIR=str(tmp_path)):
         mails = await wait_for(mailed)
-    finally:
-        await worker.stop()
-        running.cancel()
-        monkeypatch.undo()
-        get_settings.cache_clear()
 
     assert failed.status_code == 500 and request_id in failed.text
     assert len(mails) == 1

@@ -19,6 +19,7 @@ from app.settings import DatabaseSettings, get_settings
 from tests.integration.conftest import make_user
 from tests.integration.test_cart_and_checkout import ADDRESS, admin_of, product, stock_of
 from tests.integration.test_event_backbone import wait_for
+from tests.support.worker import running_worker
 
 CLIENTS = 24
 
@@ -183,10 +184,6 @@ async def test_the_worker_schedules_the_expiry_job_by_itself(
     shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ):
     """The real worker, built from `app.tasks.worker.settings` as `saq` builds it, expires a stale cart unasked."""
-    from saq import Worker
-
-    from app.tasks.worker import build_settings
-
     admin = await admin_of(shop, db)
     lamp = await product(shop, admin, stock=5)
     alice = await make_user(shop, db, "alice")
@@ -195,23 +192,11 @@ async def test_the_worker_schedules_the_expiry_job_by_itself(
         "UPDATE cart SET last_activity_at = now() - interval '31 minutes' WHERE user_id = $1", alice.user_id
     )
 
-    monkeypatch.setenv("CART_EXPIRY_SWEEP_SECONDS", "1")
-    get_settings.cache_clear()
-    try:
-        worker = Worker(**build_settings())
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-    running = asyncio.create_task(worker.start())
-
     async def released() -> bool:
         return await stock_of(db, lamp.id) == 5
 
-    try:
+    async with running_worker(monkeypatch, CART_EXPIRY_SWEEP_SECONDS="1"):
         await wait_for(released)
-    finally:
-        await worker.stop()
-        running.cancel()
 
     assert await db.fetchval("SELECT request_id FROM audit_log WHERE event_type = 'CartExpired'") is not None
     assert await db.fetchval("SELECT count(*) FROM cart_item") == 0
