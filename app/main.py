@@ -25,8 +25,9 @@ from redis.asyncio import Redis
 from saq import Queue
 
 from app.adapters.address_verification import StubAddressVerifier
+from app.adapters.circuit_breaker import CircuitBreaker
 from app.adapters.dashboard import RedisRecentErrors, SaqQueueHealth, SqlDashboardReader
-from app.adapters.database import Database
+from app.adapters.database import DATABASE_UNAVAILABLE, Database
 from app.adapters.incidents import SaqIncidentReporter
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
@@ -40,7 +41,8 @@ from app.adapters.readers import (
     SqlOrderReader,
     SqlProductReportReader,
 )
-from app.adapters.sessions import RedisSessionStore
+from app.adapters.redis_client import guarded_redis
+from app.adapters.sessions import PostgresSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
@@ -75,7 +77,7 @@ from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
-from app.web.errors import EXCEPTION_HANDLERS
+from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.sessions import SessionMiddleware
@@ -90,6 +92,7 @@ class Container:
     settings: Settings
     database: Database
     redis: Redis
+    redis_breaker: CircuitBreaker
     queue: Queue
     auth: AuthService
     carts: CartService
@@ -102,7 +105,7 @@ class Container:
     reports: ReportService
     flags: FlagService
     users: UserAdminService
-    sessions: RedisSessionStore
+    sessions: PostgresSessionStore
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
     health: HealthService
@@ -124,15 +127,26 @@ def build_container(settings: Settings) -> Container:
         pool_min_size=settings.database.pool_min_size,
         pool_max_size=settings.database.pool_max_size,
     )
-    redis = Redis.from_url(settings.redis.url)
-    queue = build_queue(settings.redis.url, settings.worker.queue_name)
+    # One breaker for the process's Redis server, shared by the plain client and the queue's.
+    redis_breaker = CircuitBreaker(
+        "redis",
+        failures_to_open=settings.redis.breaker_failures,
+        reset_seconds=settings.redis.breaker_reset_seconds,
+    )
+    timeouts = {
+        "connect_timeout": settings.redis.connect_timeout_seconds,
+        "command_timeout": settings.redis.command_timeout_seconds,
+    }
+    redis = guarded_redis(settings.redis.url, redis_breaker, **timeouts)
+    queue = build_queue(settings.redis.url, settings.worker.queue_name, breaker=redis_breaker, **timeouts)
     uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
     timer = PrometheusOperationTimer()
     hasher = Argon2PasswordHasher()
     directory = SqlDirectoryReader(database.engine)
     recent_errors = RedisRecentErrors(redis)
-    sessions = RedisSessionStore(
-        redis,
+    sessions = PostgresSessionStore(
+        database.engine,
+        tenant_id=settings.app.default_tenant_id,
         idle_seconds=settings.session.idle_timeout_minutes * 60,
         absolute_seconds=settings.session.absolute_timeout_hours * 3600,
     )
@@ -140,6 +154,7 @@ def build_container(settings: Settings) -> Container:
         settings=settings,
         database=database,
         redis=redis,
+        redis_breaker=redis_breaker,
         queue=queue,
         auth=AuthService(uow, hasher),
         carts=CartService(uow, timer, reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes)),
@@ -160,7 +175,8 @@ def build_container(settings: Settings) -> Container:
             recent_errors,
         ),
         recent_errors=recent_errors,
-        health=HealthService({"postgresql": database.ping, "redis": redis.ping}),
+        # Redis is optional: without it the shop sells on (readiness warns); without PostgreSQL it cannot.
+        health=HealthService({"postgresql": database.ping, "redis": redis.ping}, optional={"redis"}),
     )
 
 
@@ -232,7 +248,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies)
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **dict.fromkeys(DATABASE_UNAVAILABLE, unavailable_handler)},
         template_config=template_engine,
         plugins=[HTMXPlugin()],
         lifespan=[lifespan],

@@ -19,6 +19,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
 
 
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
 @dataclass(frozen=True)
 class AppSettings:
     environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
@@ -65,6 +69,14 @@ class DatabaseSettings:
 class RedisSettings:
     url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
     """Redis URL; empty means an embedded redis-server under DATA_DIR."""
+    connect_timeout_seconds: float = field(default_factory=lambda: _env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 0.25))
+    """Longest wait for a connection to Redis; then the call fails (Redis is never worth holding a sale for)."""
+    command_timeout_seconds: float = field(default_factory=lambda: _env_float("REDIS_COMMAND_TIMEOUT_SECONDS", 0.5))
+    """Longest wait for one Redis command's answer (a frozen Redis accepts connections but never answers)."""
+    breaker_failures: int = field(default_factory=lambda: _env_int("REDIS_BREAKER_FAILURES", 3))
+    """Failed Redis calls in a row that open the circuit: calls then fail at once, without waiting."""
+    breaker_reset_seconds: float = field(default_factory=lambda: _env_float("REDIS_BREAKER_RESET_SECONDS", 5.0))
+    """How long an open circuit refuses calls before one trial call checks whether Redis is back."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class SessionSettings:
     cookie_name: str = field(default_factory=lambda: _env("SESSION_COOKIE", "sessionid"))
     """Name of the session cookie."""
     idle_timeout_minutes: int = field(default_factory=lambda: _env_int("SESSION_IDLE_MINUTES", 60 * 24))
-    """A session unused this long is gone (Redis TTL, renewed on each request)."""
+    """A session unused this long is gone (renewed on use, written at most once a minute)."""
     absolute_timeout_hours: int = field(default_factory=lambda: _env_int("SESSION_ABSOLUTE_HOURS", 24 * 7))
     """A session older than this is gone however busy it is."""
 

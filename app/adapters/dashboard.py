@@ -9,10 +9,12 @@ from uuid import UUID
 
 from piccolo.engine.postgres import PostgresEngine
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from saq import Queue
 
 from app.adapters.database import fetch
 from app.adapters.outbox import DEAD_LETTER_SQL, MAX_PUBLISH_ATTEMPTS, REDELIVER_AFTER_SECONDS
+from app.adapters.redis_client import RedisUnavailable
 from app.services.dashboard import DailySales, LowStockItem, QueueHealth, RecentError, ReservingCart
 
 RECENT_ERRORS_KEY = "recent-errors"
@@ -91,8 +93,9 @@ class SaqQueueHealth:
         }
         try:
             info = await self._queue.info()
-        except Exception as exc:  # Redis down: show the outbox figures and say why the rest is missing
-            return QueueHealth(0, 0, 0, 0, 0, 0, 0, **base, error=f"{type(exc).__name__}: {exc}"[:200])
+        except RedisError as exc:  # Redis down: show the outbox figures and say why the rest is missing
+            reason = str(exc) if isinstance(exc, RedisUnavailable) else f"{type(exc).__name__}: {exc}"
+            return QueueHealth(0, 0, 0, 0, 0, 0, 0, **base, error=reason[:200])
         stats: list[Any] = [worker.get("stats") or {} for worker in info["workers"].values()]
         return QueueHealth(
             workers=len(info["workers"]),
@@ -127,11 +130,11 @@ class RedisRecentErrors:
             pipe.ltrim(RECENT_ERRORS_KEY, 0, RECENT_ERRORS_KEPT - 1)
             await pipe.execute()
 
-    async def recent(self, limit: int) -> list[RecentError]:
+    async def recent(self, limit: int) -> list[RecentError] | None:
         try:
             raw = await self._redis.lrange(RECENT_ERRORS_KEY, 0, limit - 1)  # type: ignore[misc]
-        except Exception:
-            return []
+        except RedisError:
+            return None
         entries = [json.loads(item) for item in raw]
         return [
             RecentError(

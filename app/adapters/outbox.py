@@ -22,6 +22,7 @@ from uuid import UUID
 
 import structlog
 from piccolo.engine.postgres import PostgresEngine
+from redis.exceptions import RedisError
 from saq import Queue
 
 from app.adapters.backbone_metrics import (
@@ -81,15 +82,27 @@ class SaqEventPublisher:
         self._queue = queue
 
     async def publish(self, event_ids: Sequence[UUID]) -> None:
-        for event_id in event_ids:
-            await _enqueue(self._queue, event_id)
+        """Enqueue the events and mark them published; with Redis down they stay for the sweeper.
+
+        Fails fast (the Redis client's timeouts and circuit breaker), so a response waits at most
+        one command timeout for it, and only while the breaker has not yet seen Redis fail.
+        """
+        queued: list[UUID] = []
+        try:
+            for event_id in event_ids:
+                await _enqueue(self._queue, event_id)
+                queued.append(event_id)
+        except RedisError as exc:
+            log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
+        if not queued:
+            return
         await fetch(
             self._engine,
             "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
             "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
-            [list(event_ids)],
+            [queued],
         )
-        OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(event_ids))
+        OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(queued))
 
 
 async def sweep_outbox(

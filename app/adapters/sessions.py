@@ -1,58 +1,126 @@
-"""Server-side session storage in Redis (the web layer's SessionStore port).
+"""Server-side sessions in PostgreSQL (the web layer's SessionStore port).
 
-Keys: `session:<id>` holds the JSON data with an idle TTL renewed on each load; `user-sessions:<user id>`
-indexes a user's sessions; `session-rotate:<id>` asks the session to take a new id on its next request.
+- Rows are keyed by the SHA-256 of the cookie's token: a copy of the table opens no session.
+- `load()` reads the session, its user and the user's groups in one statement, so a logged-in
+  request knows who is asking without a second query.
+- Idle timeout: `last_seen_at` is renewed on use, but written only when the last touch is older
+  than TOUCH_AFTER_SECONDS (a busy session costs one write a minute, not one per request).
+- Row-level security keeps each tenant's rows apart: every statement runs in a transaction that
+  first sets `app.tenant_id`. `prune_expired()` (a worker cron job) deletes dead rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
-from redis.asyncio import Redis
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine
 
-_PREFIX = "session:"
-_ROTATE_PREFIX = "session-rotate:"
+from app.adapters.database import retry_read_once
+from app.domain.users import Role, UserContext
+from app.services.ports import StoredSession
+
+TOUCH_AFTER_SECONDS = 60
+SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)"
+
+_LOAD = """
+SELECT s.data, s.rotate_requested,
+       s.last_seen_at < now() - make_interval(secs => $4) AS needs_touch,
+       u.id AS user_id, u.username, u.role,
+       ARRAY(SELECT m.group_id FROM user_group_member m
+             WHERE m.user_id = u.id AND m.tenant_id = u.tenant_id) AS group_ids
+FROM session s
+LEFT JOIN app_user u ON u.id = s.user_id AND u.tenant_id = s.tenant_id AND u.is_active
+WHERE s.id = $1
+  AND s.last_seen_at > now() - make_interval(secs => $2)
+  AND s.created_at > now() - make_interval(secs => $3)
+"""
 
 
-class RedisSessionStore:
-    def __init__(self, redis: Redis, *, idle_seconds: int, absolute_seconds: int) -> None:
-        self._redis = redis
+def _key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class PostgresSessionStore:
+    def __init__(self, engine: PostgresEngine, *, tenant_id: UUID, idle_seconds: int, absolute_seconds: int) -> None:
+        self._engine = engine
+        self._tenant_id = tenant_id
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
 
-    async def load(self, session_id: str) -> tuple[dict[str, Any] | None, bool]:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.getex(_PREFIX + session_id, ex=self.idle_seconds)
-            pipe.getdel(_ROTATE_PREFIX + session_id)
-            raw, rotate = await pipe.execute()
-        if raw is None:
-            return None, False
-        data: dict[str, Any] = json.loads(raw)
-        if time.time() - data.get("_created_at", 0) > self.absolute_seconds:
-            await self.delete(session_id)
-            return None, False
-        return data, rotate is not None
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        if self._engine.pool is None:
+            raise RuntimeError("the database pool is not started")
+        async with self._engine.pool.acquire() as connection, connection.transaction():
+            await connection.execute(SET_TENANT, str(self._tenant_id))
+            yield connection
+
+    async def load(self, session_id: str) -> StoredSession | None:
+        key = _key(session_id)
+
+        async def read() -> asyncpg.Record | None:
+            async with self._transaction() as connection:
+                row = await connection.fetchrow(
+                    _LOAD, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS
+                )
+                if row is not None and row["needs_touch"]:
+                    await connection.execute("UPDATE session SET last_seen_at = now() WHERE id = $1", key)
+                return row
+
+        # Safe to repeat: the only write renews a timestamp.
+        row = await retry_read_once(self._engine, read)
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row["data"])
+        user = None
+        if row["user_id"] is not None:
+            user = UserContext(
+                user_id=row["user_id"],
+                username=row["username"],
+                role=Role.ADMIN if row["role"] == Role.ADMIN else Role.CUSTOMER,
+                tenant_id=self._tenant_id,
+                group_ids=frozenset(row["group_ids"]),
+            )
+        return StoredSession(data, must_rotate=row["rotate_requested"], user=user, user_read=True)
 
     async def save(self, session_id: str, data: dict[str, Any]) -> None:
-        data.setdefault("_created_at", time.time())
-        await self._redis.set(_PREFIX + session_id, json.dumps(data), ex=self.idle_seconds)
-        if user_id := data.get("user_id"):
-            # Index sessions by user so a role change can rotate every session of that user.
-            await self._redis.sadd(f"user-sessions:{user_id}", session_id)  # type: ignore[misc]
-            await self._redis.expire(f"user-sessions:{user_id}", self.absolute_seconds)
+        raw_user = data.get("user_id")
+        async with self._transaction() as connection:
+            await connection.execute(
+                "INSERT INTO session (id, tenant_id, user_id, data) VALUES ($1, $2, $3, $4::jsonb) "
+                "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, "
+                "last_seen_at = now()",
+                _key(session_id),
+                self._tenant_id,
+                UUID(raw_user) if raw_user else None,
+                json.dumps(data),
+            )
 
     async def delete(self, session_id: str) -> None:
-        await self._redis.delete(_PREFIX + session_id)
+        async with self._transaction() as connection:
+            await connection.execute("DELETE FROM session WHERE id = $1", _key(session_id))
 
     async def rotate_sessions_of(self, user_id: UUID) -> int:
         """Flag every live session of the user: each takes a new id on its next request."""
-        session_ids = [sid.decode() for sid in await self._redis.smembers(f"user-sessions:{user_id}")]  # type: ignore[misc]
-        if session_ids:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for sid in session_ids:
-                    pipe.set(_ROTATE_PREFIX + sid, "1", ex=self.idle_seconds)
-                await pipe.execute()
-        return len(session_ids)
+        async with self._transaction() as connection:
+            status: str = await connection.execute(
+                "UPDATE session SET rotate_requested = true WHERE user_id = $1", user_id
+            )
+        return int(status.split()[-1])
+
+    async def prune_expired(self) -> int:
+        """Delete sessions past their idle or absolute timeout; returns how many."""
+        async with self._transaction() as connection:
+            status: str = await connection.execute(
+                "DELETE FROM session WHERE last_seen_at < now() - make_interval(secs => $1) "
+                "OR created_at < now() - make_interval(secs => $2)",
+                self.idle_seconds,
+                self.absolute_seconds,
+            )
+        return int(status.split()[-1])

@@ -71,6 +71,8 @@ class Dashboard:
     recent_events: list[AuditEntry]
     queue: QueueHealth
     recent_errors: list[RecentError]
+    recent_errors_unavailable: bool = False
+    """The list could not be read (Redis down): the page says so rather than "no errors"."""
 
     @property
     def orders_today(self) -> int:
@@ -95,7 +97,9 @@ class QueueHealthProbe(Protocol):
 
 
 class RecentErrors(Protocol):
-    async def recent(self, limit: int) -> list[RecentError]: ...
+    async def recent(self, limit: int) -> list[RecentError] | None:
+        """Newest first; None when the store cannot be read right now."""
+        ...
 
 
 LOW_STOCK_THRESHOLD = 10
@@ -121,4 +125,6 @@ class DashboardService:
             self._queue.health(),
             self._errors.recent(10),
         )
-        return Dashboard(sales, low, carts, list(events.items), queue, errors)
+        return Dashboard(
+            sales, low, carts, list(events.items), queue, errors or [], recent_errors_unavailable=errors is None
+        )

@@ -316,6 +316,18 @@ class DirectoryReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredSession:
+    """A session as its store found it (the web layer's SessionStore port returns it)."""
+
+    data: dict[str, Any]
+    must_rotate: bool = False
+    """The user's role changed since this session began: it must take a new id now."""
+    user: UserContext | None = None
+    """The session's active user, when `user_read` (a store that reads it in the same statement)."""
+    user_read: bool = False
+
+
 class SessionRevoker(Protocol):
     async def rotate_sessions_of(self, user_id: UUID) -> int:
         """Make every session of the user take a new id on its next request; returns how many."""

@@ -195,6 +195,18 @@ class FeatureFlagTarget(Table, tablename="feature_flag_target"):
     tenant_id = UUID()
 
 
+class Session(Table, tablename="session"):
+    """A web session: `id` is the SHA-256 of the cookie's token (the token itself is never stored)."""
+
+    id = Varchar(length=64, primary_key=True)
+    tenant_id = UUID()
+    user_id = UUID(null=True)
+    data = JSONB()
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+    rotate_requested = Boolean()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Tenant,
     AppUser,
@@ -212,4 +224,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     UserGroupMember,
     FeatureFlag,
     FeatureFlagTarget,
+    Session,
 )

@@ -19,6 +19,7 @@ from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_del
 from app.adapters.passwords import Argon2PasswordHasher
 from app.adapters.queue import build_queue
 from app.adapters.readers import SqlDirectoryReader
+from app.adapters.sessions import PostgresSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.domain.incidents import Incident
 from app.domain.users import UserContext
@@ -32,6 +33,7 @@ from app.settings import Settings, get_settings
 from app.tasks.subscribers import SUBSCRIBERS, Subscriber
 
 log = structlog.get_logger("app.worker")
+DEQUEUE_WAIT_SECONDS = 2.0
 
 
 async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
@@ -85,6 +87,15 @@ async def expire_reservations_job(ctx: dict[str, Any]) -> int:
         request_id_var.reset(token)
 
 
+async def prune_sessions_job(ctx: dict[str, Any]) -> int:
+    """Delete sessions past their idle or absolute timeout (cron; a request already treats them as absent)."""
+    sessions: PostgresSessionStore = ctx["sessions"]
+    pruned = await sessions.prune_expired()
+    if pruned:
+        log.info("sessions_pruned", sessions=pruned)
+    return pruned
+
+
 async def notify_incident(ctx: dict[str, Any], *, incident: dict[str, Any], tenant_id: str) -> bool:
     """E-mail an unhandled error to INCIDENT_RECIPIENTS if the flag is on for the request's user."""
     details = Incident.from_json(incident)
@@ -108,11 +119,21 @@ async def startup(ctx: dict[str, Any]) -> None:
         PrometheusOperationTimer(),
         reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes),
     )
+    ctx["sessions"] = build_session_store(settings, database)
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),
         AuthService(uow, Argon2PasswordHasher()),
         build_email_sender(settings),
         settings.email.incident_recipients,
+    )
+
+
+def build_session_store(settings: Settings, database: Database) -> PostgresSessionStore:
+    return PostgresSessionStore(
+        database.engine,
+        tenant_id=settings.app.default_tenant_id,
+        idle_seconds=settings.session.idle_timeout_minutes * 60,
+        absolute_seconds=settings.session.absolute_timeout_hours * 3600,
     )
 
 
@@ -148,13 +169,22 @@ def build_settings() -> dict[str, Any]:
     from saq import CronJob
 
     settings = get_settings()
-    queue = build_queue(settings.redis.url, settings.worker.queue_name)
+    # No breaker here: a worker has nothing to do without Redis, and SAQ retries on its own. Its
+    # command timeout covers the blocking wait for the next job plus the usual command timeout.
+    queue = build_queue(
+        settings.redis.url,
+        settings.worker.queue_name,
+        connect_timeout=settings.redis.connect_timeout_seconds,
+        command_timeout=DEQUEUE_WAIT_SECONDS + settings.redis.command_timeout_seconds,
+    )
     return {
         "queue": queue,
+        "dequeue_timeout": DEQUEUE_WAIT_SECONDS,
         "functions": [deliver_event, notify_incident],
         "cron_jobs": [
             CronJob(sweep_outbox_job, cron=every(settings.worker.outbox_sweep_seconds), timeout=30),
             CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),
+            CronJob(prune_sessions_job, cron="*/10 * * * *", timeout=60),
         ],
         "concurrency": settings.worker.concurrency,
         "startup": startup,

@@ -1,7 +1,8 @@
 """Who is asking: the session's user, reloaded per request, as a framework-free UserContext.
 
-Reloading on every request (one indexed query) means a role change or a deactivated account
-takes effect on the user's next request, without logging in again.
+Reloading on every request means a role change or a deactivated account takes effect on the
+user's next request, without logging in again. The session store reads the user in the same
+statement as the session; AuthService.current_user is the fallback for a store that does not.
 
 Pages also get the feature flags that are on for this user (`enabled_flags`, for templates), read
 per request like the user: a flag switched in the admin is seen by the next page in every web
@@ -54,7 +55,10 @@ class CurrentUserMiddleware:
         raw_id = session.get("user_id")
         if raw_id is None:
             return UserContext.anonymous(self.tenant_id)
-        user = await self.auth.current_user(self.tenant_id, UUID(raw_id))
+        if session.user_read:
+            user = session.user
+        else:
+            user = await self.auth.current_user(self.tenant_id, UUID(raw_id))
         if user is None:  # deleted or deactivated since login
             session.clear()
             return UserContext.anonymous(self.tenant_id)

@@ -151,6 +151,32 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is unreachable (main.py registers this for DATABASE_UNAVAILABLE): 503, try again soon.
+
+    Logged as a warning, not reported as an incident: an outage would otherwise send one per request.
+    """
+    log.warning("dependency_unavailable", error_type=type(exc).__name__, path=request.url.path)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    message = "The shop is briefly unavailable. Please try again in a few seconds."
+    if _is_api(request):
+        return api_error_response(request, 503, {"error": message}, headers=headers)
+    return render(
+        request,
+        "pages/error.html",
+        block="content",
+        status_code=503,
+        headers=headers,
+        error_status=503,
+        title=_TITLES[503],
+        message=message,
+        request_id=request.scope["state"].get("request_id"),
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: domain_error_handler,
     CsrfFailure: csrf_failure_handler,

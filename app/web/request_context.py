@@ -29,7 +29,11 @@ async def _plain_error(send: Send) -> None:
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
         "status": 503,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", b"5"),
+        ],
     }
     await send(start)
     await send({"type": "http.response.body", "body": body, "more_body": False})

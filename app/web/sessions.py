@@ -1,11 +1,13 @@
-"""Server-side sessions in Redis: an opaque cookie, the data on the server.
+"""Server-side sessions: an opaque cookie, the data on the server (PostgreSQL, app.adapters.sessions).
 
 - The cookie holds only a random id (HttpOnly, SameSite=Lax, Secure outside development).
-- Idle timeout: the Redis key expires unless the session is used; each request renews it.
-- Absolute timeout: `created_at` is stored, and an older session is treated as absent.
+- Idle timeout: a session unused for SESSION_IDLE_MINUTES is absent; using it renews it.
+- Absolute timeout: a session older than SESSION_ABSOLUTE_HOURS is absent however busy.
 - `rotate()` gives the session a new id (the old one is deleted): called on login, so a session
   id seen before login is worthless after it (session fixation), and on the first request after
   an admin changed the user's role (the store flags every session of that user).
+- Health checks, metrics and static files never read the session: they must answer without
+  the database (a load balancer asks /health/live while PostgreSQL is down).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.domain.users import UserContext
+from app.services.ports import StoredSession
+
 SESSION_STATE_KEY = "emporium_session"
+SESSIONLESS_PATHS = ("/static/", "/health/", "/metrics")
 
 
 class Session(MutableMapping[str, Any]):
@@ -28,6 +34,10 @@ class Session(MutableMapping[str, Any]):
         self.modified = False
         self.rotated_from: str | None = None
         self.cleared = False
+        self.persist = True
+        self.user: UserContext | None = None
+        """The session's active user as the store read it with the session (when `user_read`)."""
+        self.user_read = False
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -63,12 +73,12 @@ class Session(MutableMapping[str, Any]):
 
 
 class SessionStore(Protocol):
-    """Where session data lives (app.adapters.sessions.RedisSessionStore in the app)."""
+    """Where session data lives (app.adapters.sessions.PostgresSessionStore in the app)."""
 
     absolute_seconds: int
 
-    async def load(self, session_id: str) -> tuple[dict[str, Any] | None, bool]:
-        """The session's data (None if absent or expired) and whether it must take a new id now."""
+    async def load(self, session_id: str) -> StoredSession | None:
+        """The session (None if absent or expired), and its user if the store reads it alongside."""
         ...
 
     async def save(self, session_id: str, data: dict[str, Any]) -> None: ...
@@ -88,15 +98,24 @@ class SessionMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(SESSIONLESS_PATHS):
+            session = scope["state"][SESSION_STATE_KEY] = Session(None)
+            session.persist = False
+            await self.app(scope, receive, send)
+            return
         session_id = _cookie(scope, self.cookie_name)
-        data, must_rotate = await self.store.load(session_id) if session_id else (None, False)
-        session = Session(session_id if data is not None else None, data)
-        if must_rotate and data is not None:
-            session.rotate()  # the user's role changed since this session began
+        stored = await self.store.load(session_id) if session_id else None
+        if stored is None:
+            session = Session(None)
+        else:
+            session = Session(session_id, stored.data)
+            session.user, session.user_read = stored.user, stored.user_read
+            if stored.must_rotate:
+                session.rotate()  # the user's role changed since this session began
         scope["state"][SESSION_STATE_KEY] = session
 
         async def send_with_session(message: Message) -> None:
-            if message["type"] == "http.response.start" and session.modified:
+            if message["type"] == "http.response.start" and session.modified and session.persist:
                 await self._persist(session, message)
             await send(message)
 
