@@ -39,6 +39,8 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
         self._trial_started_at: float | None = None
+        self.times_opened = 0
+        """Grows each time the circuit opens: what was let through before may be stale (e.g. a connection)."""
 
     @property
     def state(self) -> CircuitState:
@@ -73,5 +75,6 @@ class CircuitBreaker:
         if self._trial_started_at is not None or self._failures >= self._failures_to_open:
             if self._opened_at is None or self._trial_started_at is not None:
                 log.warning("circuit_opened", dependency=self.name, failures=self._failures)
+                self.times_opened += 1
             self._opened_at = self._clock()
             self._trial_started_at = None

@@ -28,23 +28,32 @@ def _guarded(base: type[AbstractConnection], breaker: CircuitBreaker) -> type[Ab
     """A subclass of the URL's connection class (TCP, TLS or Unix socket) that reports to `breaker`."""
 
     class GuardedConnection(base):  # type: ignore[valid-type,misc]
-        def _refuse_if_open(self) -> None:
+        # A connection admitted since the circuit last opened goes on without asking again, so a
+        # half-open trial's connection can finish its handshake and its command.
+        _admitted_at_opening = -1
+
+        def _admit(self) -> None:
+            if self._admitted_at_opening == breaker.times_opened:
+                return
             if not breaker.allow():
                 raise RedisUnavailable(f"{breaker.name} is unavailable (circuit open)")
+            self._admitted_at_opening = breaker.times_opened
 
         async def connect(self) -> None:
             if self.is_connected:
                 return
-            self._refuse_if_open()
+            self._admit()
             try:
                 await super().connect()
+            except RedisUnavailable:
+                raise
             except _FAILURES:
                 breaker.record_failure()
                 raise
 
         async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
             if self.is_connected:
-                self._refuse_if_open()  # connect() checks it otherwise
+                self._admit()  # connected before the circuit opened: it must ask
             try:
                 await super().send_packed_command(command, check_health)
             except RedisUnavailable:

@@ -1,0 +1,98 @@
+"""PostgreSQL drops the app's connections (restart, failover): the next requests succeed or get 503 + Retry-After."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.integration.conftest import on_app_loop
+from tests.integration.test_shop_pages import product, shopper
+
+Client = AsyncTestClient[Litestar]
+
+
+async def terminate_app_connections(db: asyncpg.Connection) -> int:
+    """pg_terminate_backend every connection of this database but the test's own; returns how many."""
+    return int(
+        await db.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    )
+
+
+def assert_succeeded_or_asked_to_retry(response: Any) -> None:
+    if response.status_code == 503:
+        assert response.headers.get("retry-after"), "a 503 must say when to try again"
+    else:
+        assert response.status_code < 500, response.text
+
+
+async def test_requests_after_the_servers_drop_the_pools_connections_never_get_a_500(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    token = await shopper(app, client, db)
+    assert (await client.get("/cart")).status_code == 200  # the pool holds live connections now
+
+    assert await terminate_app_connections(db) > 0
+    responses = [
+        await client.get("/cart"),  # a logged-in read: the session read is retried on a fresh connection
+        await client.post("/cart/items", data={"product_id": str(lamp.id), "quantity": "1", "csrf_token": token}),
+        await client.get("/"),
+    ]
+    session_cookies = dict(client.cookies)
+    client.cookies.clear()
+    assert await terminate_app_connections(db) > 0
+    responses.append(await client.get("/"))  # no session: the catalog's own read meets the dead pool
+
+    for response in responses:
+        assert_succeeded_or_asked_to_retry(response)
+    client.cookies.update(session_cookies)
+    assert (await client.get("/cart")).status_code == 200  # and the pool has recovered by itself
+
+
+@contextlib.asynccontextmanager
+async def postgresql_unreachable(app: Litestar) -> AsyncIterator[None]:
+    """Point the app's pool at a port where nothing listens (as during a restart), then back."""
+    database = app.state.container.database
+    dsn = database.engine.config["dsn"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    parts = urlsplit(dsn)
+    await on_app_loop(app, database.disconnect)  # the pool lives on the app's event loop
+    database.engine.config["dsn"] = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{closed_port}"))
+    await on_app_loop(app, database.connect)  # no connection yet: the pool's minimum is 0
+    try:
+        yield
+    finally:
+        await on_app_loop(app, database.disconnect)
+        database.engine.config["dsn"] = dsn
+        await on_app_loop(app, database.connect)
+
+
+async def test_while_postgresql_is_unreachable_pages_and_the_api_answer_503_with_retry_after(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    async with postgresql_unreachable(app):
+        page = await client.get("/")
+        api = await client.get("/api/v1/products/")
+        ready = await client.get("/health/ready")
+        live = await client.get("/health/live")
+
+    for response in (page, api):
+        assert response.status_code == 503 and response.headers["retry-after"], response.text
+    assert "briefly unavailable" in page.text
+    assert api.json() == {"error": "The shop is briefly unavailable. Please try again in a few seconds."}
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["postgresql:responseTime"][0]["status"] == "fail"
+    assert live.status_code == 200 and live.json() == {"status": "pass"}
+    assert (await client.get("/")).status_code == 200  # back without restarting the app
