@@ -154,10 +154,16 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
             "127.0.0.1",
             "--dir",
             str(directory),
-            "--save",
-            "60 1",
+            # Each option value is its own argument: redis-server joins its arguments into a config
+            # line, so one argument "60 1" would be a single (invalid) value.
+            # Append-only file, fsynced every second: a kill -9 loses at most a second of sessions and
+            # queued jobs, where snapshots ("save 60 1") could lose a minute's.
             "--appendonly",
-            "no",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
             "--daemonize",
             "no",
             "--logfile",
