@@ -21,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from app.supervisor import die_with_parent
+
 
 @dataclass
 class Services:
@@ -172,6 +174,7 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal must not stop it before the app has shut down
+        preexec_fn=die_with_parent(),  # nor may it outlive its starter killed with -9
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)

@@ -33,6 +33,8 @@ from app.tasks.subscribers import SUBSCRIBERS, Subscriber
 
 log = structlog.get_logger("app.worker")
 
+STUCK_JOB_SWEEP_SECONDS = 5
+
 
 async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
     """Hand one committed event to every subscriber that wants it (each at most once)."""
@@ -157,6 +159,9 @@ def build_settings() -> dict[str, Any]:
             CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),
         ],
         "concurrency": settings.worker.concurrency,
+        # A worker killed mid-job leaves the job "active"; the sweep retries it once its timeout has
+        # passed. SAQ sweeps every 60 s by default, which would hold such an event back ~90 s.
+        "timers": {"sweep": STUCK_JOB_SWEEP_SECONDS},
         "startup": startup,
         "shutdown": shutdown,
     }
