@@ -141,6 +141,7 @@ class Figures:
     slowest: float = 0.0
     orders: int = 0
     failures: list[str] = field(default_factory=list)  # status or exception, with the request
+    server_errors: list[str] = field(default_factory=list)  # >= 500, except a 503 that says when to retry
 
     def record(self, what: str, started: float, outcome: httpx.Response | Exception) -> None:
         self.requests += 1
@@ -150,8 +151,11 @@ class Figures:
             self.failures.append(f"{what}: {type(outcome).__name__}")
         else:
             self.statuses[str(outcome.status_code)] += 1
+            retry_after = outcome.headers.get("retry-after")
             if outcome.status_code >= 400:
-                self.failures.append(f"{what}: {outcome.status_code} {outcome.headers.get('retry-after', '')}")
+                self.failures.append(f"{what}: {outcome.status_code} {retry_after or ''}".rstrip())
+            if outcome.status_code >= 500 and not (outcome.status_code == 503 and retry_after):
+                self.server_errors.append(f"{what}: {outcome.status_code}")
 
     def summary(self, name: str, events_delivered: int) -> str:
         return (
