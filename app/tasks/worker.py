@@ -14,6 +14,7 @@ import structlog
 
 from app.adapters.database import Database
 from app.adapters.email import FileEmailSender, SmtpEmailSender
+from app.adapters.incidents import RedisIncidentThrottle
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
 from app.adapters.passwords import Argon2PasswordHasher
@@ -34,6 +35,10 @@ from app.tasks.subscribers import SUBSCRIBERS, Subscriber
 
 log = structlog.get_logger("app.worker")
 DEQUEUE_WAIT_SECONDS = 2.0
+
+STUCK_JOB_SWEEP_SECONDS = 5
+INCIDENT_SUMMARY_SECONDS = 10
+"""How often ended de-duplication windows are mailed: a summary comes at most this late."""
 
 
 async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
@@ -106,6 +111,15 @@ async def notify_incident(ctx: dict[str, Any], *, incident: dict[str, Any], tena
     return sent
 
 
+async def send_incident_summaries_job(ctx: dict[str, Any]) -> int:
+    """Mail the count of each incident's repeats once its de-duplication window has ended (cron)."""
+    incidents: IncidentService = ctx["incidents"]
+    sent = await incidents.send_summaries()
+    if sent:
+        log.info("incident_summaries_sent", mails=sent)
+    return sent
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     configure_logging_from(settings)
@@ -125,6 +139,12 @@ async def startup(ctx: dict[str, Any]) -> None:
         AuthService(uow, Argon2PasswordHasher()),
         build_email_sender(settings),
         settings.email.incident_recipients,
+        RedisIncidentThrottle(
+            ctx["worker"].queue.redis,
+            namespace=settings.worker.queue_name,
+            window_seconds=settings.email.incident_window_seconds,
+            mails_per_minute=settings.email.incident_mails_per_minute,
+        ),
     )
 
 
@@ -185,8 +205,12 @@ def build_settings() -> dict[str, Any]:
             CronJob(sweep_outbox_job, cron=every(settings.worker.outbox_sweep_seconds), timeout=30),
             CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),
             CronJob(prune_sessions_job, cron="*/10 * * * *", timeout=60),
+            CronJob(send_incident_summaries_job, cron=every(INCIDENT_SUMMARY_SECONDS), timeout=60),
         ],
         "concurrency": settings.worker.concurrency,
+        # A worker killed mid-job leaves the job "active"; the sweep retries it once its timeout has
+        # passed. SAQ sweeps every 60 s by default, which would hold such an event back ~90 s.
+        "timers": {"sweep": STUCK_JOB_SWEEP_SECONDS},
         "startup": startup,
         "shutdown": shutdown,
     }

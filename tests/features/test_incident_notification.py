@@ -22,6 +22,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -29,7 +30,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from saq import Queue
 from saq.job import Status
 
-from app.adapters.incidents import NOTIFY_JOB
+from app.adapters.incidents import NOTIFY_JOB, RedisIncidentThrottle
 from app.domain.events import utc_now
 from app.services.incidents import IncidentService
 from app.settings import EmailSettings, Settings, get_settings
@@ -218,6 +219,14 @@ def worker_handles(incidents: Incidents) -> None:
             emporium.container.auth,
             build_email_sender(settings),
             settings.email.incident_recipients,
+            # The worker's throttle, in this scenario's own namespace: an earlier scenario's error of the
+            # same kind must not make this one a repeat.
+            RedisIncidentThrottle(
+                emporium.container.redis,
+                namespace=f"scenario-{uuid4()}",
+                window_seconds=settings.email.incident_window_seconds,
+                mails_per_minute=settings.email.incident_mails_per_minute,
+            ),
         )
     }
     incidents.sent = emporium.on_app_loop(notify_incident, context, **job_arguments)

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 import redis
 
-from app.devservices import ensure_services
+from app.devservices import _start_embedded_redis, ensure_services
 
 
 def _postgres_answers(url: str) -> bool:
@@ -59,3 +59,24 @@ def test_a_second_command_shares_the_servers_and_leaves_them_running(
 
     assert not _postgres_answers(first.database_url), "the starter left PostgreSQL running"
     assert not _redis_answers(first.redis_url), "the starter left Redis running"
+
+
+def test_the_embedded_redis_keeps_its_data_across_a_restart(tmp_path: Path) -> None:
+    """Sessions and queued jobs live in Redis: stopping and starting the server must not lose them."""
+    url, stop = _start_embedded_redis(tmp_path / "redis")
+    client = redis.Redis.from_url(url)
+    try:
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("appendfsync") == {"appendfsync": "everysec"}
+        client.set("kept", "across a restart")
+    finally:
+        client.close()
+        stop()  # type: ignore[operator]
+
+    url, stop = _start_embedded_redis(tmp_path / "redis")
+    client = redis.Redis.from_url(url)
+    try:
+        assert client.get("kept") == b"across a restart"
+    finally:
+        client.close()
+        stop()  # type: ignore[operator]

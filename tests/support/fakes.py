@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
 from app.domain.events import DomainEvent
+from app.domain.incidents import Incident, IncidentWindow
 from app.domain.products import Product
 from app.domain.users import Role, User, UserContext
 from app.services.ports import ManagedUserView
@@ -158,3 +161,50 @@ class FakeSessionRevoker:
     async def rotate_sessions_of(self, user_id: UUID) -> int:
         self.rotated.append(user_id)
         return 1
+
+
+class FakeIncidentThrottle:
+    """The incident throttle's rules in memory, on a clock the test moves (`now`)."""
+
+    def __init__(self, *, window_seconds: int, mails_per_minute: int) -> None:
+        self.window_seconds = window_seconds
+        self._cap = mails_per_minute
+        self.now = 0.0
+        self._windows: dict[str, tuple[float, IncidentWindow]] = {}  # fingerprint -> (end, window so far)
+        self._mails: dict[int, int] = {}
+
+    async def record(self, incident: Incident) -> bool:
+        key = incident.fingerprint
+        if key in self._windows:
+            end, window = self._windows[key]
+            self._windows[key] = (end, replace(window, occurrences=window.occurrences + 1))
+            return False
+        self._windows[key] = (self.now + self.window_seconds, IncidentWindow(incident, 1, first_mailed=False))
+        return True
+
+    async def mark_mailed(self, incident: Incident) -> None:
+        end, window = self._windows[incident.fingerprint]
+        self._windows[incident.fingerprint] = (end, replace(window, first_mailed=True))
+
+    async def take_mail_slot(self) -> bool:
+        minute = int(self.now // 60)
+        self._mails[minute] = self._mails.get(minute, 0) + 1
+        return self._mails[minute] <= self._cap
+
+    async def ended_windows(self) -> list[IncidentWindow]:
+        ended = [key for key, (end, _) in self._windows.items() if end <= self.now]
+        return [self._windows.pop(key)[1] for key in ended]
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.bodies: list[str] = []
+        self.fail_next = False
+
+    async def send(self, *, recipients: Sequence[str], subject: str, body: str) -> None:
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("SMTP server unreachable")
+        self.subjects.append(subject)
+        self.bodies.append(body)
