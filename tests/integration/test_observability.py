@@ -82,13 +82,14 @@ async def client_with(db, redis_client) -> AsyncIterator:
         await client.__aexit__(None, None, None)
 
 
-async def test_ready_is_503_when_redis_is_unreachable(client_with) -> None:
+async def test_ready_is_200_with_a_warning_when_redis_is_unreachable(client_with) -> None:
+    """Redis is optional (issue 8): the process still sells, so it stays in rotation, degraded."""
     client = await client_with(redis=RedisSettings(url=f"redis://127.0.0.1:{closed_port()}/0"))
     response = await client.get("/health/ready")
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "fail"
-    assert body["checks"]["redis:responseTime"][0]["status"] == "fail"
+    assert body["status"] == "warn"
+    assert body["checks"]["redis:responseTime"][0]["status"] == "warn"
     assert body["checks"]["postgresql:responseTime"][0]["status"] == "pass"
     assert (await client.get("/health/live")).status_code == 200
 

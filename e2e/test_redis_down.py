@@ -1,0 +1,86 @@
+"""With Redis gone, a person still logs in and places an order in Chromium.
+
+The shop here runs in its own web process on its own redis-server, which the test kills before the
+browser arrives; the shared test Redis and the session's live server are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from e2e.conftest import LOG_DIR, ROOT, _free_port, _stop, _wait_until_ready
+from e2e.shop_data import ProductSpec, new_customer, new_products, tag
+from e2e.test_shopper_journey import ORDER_URL, add_to_cart, card, fill_address
+from tests.support.redis_server import RedisServer
+
+
+@pytest.fixture(scope="module")
+def shop_without_redis(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a web process whose Redis has been killed after it became ready."""
+    redis = RedisServer(Path(tmp_path_factory.mktemp("redis-down")))
+    redis.start()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": services["database_url"],
+        "REDIS_URL": redis.url,
+        "QUEUE_NAME": "emporium-e2e-redis-down",
+    }
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / "web-redis-down.log"
+    with log.open("wb") as out:
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                *("-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port)),
+                *("--workers", "1", "--no-access-log"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_ready(url, web, log)
+        redis.kill()
+        yield url
+    finally:
+        _stop(web)
+        redis.kill()
+
+
+def test_with_redis_down_a_person_logs_in_and_places_an_order(browser: Browser, shop_without_redis: str) -> None:
+    word = tag()
+    [lamp] = new_products(ProductSpec(f"Brass lamp {word}", "40.00", 5))
+    username, password = new_customer()
+    context = browser.new_context(base_url=shop_without_redis)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.locator(".user-chip")).to_contain_text(username)
+
+        page.goto(f"/?search={word}")
+        add_to_cart(page, lamp, 2)
+        expect(card(page, lamp).get_by_role("status")).to_contain_text("Added 2 to your cart.")
+        expect(page.locator("#cart-badge")).to_have_text("2")
+
+        page.get_by_role("link", name=re.compile("^Cart")).click()
+        fill_address(page, "1 Main St")
+        page.get_by_role("button", name="Place order").click()
+        expect(page).to_have_url(ORDER_URL)
+        expect(page.locator("#flash-area")).to_have_text(re.compile(r"^Order #\d+ placed$"))
+        expect(page.locator(".user-chip")).to_contain_text(username)  # still logged in
+    finally:
+        context.close()
