@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.conftest import LOG_DIR, ROOT, _free_port, _stop, _wait_until_ready
+from e2e.conftest import LOG_DIR, ROOT
 from e2e.shop_data import ProductSpec, new_customer, new_products, tag
 from e2e.test_shopper_journey import ORDER_URL, add_to_cart, card, fill_address
+from tests.support.processes import free_port, stop, wait_until_ready
 from tests.support.redis_server import RedisServer
 
 
@@ -27,7 +28,7 @@ def shop_without_redis(services: dict[str, str], tmp_path_factory: pytest.TempPa
     """Base URL of a web process whose Redis has been killed after it became ready."""
     redis = RedisServer(Path(tmp_path_factory.mktemp("redis-down")))
     redis.start()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -50,11 +51,11 @@ def shop_without_redis(services: dict[str, str], tmp_path_factory: pytest.TempPa
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_ready(url, web, log)
+        wait_until_ready(url, web, log)
         redis.kill()
         yield url
     finally:
-        _stop(web)
+        stop(web)
         redis.kill()
 
 
