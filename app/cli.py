@@ -24,18 +24,19 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 
 
 def _prepare_environment(data_dir: Path) -> object:
-    """Start what is missing and export DATABASE_URL/REDIS_URL for this process and its children."""
+    """Start what is missing; export DATABASE_URL, MIGRATION_DATABASE_URL and REDIS_URL to this process and children."""
     from app.devservices import ensure_services
 
     services = ensure_services(data_dir)
     os.environ["DATABASE_URL"] = services.database_url
+    os.environ["MIGRATION_DATABASE_URL"] = services.migration_database_url
     os.environ["REDIS_URL"] = services.redis_url
     os.environ.setdefault("DATA_DIR", str(data_dir))
     return services
 
 
 def migrate() -> None:
-    """Apply every pending migration to DATABASE_URL."""
+    """Apply every pending migration, as the owner role (MIGRATION_DATABASE_URL, else DATABASE_URL)."""
     sys.path.insert(0, str(PROJECT_ROOT))  # piccolo_conf.py lives at the project root
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
@@ -163,7 +164,11 @@ def services_command() -> None:
     """Start the embedded services (if needed), print their URLs, keep them up until Ctrl-C."""
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
     services = _prepare_environment(data_dir)
-    print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
+    print(
+        f"DATABASE_URL={os.environ['DATABASE_URL']}\nMIGRATION_DATABASE_URL={os.environ['MIGRATION_DATABASE_URL']}\n"
+        f"REDIS_URL={os.environ['REDIS_URL']}",
+        flush=True,
+    )
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # deliver them to sigwait
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from app.adapters.database import SET_TENANT_SQL
 from app.domain.users import Role
 from app.main import Container, build_container
 from app.settings import get_settings
@@ -161,20 +162,23 @@ async def insert_products(
     if count <= 0:
         return 0
     async with pool.acquire() as connection:
-        if only_if_empty and await connection.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM product WHERE tenant_id = $1)", tenant_id
-        ):
-            return 0
-        taken = {
-            row["name"] for row in await connection.fetch("SELECT name FROM product WHERE tenant_id = $1", tenant_id)
-        }
+        async with connection.transaction():
+            await connection.execute(SET_TENANT_SQL, str(tenant_id))  # row-level security: this tenant's rows
+            if only_if_empty and await connection.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM product WHERE tenant_id = $1)", tenant_id
+            ):
+                return 0
+            taken = {
+                row["name"]
+                for row in await connection.fetch("SELECT name FROM product WHERE tenant_id = $1", tenant_id)
+            }
         records = product_records(tenant_id, count, rng, taken)
         bar = ProgressBar("products", count, progress)
         inserted = 0
         while batch := list(itertools.islice(records, BATCH_SIZE)):
             async with connection.transaction():
-                # Row-level security, where enabled, reads the tenant from this transaction-local setting.
-                await connection.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+                # Row-level security reads the tenant from this transaction-local setting.
+                await connection.execute(SET_TENANT_SQL, str(tenant_id))
                 await connection.copy_records_to_table("product", records=batch, columns=PRODUCT_COLUMNS)
             inserted += len(batch)
             bar.advance(len(batch))

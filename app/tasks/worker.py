@@ -12,7 +12,7 @@ from uuid import UUID
 
 import structlog
 
-from app.adapters.database import Database
+from app.adapters.database import Database, tenant_ids
 from app.adapters.email import FileEmailSender, SmtpEmailSender
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
@@ -34,18 +34,19 @@ from app.tasks.subscribers import SUBSCRIBERS, Subscriber
 log = structlog.get_logger("app.worker")
 
 
-async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
-    """Hand one committed event to every subscriber that wants it (each at most once)."""
+async def deliver_event(ctx: dict[str, Any], *, event_id: str, tenant_id: str) -> dict[str, list[str]]:
+    """Hand one committed event to every subscriber that wants it (each at most once), inside its tenant."""
     database: Database = ctx["database"]
-    event = await load_event(database.engine, UUID(event_id))
-    if event is None:
-        log.warning("event_not_found", event_id=event_id)
-        return {"ran": [], "skipped": []}
-    token = request_id_var.set(event.request_id)
-    structlog.contextvars.bind_contextvars(
-        request_id=event.request_id, tenant_id=str(event.tenant_id), event_id=event_id, event_type=event.event_type
-    )
+    # Every line this job logs names the tenant, including the one saying the event is missing.
+    structlog.contextvars.bind_contextvars(tenant_id=tenant_id, event_id=event_id)
+    token = request_id_var.set(None)
     try:
+        event = await load_event(database.engine, UUID(tenant_id), UUID(event_id))
+        if event is None:
+            log.warning("event_not_found")
+            return {"ran": [], "skipped": []}
+        request_id_var.set(event.request_id)
+        structlog.contextvars.bind_contextvars(request_id=event.request_id, event_type=event.event_type)
         ran, skipped = [], []
         subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
         for subscriber in subscribers:
@@ -55,7 +56,7 @@ async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list
                 ran.append(subscriber.name)
             else:
                 skipped.append(subscriber.name)
-        await mark_delivered(database.engine, event.event_id)
+        await mark_delivered(database.engine, event.tenant_id, event.event_id)
         log.info("event_delivered", ran=ran, already_done=skipped)
         return {"ran": ran, "skipped": skipped}
     finally:
@@ -71,15 +72,18 @@ async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
 
 
 async def expire_reservations_job(ctx: dict[str, Any]) -> int:
-    """Release the stock of carts idle longer than CART_RESERVATION_MINUTES (cron; idempotent)."""
-    settings = get_settings()
+    """Release the stock of carts idle longer than CART_RESERVATION_MINUTES, in every tenant (cron; idempotent)."""
     carts: CartService = ctx["carts"]
     request_id = f"job:expire_reservations:{ctx['job'].id}"
     token = request_id_var.set(request_id)  # the audit rows of the expired carts carry it
     try:
-        expired = await carts.expire_stale_carts(UserContext.system(settings.app.default_tenant_id))
-        if expired:
-            log.info("reservations_expired", carts=expired, request_id=request_id)
+        expired = 0
+        for tenant_id in await tenant_ids(ctx["database"].engine):
+            with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id), request_id=request_id):
+                in_tenant = await carts.expire_stale_carts(UserContext.system(tenant_id))
+                if in_tenant:
+                    log.info("reservations_expired", carts=in_tenant)
+            expired += in_tenant
         return expired
     finally:
         request_id_var.reset(token)

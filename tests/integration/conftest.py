@@ -35,8 +35,11 @@ async def clean_tables(connection: asyncpg.Connection) -> None:
 
 @pytest.fixture
 async def db(services: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection for arranging and inspecting data (the app has its own pool)."""
-    connection = await asyncpg.connect(services["database_url"])
+    """A direct connection for arranging and inspecting data (the app has its own pool).
+
+    It logs in as the owner role, which bypasses row-level security: it sees every tenant's rows.
+    """
+    connection = await asyncpg.connect(services["owner_database_url"])
     await clean_tables(connection)
     yield connection
     await connection.close()
