@@ -154,6 +154,8 @@ def _ensure_roles(superuser_url: str) -> None:
             f"CREATE ROLE {role}; END IF; END $$"
         )
         statements.append(f"ALTER ROLE {role} LOGIN PASSWORD '{role}' {attributes}")
+    # The owner may read every session's activity: tests watch the app's sessions wait for locks.
+    statements.append(f"GRANT pg_read_all_stats TO {OWNER_ROLE}")
     _run(_with_database(superuser_url, "postgres"), *statements)
 
 

@@ -26,11 +26,15 @@ TABLES_TO_CLEAN = (
 
 
 async def clean_tables(connection: asyncpg.Connection) -> None:
-    """Empty every table between tests; the audit log's append-only triggers are lifted for it alone."""
+    """Empty every table between tests and drop the tenants tests added (the owner role may do both).
+
+    The audit log's append-only triggers are lifted for this alone.
+    """
     async with connection.transaction():
         await connection.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
         await connection.execute(f"TRUNCATE {TABLES_TO_CLEAN} RESTART IDENTITY CASCADE")
         await connection.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+        await connection.execute("DELETE FROM tenant WHERE id <> $1", get_settings().app.default_tenant_id)
 
 
 @pytest.fixture
