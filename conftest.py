@@ -55,8 +55,9 @@ def services(test_run_lock: None) -> Iterator[dict[str, str]]:
     test_database = f"{database_name_of(given_database)}_test" if given_database else "emporium_test"
     running = ensure_services(TEST_DATA_DIR, test_database, fresh_database=True)
     redis_url = _test_redis_url(given_redis) if given_redis else running.redis_url
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "REDIS_URL")}
-    os.environ["DATABASE_URL"] = running.database_url
+    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL")}
+    os.environ["DATABASE_URL"] = running.database_url  # the application role: what the app under test uses
+    os.environ["MIGRATION_DATABASE_URL"] = running.migration_database_url
     os.environ["REDIS_URL"] = redis_url
     get_settings.cache_clear()
 
@@ -66,7 +67,13 @@ def services(test_run_lock: None) -> Iterator[dict[str, str]]:
     client.flushdb()
     client.close()
     migrate()
-    yield {"database_url": running.database_url, "redis_url": redis_url}
+    # `owner_database_url` is for arranging and inspecting data across tenants (the owner bypasses
+    # row-level security); the app and the code under test use `database_url`.
+    yield {
+        "database_url": running.database_url,
+        "owner_database_url": running.migration_database_url,
+        "redis_url": redis_url,
+    }
     running.stop()
     for key, value in saved.items():
         if value is None:

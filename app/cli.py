@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli run | migrate | create-admin | seed | services`.
+"""Command line: `python -m app.cli run | migrate | create-admin | seed | services | tenant`.
 
 `run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
 are unset, migrates, seeds (the default admin; in development the demo accounts; 200 products
@@ -22,18 +22,19 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / ".data"
 
 
 def _prepare_environment(data_dir: Path) -> object:
-    """Start what is missing and export DATABASE_URL/REDIS_URL for this process and its children."""
+    """Start what is missing; export DATABASE_URL, MIGRATION_DATABASE_URL and REDIS_URL to this process and children."""
     from app.devservices import ensure_services
 
     services = ensure_services(data_dir)
     os.environ["DATABASE_URL"] = services.database_url
+    os.environ["MIGRATION_DATABASE_URL"] = services.migration_database_url
     os.environ["REDIS_URL"] = services.redis_url
     os.environ.setdefault("DATA_DIR", str(data_dir))
     return services
 
 
 def migrate() -> None:
-    """Apply every pending migration to DATABASE_URL."""
+    """Apply every pending migration, as the owner role (MIGRATION_DATABASE_URL, else DATABASE_URL)."""
     sys.path.insert(0, str(PROJECT_ROOT))  # piccolo_conf.py lives at the project root
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
@@ -42,23 +43,30 @@ def migrate() -> None:
         raise SystemExit(f"migration failed: {result.message}")
 
 
-async def _ensure_default_admin() -> bool:
+async def _ensure_default_admin(tenant_slug: str | None = None) -> bool:
+    from app.adapters.tenants import list_tenants
     from app.domain.users import Role
     from app.main import build_container
     from app.settings import get_settings
 
     settings = get_settings()
+    tenant_id = settings.app.default_tenant_id
+    if tenant_slug is not None:
+        found = [t.id for t in await list_tenants(settings.database.url) if t.slug == tenant_slug]
+        if not found:
+            raise SystemExit(f"no tenant {tenant_slug!r}: see `python -m app.cli tenant list`")
+        tenant_id = found[0]
     container = build_container(settings)
     await container.database.connect()
     await container.queue.connect()
     try:
-        return await container.auth.ensure_user(settings.app.default_tenant_id, "admin", "admin", Role.ADMIN)
+        return await container.auth.ensure_user(tenant_id, "admin", "admin", Role.ADMIN)
     finally:
         await container.close()
 
 
-def create_admin() -> None:
-    created = asyncio.run(_ensure_default_admin())
+def create_admin(tenant_slug: str | None = None) -> None:
+    created = asyncio.run(_ensure_default_admin(tenant_slug))
     print("default admin created (admin/admin)" if created else "default admin already exists")
 
 
@@ -117,12 +125,33 @@ def services_command() -> None:
     """Start the embedded services (if needed), print their URLs, keep them up until Ctrl-C."""
     data_dir = Path(os.environ.get("DATA_DIR", DEFAULT_DATA_DIR))
     services = _prepare_environment(data_dir)
-    print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
+    print(
+        f"DATABASE_URL={os.environ['DATABASE_URL']}\nMIGRATION_DATABASE_URL={os.environ['MIGRATION_DATABASE_URL']}\n"
+        f"REDIS_URL={os.environ['REDIS_URL']}",
+        flush=True,
+    )
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # deliver them to sigwait
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})
     finally:
         services.stop()  # type: ignore[attr-defined]
+
+
+def tenant_command(args: argparse.Namespace) -> None:
+    """`tenant create` / `tenant list`, as the owner role (the application role may only read tenants)."""
+    from app.adapters.tenants import TenantRefused, create_tenant, list_tenants
+    from app.settings import get_settings
+
+    owner_url = get_settings().database.migration_url
+    if args.tenant_command == "create":
+        try:
+            tenant = asyncio.run(create_tenant(owner_url, args.slug, args.name, args.host))
+        except TenantRefused as refused:
+            raise SystemExit(f"tenant not created: {refused}") from None
+        print(f"tenant {tenant.slug} created: {tenant.id} ({', '.join(tenant.hosts) or 'no host names'})")
+        return
+    for entry in asyncio.run(list_tenants(owner_url)):
+        print(f"{entry.slug}\t{entry.id}\t{entry.name}\t{' '.join(entry.hosts)}")
 
 
 def _count(raw: str) -> int:
@@ -137,7 +166,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the whole shop (embedded services when unset), until Ctrl-C")
     sub.add_parser("migrate", help="apply pending migrations (starts embedded services if unset)")
-    sub.add_parser("create-admin", help="create the default admin (admin/admin) if absent")
+    admin_parser = sub.add_parser("create-admin", help="create the default admin (admin/admin) if absent")
+    admin_parser.add_argument("--tenant", metavar="SLUG", help="in this tenant (default: the default tenant)")
     seed_parser = sub.add_parser(
         "seed",
         help="migrate, then add demo data: the default admin, demo accounts (development only) and products",
@@ -151,6 +181,20 @@ def main(argv: list[str] | None = None) -> None:
         "--seed", type=int, default=None, metavar="S", help="random seed, for a reproducible catalog"
     )
     sub.add_parser("services", help="run only the embedded PostgreSQL/Redis and print their URLs")
+    tenant_parser = sub.add_parser("tenant", help="add a shop to this deployment, or list them")
+    tenant_sub = tenant_parser.add_subparsers(dest="tenant_command", required=True)
+    create_parser = tenant_sub.add_parser(
+        "create",
+        help="add a tenant (a shop) with its host names",
+        description="Add a tenant to the directory, as the owner role (MIGRATION_DATABASE_URL). It starts empty: "
+        "no accounts, products or flags.",
+    )
+    create_parser.add_argument("slug", help="short name: lowercase letters, digits, hyphens (e.g. outlet)")
+    create_parser.add_argument("--name", required=True, help="display name shown in the shop's header")
+    create_parser.add_argument(
+        "--host", action="append", default=[], metavar="HOST", help="a host name it answers on (repeatable)"
+    )
+    tenant_sub.add_parser("list", help="every tenant: slug, id, name, host names (tab-separated)")
     args = parser.parse_args(argv)
     if args.command == "run":
         run()
@@ -163,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
             if args.command == "migrate":
                 migrate()
             elif args.command == "create-admin":
-                create_admin()
+                create_admin(args.tenant)
+            elif args.command == "tenant":
+                tenant_command(args)
             else:
                 migrate()
                 seed_demo_data(args.products, only_if_empty=args.if_empty, rng_seed=args.seed)

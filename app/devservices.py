@@ -6,6 +6,11 @@ directory. Development tooling only: the web app and the worker never import it.
 
 A second command on the same data directory (`make seed` while `make run` is up) finds the
 servers already running and shares them; only the process that started a server stops it.
+
+PostgreSQL gets two roles (docs/operations.md): OWNER_ROLE, which owns the database and runs the
+migrations, and APPLICATION_ROLE, which the web app and the worker use. The superuser of the
+embedded server (or the DATABASE_URL you give without MIGRATION_DATABASE_URL) only creates them
+and the database; with both URLs set, your roles are used as they are and nothing is created.
 """
 
 from __future__ import annotations
@@ -17,16 +22,22 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 
 from app.supervisor import die_with_parent
+from app.tables.piccolo_migrations.sql import APPLICATION_ROLE
+
+OWNER_ROLE = "emporium_owner"
 
 
 @dataclass
 class Services:
     database_url: str
+    """The application role's URL (DATABASE_URL of the web app and the worker)."""
+    migration_database_url: str
+    """The owner role's URL (MIGRATION_DATABASE_URL: migrations, `app.cli tenant`, test assertions)."""
     redis_url: str
     _stoppers: list[object] = field(default_factory=list)
 
@@ -53,18 +64,32 @@ def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_d
     stoppers: list[object] = []
 
     server_url = os.environ.get("DATABASE_URL", "")
+    owner_url = os.environ.get("MIGRATION_DATABASE_URL", "")
     name = database_name or (database_name_of(server_url) if server_url else DEFAULT_DATABASE)
-    if not server_url:
-        server_url, stop_pg = _start_embedded_postgres(data_dir / "postgres")
-        stoppers.append(stop_pg)
-    database_url = _with_database(server_url, name)
-    _ensure_database(server_url, name, fresh=fresh_database)
+    if server_url and owner_url:
+        # Your own roles: the owner creates the database if it may (CREATEDB), nothing else is made.
+        _ensure_database(owner_url, name, fresh=fresh_database)
+        database_url, migration_database_url = _with_database(server_url, name), _with_database(owner_url, name)
+    else:
+        if not server_url:
+            server_url, stop_pg = _start_embedded_postgres(data_dir / "postgres")
+            stoppers.append(stop_pg)
+        # `server_url` is a superuser's: it makes the two roles and the database, and is used for nothing else.
+        _ensure_roles(server_url)
+        _ensure_database(server_url, name, fresh=fresh_database, owner=OWNER_ROLE)
+        database_url = _with_database(_as_role(server_url, APPLICATION_ROLE), name)
+        migration_database_url = _with_database(_as_role(server_url, OWNER_ROLE), name)
 
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
         redis_url, stop_redis = _start_embedded_redis(data_dir / "redis")
         stoppers.append(stop_redis)
-    return Services(database_url=database_url, redis_url=redis_url, _stoppers=stoppers)
+    return Services(
+        database_url=database_url,
+        migration_database_url=migration_database_url,
+        redis_url=redis_url,
+        _stoppers=stoppers,
+    )
 
 
 def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
@@ -90,8 +115,57 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
-def _ensure_database(server_url: str, database: str, *, fresh: bool) -> None:
-    """Create the database when missing (dropping it first when `fresh`)."""
+def _as_role(url: str, role: str) -> str:
+    """`url` logging in as `role`, whose development password is its name (see `_ensure_roles`)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{quote(role)}:{quote(role)}@{host}"))
+
+
+def _run(url: str, *statements: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _ensure_roles(superuser_url: str) -> None:
+    """Create (or correct) the owner and application roles; development passwords are the role names.
+
+    The owner may bypass row-level security because migrations move data across tenants; the
+    application role may not, is no superuser and can create nothing.
+    """
+    roles = {
+        OWNER_ROLE: "NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE",
+        APPLICATION_ROLE: "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE",
+    }
+    statements = []
+    for role, attributes in roles.items():
+        statements.append(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+            f"CREATE ROLE {role}; END IF; END $$"
+        )
+        statements.append(f"ALTER ROLE {role} LOGIN PASSWORD '{role}' {attributes}")
+    # The owner may read every session's activity: tests watch the app's sessions wait for locks.
+    statements.append(f"GRANT pg_read_all_stats TO {OWNER_ROLE}")
+    _run(_with_database(superuser_url, "postgres"), *statements)
+
+
+def _ensure_database(server_url: str, database: str, *, fresh: bool, owner: str | None = None) -> None:
+    """Create the database when missing (dropping it first when `fresh`), owned by `owner` if given.
+
+    An `owner` also takes over what an earlier, single-role setup left in the database (tables owned
+    by the superuser that used to run the migrations).
+    """
     import asyncio
 
     import asyncpg
@@ -100,6 +174,8 @@ def _ensure_database(server_url: str, database: str, *, fresh: bool) -> None:
         if not fresh:
             try:
                 await (await asyncpg.connect(_with_database(server_url, database))).close()
+                if owner:
+                    await _take_over(_with_database(server_url, database), database, owner)
                 return  # it exists: no need for the maintenance database (or the right to create)
             except asyncpg.InvalidCatalogNameError:
                 pass
@@ -109,11 +185,43 @@ def _ensure_database(server_url: str, database: str, *, fresh: bool) -> None:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
             if not exists:
-                await conn.execute(f'CREATE DATABASE "{database}"')
+                await conn.execute(f'CREATE DATABASE "{database}"' + (f" OWNER {owner}" if owner else ""))
         finally:
             await conn.close()
 
     asyncio.run(run())
+
+
+async def _take_over(url: str, database: str, owner: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f'ALTER DATABASE "{database}" OWNER TO {owner}')
+        # Tables, views and free-standing sequences (identity sequences follow their table) and functions
+        # of the public schema, except what extensions own (pg_trgm's functions stay the superuser's).
+        rows = await conn.fetch(
+            """
+            SELECT CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' WHEN c.relkind = 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind,
+                   c.oid::regclass::text AS name
+            FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'S')
+              AND c.relowner <> $1::regrole
+              AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                              AND d.deptype IN ('a', 'i', 'e'))
+            UNION ALL
+            SELECT 'FUNCTION', p.oid::regprocedure::text
+            FROM pg_proc p
+            WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> $1::regrole
+              AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                              AND d.deptype = 'e')
+            """,
+            owner,
+        )
+        for row in rows:
+            await conn.execute(f"ALTER {row['kind']} {row['name']} OWNER TO {owner}")
+    finally:
+        await conn.close()
 
 
 def _free_port() -> int:

@@ -1,8 +1,8 @@
 """Demo data for `make run` and `make seed`: the default admin, demo accounts, a generated catalog.
 
 Accounts go through the unit of work, so they get argon2id hashes and `UserRegistered` events.
-Products are bulk demo data, copied straight into the `product` table (asyncpg COPY, one
-transaction per 5,000 rows): they write no domain events, audit rows or outbox rows, like the
+Products are bulk demo data, copied in bulk (asyncpg COPY into a temporary table, then one
+INSERT into `product`, one transaction per 5,000 rows): they write no domain events, audit rows or outbox rows, like the
 original's `seed_products` (api-v1.md §11), and 100,000 of them take seconds, not minutes.
 
 Names are "<Adjective> <Category> [<Variant>]" from the §11 word lists, about 70% with a variant,
@@ -26,6 +26,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from app.adapters.database import SET_TENANT_SQL
 from app.domain.users import Role
 from app.main import Container, build_container
 from app.settings import get_settings
@@ -161,21 +162,31 @@ async def insert_products(
     if count <= 0:
         return 0
     async with pool.acquire() as connection:
-        if only_if_empty and await connection.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM product WHERE tenant_id = $1)", tenant_id
-        ):
-            return 0
-        taken = {
-            row["name"] for row in await connection.fetch("SELECT name FROM product WHERE tenant_id = $1", tenant_id)
-        }
+        async with connection.transaction():
+            await connection.execute(SET_TENANT_SQL, str(tenant_id))  # row-level security: this tenant's rows
+            if only_if_empty and await connection.fetchval(
+                "SELECT EXISTS (SELECT 1 FROM product WHERE tenant_id = $1)", tenant_id
+            ):
+                return 0
+            taken = {
+                row["name"]
+                for row in await connection.fetch("SELECT name FROM product WHERE tenant_id = $1", tenant_id)
+            }
         records = product_records(tenant_id, count, rng, taken)
         bar = ProgressBar("products", count, progress)
         inserted = 0
         while batch := list(itertools.islice(records, BATCH_SIZE)):
             async with connection.transaction():
-                # Row-level security, where enabled, reads the tenant from this transaction-local setting.
-                await connection.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
-                await connection.copy_records_to_table("product", records=batch, columns=PRODUCT_COLUMNS)
+                # Row-level security reads the tenant from this transaction-local setting. PostgreSQL
+                # refuses COPY into a table with row-level security, so the rows are copied into a
+                # temporary table first and moved with one INSERT, which the policy checks.
+                await connection.execute(SET_TENANT_SQL, str(tenant_id))
+                await connection.execute(
+                    "CREATE TEMPORARY TABLE product_seed (LIKE product INCLUDING DEFAULTS) ON COMMIT DROP"
+                )
+                await connection.copy_records_to_table("product_seed", records=batch, columns=PRODUCT_COLUMNS)
+                columns = ", ".join(PRODUCT_COLUMNS)
+                await connection.execute(f"INSERT INTO product ({columns}) SELECT {columns} FROM product_seed")
             inserted += len(batch)
             bar.advance(len(batch))
         bar.close()

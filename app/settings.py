@@ -58,7 +58,12 @@ class AppSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
-    """PostgreSQL DSN; empty means `make run` / `make test` start an embedded server under DATA_DIR."""
+    """DSN of the application role (web and worker): not superuser, no BYPASSRLS, owns no table.
+
+    Empty means `make run` / `make test` start an embedded server under DATA_DIR and create both roles.
+    """
+    migration_url: str = field(default_factory=lambda: _env("MIGRATION_DATABASE_URL", "") or _env("DATABASE_URL", ""))
+    """DSN of the owner role that runs migrations and `app.cli tenant`; empty: DATABASE_URL (not for production)."""
     pool_min_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MIN", 0))
     """Connections kept open when idle; 0 lets a process start while PostgreSQL is down (readiness says so)."""
     pool_max_size: int = field(default_factory=lambda: _env_int("DATABASE_POOL_MAX", 10))

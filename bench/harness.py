@@ -74,6 +74,7 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
     env = {
         **os.environ,
         "DATABASE_URL": services.database_url,
+        "MIGRATION_DATABASE_URL": services.migration_database_url,
         "REDIS_URL": services.redis_url,
         "DATA_DIR": str(DATA_DIR),
         "APP_ENV": "development",  # plain-HTTP cookies (production marks them Secure); logs below are JSON
@@ -82,9 +83,8 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "DATABASE_POOL_MAX": "20",
     }
-    os.environ.update(
-        {k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")}
-    )
+    passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
+    os.environ.update({k: env[k] for k in passed})
     migrate()
     names = asyncio.run(_prepare(products, customers))
     port = _free_port()

@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: e2e_dir in item.path.parents)  # stable: each group keeps its order
 
 
-async def _create_accounts(database_url: str) -> None:
+async def _create_accounts(owner_database_url: str) -> None:
     """An empty shop with the two accounts. The tests that ran before leave their data behind,
     including accounts of these names with other passwords."""
     from app.domain.users import Role
@@ -52,7 +52,7 @@ async def _create_accounts(database_url: str) -> None:
     from app.settings import get_settings
     from tests.integration.conftest import clean_tables
 
-    connection = await asyncpg.connect(database_url)
+    connection = await asyncpg.connect(owner_database_url)  # the owner may lift the audit log's triggers
     try:
         await clean_tables(connection)
     finally:
@@ -76,7 +76,7 @@ async def _create_accounts(database_url: str) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def live_server(services: dict[str, str]) -> Iterator[str]:
     """Base URL of the shop running in its own processes, with a web server and a worker."""
-    asyncio.run(_create_accounts(services["database_url"]))
+    asyncio.run(_create_accounts(services["owner_database_url"]))
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     env = {

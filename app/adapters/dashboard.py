@@ -28,6 +28,7 @@ class SqlDashboardReader:
     async def sales_by_day(self, tenant_id: UUID, days: int) -> list[DailySales]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT d::date AS day, count(o.id)::int AS orders, coalesce(sum(o.total), 0)::numeric(12,2) AS revenue
             FROM generate_series((now() AT TIME ZONE 'UTC')::date - ($2::int - 1), (now() AT TIME ZONE 'UTC')::date,
@@ -43,6 +44,7 @@ class SqlDashboardReader:
     async def low_stock(self, tenant_id: UUID, threshold: int, limit: int) -> list[LowStockItem]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             "SELECT id, name, stock_quantity FROM product WHERE tenant_id = $1 AND deleted_at IS NULL "
             "AND stock_quantity <= $2 ORDER BY stock_quantity, name LIMIT $3",
             [tenant_id, threshold, limit],
@@ -52,6 +54,7 @@ class SqlDashboardReader:
     async def reserving_carts(self, tenant_id: UUID, limit: int) -> list[ReservingCart]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT c.id, u.username, sum(i.quantity)::int AS items, sum(i.quantity * i.unit_price) AS value,
                    c.last_activity_at
@@ -72,9 +75,10 @@ class SaqQueueHealth:
         self._queue = queue
         self._engine = engine
 
-    async def health(self) -> QueueHealth:
+    async def health(self, tenant_id: UUID) -> QueueHealth:
         [outbox] = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS unpublished,
                    coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL)), 0)

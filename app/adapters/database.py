@@ -1,22 +1,32 @@
 """The PostgreSQL engine: built by the composition root, bound to every table, pooled per process.
 
+Every query on tenant-owned rows runs in a transaction that has set `app.tenant_id` (row-level
+security shows nothing otherwise): the unit of work sets it, and `fetch` does for the readers.
+The one path that starts without a tenant is `tenant_ids`, which reads the tenant directory so
+cross-tenant jobs (outbox sweep, reservation expiry) can then run once per tenant.
+
 A connection the server dropped (restart, failover, `pg_terminate_backend`) surfaces as one of
 CONNECTION_LOST; the web layer answers any of DATABASE_UNAVAILABLE with 503 and Retry-After.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
+from uuid import UUID
 
 import asyncpg
 import structlog
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from app.tables.tables import ALL_TABLES
 
 T = TypeVar("T")
 log = structlog.get_logger(__name__)
+
+SET_TENANT_SQL = "SELECT set_config('app.tenant_id', $1, true)"
+"""Transaction-local (`true`): the setting ends with the transaction, so a pooled connection never keeps it."""
 
 CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.exceptions.PostgresConnectionError,  # includes ConnectionDoesNotExistError
@@ -47,14 +57,20 @@ class Database:
         await self.engine.close_connection_pool()
 
     async def ping(self) -> None:
-        await fetch(self.engine, "SELECT 1")
+        async with _pool(self.engine).acquire() as connection:
+            await connection.fetchval("SELECT 1")
 
 
-async def fetch(engine: PostgresEngine, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-    """Run one parameterised statement on a pooled connection, outside any unit of work."""
+def _pool(engine: PostgresEngine) -> asyncpg.Pool:
     if engine.pool is None:
         raise RuntimeError("the database pool is not started")
-    async with engine.pool.acquire() as connection:
+    return engine.pool
+
+
+async def fetch(engine: PostgresEngine, tenant_id: UUID, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    """Run one parameterised statement in its own transaction, seeing only `tenant_id`'s rows."""
+    async with _pool(engine).acquire() as connection, connection.transaction():
+        await connection.execute(SET_TENANT_SQL, str(tenant_id))
         return list(await connection.fetch(sql, *args))
 
 
@@ -72,3 +88,17 @@ async def retry_read_once(engine: PostgresEngine, read: Callable[[], Awaitable[T
         if engine.pool is not None:
             await engine.pool.expire_connections()
         return await read()
+
+
+@asynccontextmanager
+async def tenant_transaction(engine: PostgresEngine, tenant_id: UUID) -> AsyncIterator[PostgresTransaction]:
+    """A Piccolo transaction bound to `tenant_id`: Piccolo queries inside it and its `.connection` see that tenant."""
+    async with engine.transaction() as transaction:
+        await transaction.connection.execute(SET_TENANT_SQL, str(tenant_id))
+        yield transaction
+
+
+async def tenant_ids(engine: PostgresEngine) -> list[UUID]:
+    """Every tenant, from the directory (not tenant-owned): how cron jobs reach each tenant in turn."""
+    async with _pool(engine).acquire() as connection:
+        return [row["id"] for row in await connection.fetch("SELECT id FROM tenant ORDER BY slug")]

@@ -9,6 +9,9 @@
   a row is left alone: a dead letter, counted by `outbox_dead_letters`, to be inspected.
 - `deliver()` runs a subscriber inside its own transaction together with a `processed_event`
   row under a unique constraint: a redelivered event finds the row and has no second effect.
+
+Each job carries its event's tenant, and every step runs inside that tenant (row-level security);
+the sweeper visits the tenants one by one (`tenant_ids`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
-from app.adapters.database import fetch
+from app.adapters.database import fetch, tenant_ids, tenant_transaction
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -62,12 +65,13 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
-async def _enqueue(queue: Queue, event_id: UUID) -> bool:
+async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID) -> bool:
     """True when a new job was queued; False when a job with this event's key is still pending."""
     job = await queue.enqueue(
         DELIVER_JOB,
         key=f"event:{event_id}",
         event_id=str(event_id),
+        tenant_id=str(tenant_id),
         timeout=DELIVERY_TIMEOUT_SECONDS,
         retries=DELIVERY_ATTEMPTS,
         retry_delay=1.0,
@@ -81,7 +85,7 @@ class SaqEventPublisher:
         self._engine = engine
         self._queue = queue
 
-    async def publish(self, event_ids: Sequence[UUID]) -> None:
+    async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None:
         """Enqueue the events and mark them published; with Redis down they stay for the sweeper.
 
         Fails fast (the Redis client's timeouts and circuit breaker), so a response waits at most
@@ -90,7 +94,7 @@ class SaqEventPublisher:
         queued: list[UUID] = []
         try:
             for event_id in event_ids:
-                await _enqueue(self._queue, event_id)
+                await _enqueue(self._queue, tenant_id, event_id)
                 queued.append(event_id)
         except RedisError as exc:
             log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
@@ -98,6 +102,7 @@ class SaqEventPublisher:
             return
         await fetch(
             self._engine,
+            tenant_id,
             "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
             "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
             [queued],
@@ -113,8 +118,45 @@ async def sweep_outbox(
     redeliver_after_seconds: float = REDELIVER_AFTER_SECONDS,
     batch: int = 500,
 ) -> int:
-    """Publish events unpublished after `grace_seconds`, or undelivered long after publishing; returns how many."""
-    async with engine.transaction() as transaction:
+    """Publish events unpublished after `grace_seconds`, or undelivered long after publishing; returns how many.
+
+    Tenant by tenant, each in its own transaction: the outbox is tenant-owned like the rest.
+    """
+    published = 0
+    lags: list[float] = []
+    dead_letters = 0
+    for tenant_id in await tenant_ids(engine):
+        with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
+            taken, lag, dead = await _sweep_tenant(
+                engine,
+                queue,
+                tenant_id,
+                grace_seconds=grace_seconds,
+                redeliver_after_seconds=redeliver_after_seconds,
+                batch=batch,
+            )
+        published += taken
+        lags.append(lag)
+        dead_letters += dead
+    OUTBOX_LAG_SECONDS.set(max(lags, default=0.0))
+    OUTBOX_DEAD_LETTERS.set(dead_letters)
+    if published:
+        OUTBOX_PUBLISHED_TOTAL.labels("sweeper").inc(published)
+        log.info("outbox_swept", published=published)
+    return published
+
+
+async def _sweep_tenant(
+    engine: PostgresEngine,
+    queue: Queue,
+    tenant_id: UUID,
+    *,
+    grace_seconds: float,
+    redeliver_after_seconds: float,
+    batch: int,
+) -> tuple[int, float, int]:
+    """One tenant's sweep: (rows published, oldest unpublished age in seconds, dead letters)."""
+    async with tenant_transaction(engine, tenant_id) as transaction:
         connection = transaction.connection
         rows = await connection.fetch(
             """
@@ -136,7 +178,7 @@ async def sweep_outbox(
         newly_queued: list[UUID] = []
         for row in rows:
             try:
-                if await _enqueue(queue, row["event_id"]):
+                if await _enqueue(queue, tenant_id, row["event_id"]):
                     newly_queued.append(row["event_id"])
             except Exception:
                 log.warning("outbox_sweep_enqueue_failed", event_id=str(row["event_id"]), exc_info=True)
@@ -162,21 +204,18 @@ async def sweep_outbox(
             MAX_PUBLISH_ATTEMPTS,
             redeliver_after_seconds,
         )
-    OUTBOX_LAG_SECONDS.set(float(lag))
-    OUTBOX_DEAD_LETTERS.set(dead)
-    if published:
-        OUTBOX_PUBLISHED_TOTAL.labels("sweeper").inc(len(published))
-        log.info("outbox_swept", published=len(published))
-    return len(published)
+    return len(published), float(lag), int(dead)
 
 
-async def mark_delivered(engine: PostgresEngine, event_id: UUID) -> None:
-    await fetch(engine, "UPDATE outbox SET delivered_at = now() WHERE event_id = $1", [event_id])
+async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> None:
+    await fetch(engine, tenant_id, "UPDATE outbox SET delivered_at = now() WHERE event_id = $1", [event_id])
 
 
-async def load_event(engine: PostgresEngine, event_id: UUID) -> StoredEvent | None:
+async def load_event(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> StoredEvent | None:
+    """The event as stored, if `tenant_id` has it (a job naming another tenant's event finds nothing)."""
     rows = await fetch(
         engine,
+        tenant_id,
         "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
         "occurred_at, payload FROM audit_log WHERE event_id = $1",
         [event_id],
@@ -192,12 +231,13 @@ Handler = Callable[[StoredEvent], Awaitable[None]]
 
 
 async def deliver(engine: PostgresEngine, subscriber: str, handler: Handler, event: StoredEvent) -> bool:
-    """Run `handler` once per (subscriber, event); True if it ran now, False if it had already run."""
+    """Run `handler` once per (subscriber, event), in the event's tenant; True if it ran now, False if it had run."""
     try:
-        async with engine.transaction() as transaction:
+        async with tenant_transaction(engine, event.tenant_id) as transaction:
             first_time = await transaction.connection.fetchval(
-                "INSERT INTO processed_event (subscriber, event_id) VALUES ($1, $2) "
+                "INSERT INTO processed_event (tenant_id, subscriber, event_id) VALUES ($1, $2, $3) "
                 "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING true",
+                event.tenant_id,
                 subscriber,
                 event.event_id,
             )

@@ -54,12 +54,13 @@ def _like_pattern(text: str) -> str:
 
 
 async def _page(
-    engine: PostgresEngine, select: str, where: _Where, order: str, page: PageRequest
+    engine: PostgresEngine, tenant_id: UUID, select: str, where: _Where, order: str, page: PageRequest
 ) -> tuple[list[Any], int]:
     """Rows of the requested page and the total count, in one round trip (window count)."""
     n = len(where.args)
     rows = await fetch(
         engine,
+        tenant_id,
         f"SELECT *, count(*) OVER () AS _total FROM ({select} WHERE {where.sql()}) AS q "
         f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
         [*where.args, page.page_size, page.offset],
@@ -69,7 +70,7 @@ async def _page(
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    total = await fetch(engine, f"SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args)
+    total = await fetch(engine, tenant_id, f"SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args)
     return [], total[0]["n"]
 
 
@@ -92,12 +93,14 @@ class SqlCatalogReader:
             where.add("price <= ?", filters.max_price)
         if filters.in_stock_only:
             where.add("stock_quantity > 0")
-        rows, total = await _page(self._engine, self._SELECT, where, 'name COLLATE "C", id', page)
+        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
         items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
-        rows = await fetch(self._engine, f"{self._SELECT} WHERE tenant_id = $1 AND id = $2", [tenant_id, product_id])
+        rows = await fetch(
+            self._engine, tenant_id, f"{self._SELECT} WHERE tenant_id = $1 AND id = $2", [tenant_id, product_id]
+        )
         return ProductView(**dict(rows[0])) if rows else None
 
 
@@ -126,7 +129,9 @@ class SqlAuditReader:
             "SELECT event_id, event_type, aggregate_type, aggregate_id, actor_id, actor_name, request_id, "
             "occurred_at, recorded_at, payload FROM audit_log"
         )
-        rows, total = await _page(self._engine, select, where, "occurred_at DESC, recorded_at DESC, event_id", page)
+        rows, total = await _page(
+            self._engine, tenant_id, select, where, "occurred_at DESC, recorded_at DESC, event_id", page
+        )
         items = [
             AuditEntry(
                 event_id=row["event_id"],
@@ -165,17 +170,22 @@ class SqlOrderReader:
     async def list_orders(self, tenant_id: UUID, user_id: UUID | None) -> list[OrderView]:
         where = self._where(tenant_id, OrderFilter(customer_id=user_id))
         rows = await fetch(
-            self._engine, f"{self._SELECT} WHERE {where.sql()} ORDER BY o.submitted_at DESC, o.number DESC", where.args
+            self._engine,
+            tenant_id,
+            f"{self._SELECT} WHERE {where.sql()} ORDER BY o.submitted_at DESC, o.number DESC",
+            where.args,
         )
         return [self._view(row) for row in rows]
 
     async def find_orders(self, tenant_id: UUID, filters: OrderFilter, page: PageRequest) -> Page[OrderView]:
         where = self._where(tenant_id, filters)
-        rows, total = await _page(self._engine, self._SELECT, where, "submitted_at DESC, number DESC", page)
+        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, "submitted_at DESC, number DESC", page)
         return Page([self._view(row) for row in rows], page.page, page.page_size, total)
 
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None:
-        rows = await fetch(self._engine, f"{self._SELECT} WHERE o.tenant_id = $1 AND o.id = $2", [tenant_id, order_id])
+        rows = await fetch(
+            self._engine, tenant_id, f"{self._SELECT} WHERE o.tenant_id = $1 AND o.id = $2", [tenant_id, order_id]
+        )
         return self._view(rows[0]) if rows else None
 
     @staticmethod
@@ -218,6 +228,7 @@ class SqlCouponReader:
     async def list_coupons(self, tenant_id: UUID) -> list[Coupon]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             "SELECT id, tenant_id, version, code, discount_percent, expires_at, created_at FROM coupon "
             "WHERE tenant_id = $1 ORDER BY created_at DESC, code",
             [tenant_id],
@@ -254,7 +265,7 @@ class SqlProductReportReader:
             where.add("coalesce(s.total_sold, 0) > 0" if filters.has_sales else "coalesce(s.total_sold, 0) = 0")
         if filters.has_reservations is not None:
             where.add("coalesce(r.reserved, 0) > 0" if filters.has_reservations else "coalesce(r.reserved, 0) = 0")
-        rows, total = await _page(self._engine, self._SELECT, where, 'name COLLATE "C", product_id', page)
+        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", product_id', page)
         items = [ProductReportRow(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
@@ -277,6 +288,7 @@ class SqlDirectoryReader:
     async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             f'{self._USERS} WHERE u.tenant_id = $1 GROUP BY u.id ORDER BY u.username COLLATE "C"',
             [tenant_id],
         )
@@ -284,7 +296,10 @@ class SqlDirectoryReader:
 
     async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None:
         rows = await fetch(
-            self._engine, f"{self._USERS} WHERE u.tenant_id = $1 AND u.id = $2 GROUP BY u.id", [tenant_id, user_id]
+            self._engine,
+            tenant_id,
+            f"{self._USERS} WHERE u.tenant_id = $1 AND u.id = $2 GROUP BY u.id",
+            [tenant_id, user_id],
         )
         return self._managed_user(rows[0]) if rows else None
 
@@ -303,6 +318,7 @@ class SqlDirectoryReader:
     async def list_groups(self, tenant_id: UUID) -> list[GroupView]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT g.id, g.name, g.description,
                    coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL), ARRAY[]::uuid[]) AS members
@@ -316,6 +332,7 @@ class SqlDirectoryReader:
     async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT f.id, f.tenant_id, f.version, f.name, f.enabled, f.description, f.created_at, f.updated_at,
                    coalesce(array_agg(x.group_id) FILTER (WHERE x.group_id IS NOT NULL), ARRAY[]::uuid[]) AS targets
@@ -342,6 +359,7 @@ class SqlDirectoryReader:
     async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:
         rows = await fetch(
             self._engine,
+            tenant_id,
             """
             SELECT f.name FROM feature_flag f
             WHERE f.tenant_id = $1 AND f.enabled

@@ -54,11 +54,11 @@ class PostgresSessionStore:
         self.absolute_seconds = absolute_seconds
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self, tenant_id: UUID | None = None) -> AsyncIterator[asyncpg.Connection]:
         if self._engine.pool is None:
             raise RuntimeError("the database pool is not started")
         async with self._engine.pool.acquire() as connection, connection.transaction():
-            await connection.execute(SET_TENANT, str(self._tenant_id))
+            await connection.execute(SET_TENANT, str(tenant_id or self._tenant_id))
             yield connection
 
     async def load(self, session_id: str) -> StoredSession | None:
@@ -114,9 +114,9 @@ class PostgresSessionStore:
             )
         return int(status.split()[-1])
 
-    async def prune_expired(self) -> int:
-        """Delete sessions past their idle or absolute timeout; returns how many."""
-        async with self._transaction() as connection:
+    async def prune_expired(self, tenant_id: UUID) -> int:
+        """Delete `tenant_id`'s sessions past their idle or absolute timeout; returns how many."""
+        async with self._transaction(tenant_id) as connection:
             status: str = await connection.execute(
                 "DELETE FROM session WHERE last_seen_at < now() - make_interval(secs => $1) "
                 "OR created_at < now() - make_interval(secs => $2)",

@@ -15,6 +15,7 @@ import asyncpg
 import structlog
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
+from app.adapters.database import SET_TENANT_SQL
 from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
 from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
 from app.adapters.shopping_repositories import (
@@ -85,9 +86,7 @@ class PiccoloUnitOfWork:
         self._transaction = self._engine.transaction(allow_nested=False)
         await self._transaction.__aenter__()
         # Row-level security policies read the tenant from this transaction-local setting.
-        await self._transaction.connection.execute(
-            "SELECT set_config('app.tenant_id', $1, true)", str(self._actor.tenant_id)
-        )
+        await self._transaction.connection.execute(SET_TENANT_SQL, str(self._actor.tenant_id))
         return self
 
     async def __aexit__(
@@ -152,7 +151,7 @@ class PiccoloUnitOfWork:
     async def _publish_after_commit(self) -> None:
         assert self._publisher is not None
         try:
-            await self._publisher.publish([e.event_id for e in self.committed_events])
+            await self._publisher.publish(self._actor.tenant_id, [e.event_id for e in self.committed_events])
         except Exception:  # the business operation stands; the sweeper publishes these later
             log.warning("outbox_publish_deferred", events=len(self.committed_events), exc_info=True)
 

@@ -93,7 +93,9 @@ class DashboardReader(Protocol):
 
 
 class QueueHealthProbe(Protocol):
-    async def health(self) -> QueueHealth: ...
+    async def health(self, tenant_id: UUID) -> QueueHealth:
+        """The job queue's figures (shared by every shop) and this tenant's outbox."""
+        ...
 
 
 class RecentErrors(Protocol):
@@ -122,7 +124,7 @@ class DashboardService:
             self._reader.low_stock(tenant, LOW_STOCK_THRESHOLD, 10),
             self._reader.reserving_carts(tenant, 10),
             self._audit.list_entries(tenant, AuditFilter(), PageRequest(page=1, page_size=10)),
-            self._queue.health(),
+            self._queue.health(tenant),
             self._errors.recent(10),
         )
         return Dashboard(

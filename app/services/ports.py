@@ -190,7 +190,7 @@ class AuditReader(Protocol):
 class EventPublisher(Protocol):
     """Hands committed outbox rows to the job queue. Failures are tolerated: the sweeper retries."""
 
-    async def publish(self, event_ids: Sequence[UUID]) -> None: ...
+    async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None: ...
 
 
 class CouponReader(Protocol):

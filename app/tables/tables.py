@@ -21,10 +21,19 @@ from piccolo.table import Table
 
 
 class Tenant(Table, tablename="tenant"):
+    """A shop of the deployment (`name` is its display name). Not tenant-owned: readable by every request."""
+
     id = UUID(primary_key=True)
     slug = Varchar(length=63)
     name = Varchar(length=200)
     created_at = Timestamptz()
+
+
+class TenantHost(Table, tablename="tenant_host"):
+    """Host names a tenant answers on: the directory read before a request's tenant is known."""
+
+    host = Varchar(length=253, primary_key=True)
+    tenant_id = UUID()
 
 
 class AppUser(Table, tablename="app_user"):
@@ -84,6 +93,7 @@ class ProcessedEvent(Table, tablename="processed_event"):
     """One row per (subscriber, event) handled: the idempotency record of at-least-once delivery."""
 
     id = BigInt(primary_key=True)
+    tenant_id = UUID()
     subscriber = Varchar(length=100)
     event_id = UUID()
     processed_at = Timestamptz()
@@ -209,6 +219,7 @@ class Session(Table, tablename="session"):
 
 ALL_TABLES: tuple[type[Table], ...] = (
     Tenant,
+    TenantHost,
     AppUser,
     Product,
     AuditLog,

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import structlog
 
-from app.adapters.database import Database
+from app.adapters.database import Database, tenant_ids
 from app.adapters.email import FileEmailSender, SmtpEmailSender
 from app.adapters.incidents import RedisIncidentThrottle
 from app.adapters.operation_metrics import PrometheusOperationTimer
@@ -41,18 +41,19 @@ INCIDENT_SUMMARY_SECONDS = 10
 """How often ended de-duplication windows are mailed: a summary comes at most this late."""
 
 
-async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list[str]]:
-    """Hand one committed event to every subscriber that wants it (each at most once)."""
+async def deliver_event(ctx: dict[str, Any], *, event_id: str, tenant_id: str) -> dict[str, list[str]]:
+    """Hand one committed event to every subscriber that wants it (each at most once), inside its tenant."""
     database: Database = ctx["database"]
-    event = await load_event(database.engine, UUID(event_id))
-    if event is None:
-        log.warning("event_not_found", event_id=event_id)
-        return {"ran": [], "skipped": []}
-    token = request_id_var.set(event.request_id)
-    structlog.contextvars.bind_contextvars(
-        request_id=event.request_id, tenant_id=str(event.tenant_id), event_id=event_id, event_type=event.event_type
-    )
+    # Every line this job logs names the tenant, including the one saying the event is missing.
+    structlog.contextvars.bind_contextvars(tenant_id=tenant_id, event_id=event_id)
+    token = request_id_var.set(None)
     try:
+        event = await load_event(database.engine, UUID(tenant_id), UUID(event_id))
+        if event is None:
+            log.warning("event_not_found")
+            return {"ran": [], "skipped": []}
+        request_id_var.set(event.request_id)
+        structlog.contextvars.bind_contextvars(request_id=event.request_id, event_type=event.event_type)
         ran, skipped = [], []
         subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
         for subscriber in subscribers:
@@ -62,7 +63,7 @@ async def deliver_event(ctx: dict[str, Any], *, event_id: str) -> dict[str, list
                 ran.append(subscriber.name)
             else:
                 skipped.append(subscriber.name)
-        await mark_delivered(database.engine, event.event_id)
+        await mark_delivered(database.engine, event.tenant_id, event.event_id)
         log.info("event_delivered", ran=ran, already_done=skipped)
         return {"ran": ran, "skipped": skipped}
     finally:
@@ -78,15 +79,18 @@ async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
 
 
 async def expire_reservations_job(ctx: dict[str, Any]) -> int:
-    """Release the stock of carts idle longer than CART_RESERVATION_MINUTES (cron; idempotent)."""
-    settings = get_settings()
+    """Release the stock of carts idle longer than CART_RESERVATION_MINUTES, in every tenant (cron; idempotent)."""
     carts: CartService = ctx["carts"]
     request_id = f"job:expire_reservations:{ctx['job'].id}"
     token = request_id_var.set(request_id)  # the audit rows of the expired carts carry it
     try:
-        expired = await carts.expire_stale_carts(UserContext.system(settings.app.default_tenant_id))
-        if expired:
-            log.info("reservations_expired", carts=expired, request_id=request_id)
+        expired = 0
+        for tenant_id in await tenant_ids(ctx["database"].engine):
+            with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id), request_id=request_id):
+                in_tenant = await carts.expire_stale_carts(UserContext.system(tenant_id))
+                if in_tenant:
+                    log.info("reservations_expired", carts=in_tenant)
+            expired += in_tenant
         return expired
     finally:
         request_id_var.reset(token)
@@ -95,9 +99,13 @@ async def expire_reservations_job(ctx: dict[str, Any]) -> int:
 async def prune_sessions_job(ctx: dict[str, Any]) -> int:
     """Delete sessions past their idle or absolute timeout (cron; a request already treats them as absent)."""
     sessions: PostgresSessionStore = ctx["sessions"]
-    pruned = await sessions.prune_expired()
-    if pruned:
-        log.info("sessions_pruned", sessions=pruned)
+    pruned = 0
+    for tenant_id in await tenant_ids(ctx["database"].engine):  # cross-tenant: one transaction per tenant
+        with structlog.contextvars.bound_contextvars(tenant_id=str(tenant_id)):
+            in_tenant = await sessions.prune_expired(tenant_id)
+            if in_tenant:
+                log.info("sessions_pruned", sessions=in_tenant)
+        pruned += in_tenant
     return pruned
 
 

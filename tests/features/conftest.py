@@ -52,7 +52,7 @@ DEFAULT_ADDRESS = {
 @pytest.fixture
 def clean_database(services: dict[str, str]) -> None:
     async def truncate() -> None:
-        connection = await asyncpg.connect(services["database_url"])
+        connection = await asyncpg.connect(services["owner_database_url"])
         await clean_tables(connection)
         await connection.close()
 
@@ -218,7 +218,10 @@ class Emporium:
 
 @pytest.fixture
 def emporium(http: TestClient[Litestar], services: dict[str, str]) -> Emporium:
-    return Emporium(http=http, database_url=services["database_url"], tenant_id=get_settings().app.default_tenant_id)
+    # Plain SQL arranges data as the owner role (it sees every tenant); the shop itself runs as the app role.
+    return Emporium(
+        http=http, database_url=services["owner_database_url"], tenant_id=get_settings().app.default_tenant_id
+    )
 
 
 def table_rows(datatable: list[list[str]]) -> list[dict[str, str]]:

@@ -26,17 +26,24 @@ TABLES_TO_CLEAN = (
 
 
 async def clean_tables(connection: asyncpg.Connection) -> None:
-    """Empty every table between tests; the audit log's append-only triggers are lifted for it alone."""
+    """Empty every table between tests and drop the tenants tests added (the owner role may do both).
+
+    The audit log's append-only triggers are lifted for this alone.
+    """
     async with connection.transaction():
         await connection.execute("ALTER TABLE audit_log DISABLE TRIGGER USER")
         await connection.execute(f"TRUNCATE {TABLES_TO_CLEAN} RESTART IDENTITY CASCADE")
         await connection.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")
+        await connection.execute("DELETE FROM tenant WHERE id <> $1", get_settings().app.default_tenant_id)
 
 
 @pytest.fixture
 async def db(services: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
-    """A direct connection for arranging and inspecting data (the app has its own pool)."""
-    connection = await asyncpg.connect(services["database_url"])
+    """A direct connection for arranging and inspecting data (the app has its own pool).
+
+    It logs in as the owner role, which bypasses row-level security: it sees every tenant's rows.
+    """
+    connection = await asyncpg.connect(services["owner_database_url"])
     await clean_tables(connection)
     yield connection
     await connection.close()

@@ -186,8 +186,11 @@ async def test_redelivered_event_has_one_effect(database: Database, db: asyncpg.
     event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
     ctx = {"database": database}
 
-    first, second = await asyncio.gather(deliver_event(ctx, event_id=event_id), deliver_event(ctx, event_id=event_id))
-    third = await deliver_event(ctx, event_id=event_id)
+    first, second = await asyncio.gather(
+        deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)),
+        deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)),
+    )
+    third = await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT))
 
     assert sorted([first["ran"], second["ran"]]) == [[], ["count_domain_events"]]
     assert third == {"ran": [], "skipped": ["count_domain_events"]}
@@ -211,9 +214,9 @@ async def test_a_failing_subscriber_records_nothing_and_can_run_again(database: 
 
     ctx = {"database": database, "subscribers": (Subscriber(name="flaky", handler=flaky),)}
     with pytest.raises(ConnectionError):
-        await deliver_event(ctx, event_id=event_id)
+        await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT))
     assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'flaky'") == 0
-    assert (await deliver_event(ctx, event_id=event_id))["ran"] == ["flaky"]
+    assert (await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)))["ran"] == ["flaky"]
     assert len(attempts) == 2
 
 
@@ -244,7 +247,7 @@ async def test_an_event_published_but_never_delivered_is_published_again(
     assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
 
     event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
-    await deliver_event({"database": database}, event_id=event_id)
+    await deliver_event({"database": database}, event_id=event_id, tenant_id=str(TENANT))
     assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM outbox")
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 0
 

@@ -100,7 +100,7 @@ async def test_the_worker_prunes_expired_sessions_on_a_schedule(shop: Any, db: a
         timedelta(hours=settings.absolute_timeout_hours + 1),
     )
 
-    pruned = await prune_sessions_job({"sessions": shop.sessions})
+    pruned = await prune_sessions_job({"sessions": shop.sessions, "database": shop.database})
 
     assert pruned == 2
     assert [row["id"] for row in await in_tenant(db, "SELECT id FROM session")] == ["live"]

@@ -170,7 +170,7 @@ async def test_the_scheduled_job_expires_carts_idle_past_the_hold(shop: Any, db:
         "UPDATE cart SET last_activity_at = now() - interval '31 minutes' WHERE user_id = $1", alice.user_id
     )
 
-    ctx = {"carts": shop.carts, "job": SimpleNamespace(id="test-job")}
+    ctx = {"carts": shop.carts, "database": shop.database, "job": SimpleNamespace(id="test-job")}
     assert await expire_reservations_job(ctx) == 1
     assert await expire_reservations_job(ctx) == 0
 
