@@ -31,7 +31,7 @@ from app.adapters.database import DATABASE_UNAVAILABLE, Database
 from app.adapters.incidents import SaqIncidentReporter
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
-from app.adapters.passwords import Argon2PasswordHasher
+from app.adapters.passwords import Argon2PasswordHasher, hasher_for
 from app.adapters.queue import build_queue
 from app.adapters.readers import (
     SqlAuditReader,
@@ -109,6 +109,7 @@ class Container:
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
     health: HealthService
+    hasher: Argon2PasswordHasher
 
     async def close(self) -> None:
         """Release every connection; a dependency that is already gone must not block shutdown."""
@@ -117,6 +118,7 @@ class Container:
                 await close()
             except Exception:
                 structlog.get_logger(__name__).warning("shutdown_close_failed", resource=close.__qualname__)
+        self.hasher.close()
 
 
 def build_container(settings: Settings) -> Container:
@@ -141,7 +143,7 @@ def build_container(settings: Settings) -> Container:
     queue = build_queue(settings.redis.url, settings.worker.queue_name, breaker=redis_breaker, **timeouts)
     uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
     timer = PrometheusOperationTimer()
-    hasher = Argon2PasswordHasher()
+    hasher = hasher_for(settings.app.environment, threads=settings.app.password_hash_threads)
     directory = SqlDirectoryReader(database.engine)
     recent_errors = RedisRecentErrors(redis)
     sessions = PostgresSessionStore(
@@ -177,6 +179,7 @@ def build_container(settings: Settings) -> Container:
         recent_errors=recent_errors,
         # Redis is optional: without it the shop sells on (readiness warns); without PostgreSQL it cannot.
         health=HealthService({"postgresql": database.ping, "redis": redis.ping}, optional={"redis"}),
+        hasher=hasher,
     )
 
 

@@ -45,6 +45,8 @@ class AppSettings:
         default_factory=lambda: UUID(_env("DEFAULT_TENANT_ID", "00000000-0000-4000-8000-000000000001"))
     )
     """The tenant every request belongs to until host-based tenancy arrives."""
+    password_hash_threads: int = field(default_factory=lambda: _env_int("PASSWORD_HASH_THREADS", 2))
+    """Threads per process that hash and verify passwords (argon2id); more logins than this wait in a queue."""
 
     @property
     def is_development(self) -> bool:

@@ -14,8 +14,6 @@ class AuthService:
     def __init__(self, uow: UnitOfWorkFactory, hasher: PasswordHasher) -> None:
         self._uow = uow
         self._hasher = hasher
-        # Verifying against this when the user is unknown makes both failures cost the same time.
-        self._dummy_hash = hasher.hash("not-a-real-password")
 
     async def authenticate(self, tenant_id: UUID, username: object, password: object) -> UserContext:
         """The user's context, or InvalidCredentials whether the user is unknown or the password wrong."""
@@ -27,12 +25,13 @@ class AuthService:
         async with self._uow(system) as uow:
             user = await uow.users.get_by_username(username.strip())
             if user is None or not user.is_active:
-                self._hasher.verify(self._dummy_hash, password)
+                # Verifying anyway makes an unknown user and a wrong password cost the same time.
+                await self._hasher.verify(self._hasher.unknown_user_hash, password)
                 raise InvalidCredentials()
-            if not self._hasher.verify(user.password_hash, password):
+            if not await self._hasher.verify(user.password_hash, password):
                 raise InvalidCredentials()
             if self._hasher.needs_rehash(user.password_hash):
-                user.password_hash = self._hasher.hash(password)
+                user.password_hash = await self._hasher.hash(password)
                 await uow.commit()
             groups = await uow.groups.ids_of_user(user.id)
         return user.context(groups)
@@ -64,10 +63,12 @@ class AuthService:
         async with self._uow(system) as uow:
             if await uow.users.get_by_username(validate_username(username)) is not None:
                 return False
+            checked = validate_password(password) if enforce_password_policy else password
+            password_hash = await self._hasher.hash(checked)
             user = User.register(
                 tenant_id=tenant_id,
                 username=username,
-                password_hash=self._hasher.hash(validate_password(password) if enforce_password_policy else password),
+                password_hash=password_hash,
                 role=role,
                 email=email,
             )

@@ -65,7 +65,7 @@ class UserAdminService:
             created = User.register(
                 tenant_id=user.tenant_id,
                 username=values["username"],
-                password_hash=self._hasher.hash(values["password"]),
+                password_hash=await self._hasher.hash(values["password"]),
                 role=values["role"],
                 email=email.strip() if isinstance(email, str) else "",
             )

@@ -17,7 +17,7 @@ from app.adapters.email import FileEmailSender, SmtpEmailSender
 from app.adapters.incidents import RedisIncidentThrottle
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
-from app.adapters.passwords import Argon2PasswordHasher
+from app.adapters.passwords import hasher_for
 from app.adapters.queue import build_queue
 from app.adapters.readers import SqlDirectoryReader
 from app.adapters.sessions import PostgresSessionStore
@@ -144,7 +144,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["sessions"] = build_session_store(settings, database)
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),
-        AuthService(uow, Argon2PasswordHasher()),
+        AuthService(uow, hasher_for(settings.app.environment, threads=1)),
         build_email_sender(settings),
         settings.email.incident_recipients,
         RedisIncidentThrottle(

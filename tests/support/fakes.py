@@ -114,10 +114,12 @@ class FakeStore:
 class PlainHasher:
     """Not a hash: a reversible marker, so unit tests run in microseconds."""
 
-    def hash(self, password: str) -> str:
+    unknown_user_hash = "plain-unknown"
+
+    async def hash(self, password: str) -> str:
         return f"plain:{password}"
 
-    def verify(self, password_hash: str, password: str) -> bool:
+    async def verify(self, password_hash: str, password: str) -> bool:
         return password_hash == f"plain:{password}"
 
     def needs_rehash(self, password_hash: str) -> bool:
