@@ -20,6 +20,13 @@ def configure_logging_from(settings: Settings) -> None:
     configure_logging(level=settings.log.level, json_output=fmt == "json")
 
 
+def console_renderer() -> structlog.dev.ConsoleRenderer:
+    """Pretty lines for development, with plain tracebacks: the default formatter (rich, or
+    better-exceptions when installed) prints every frame's local variables, session ids and CSRF
+    secrets among them."""
+    return structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+
+
 def configure_logging(*, level: str = "INFO", json_output: bool = True) -> None:
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -27,9 +34,7 @@ def configure_logging(*, level: str = "INFO", json_output: bool = True) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
-    )
+    renderer: structlog.types.Processor = structlog.processors.JSONRenderer() if json_output else console_renderer()
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,

@@ -81,6 +81,7 @@ from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.sessions import SessionMiddleware
+from app.web.static_files import plain_file_names
 
 APP_DIR = Path(__file__).parent
 
@@ -230,7 +231,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminFlagsController,
             HealthController,
             *api_v1_routers(),
-            create_static_files_router(path="/static", directories=[APP_DIR / "static"], include_in_schema=False),
+            create_static_files_router(
+                path="/static",
+                directories=[APP_DIR / "static"],
+                include_in_schema=False,
+                guards=[plain_file_names],
+            ),
         ],
         dependencies={
             "user": Provide(provide_user),

@@ -14,7 +14,7 @@ from app.adapters.order_rows import order_from_row
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
 from app.domain.pagination import Page, PageRequest
-from app.domain.text import storable
+from app.domain.parsing import storable
 from app.services.ports import (
     AuditEntry,
     AuditFilter,

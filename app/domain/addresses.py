@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.errors import DomainError, ValidationError
-from app.domain.text import is_storable
+from app.domain.parsing import is_storable
 from app.domain.validation import validate_fields
 
 _LIMITS = {"street_line_1": 200, "street_line_2": 200, "city": 100, "state": 100, "postal_code": 20, "country": 2}

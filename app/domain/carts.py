@@ -23,6 +23,7 @@ from app.domain.events import (
     CartSubmitted,
     utc_now,
 )
+from app.domain.parsing import whole_number
 from app.domain.products import Product
 
 MAX_LINE_QUANTITY = 10_000
@@ -44,21 +45,8 @@ class EmptyCart(ValidationError):
 
 
 def parse_quantity(raw: object) -> int:
-    """A whole number ≥ 1 (a form sends text, JSON an int)."""
-    if isinstance(raw, bool):
-        raise ValidationError("quantity", "Quantity must be a whole number")
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text.lstrip("-").isdigit():
-            raise ValidationError("quantity", "Quantity must be a whole number")
-        raw = int(text)
-    if not isinstance(raw, int):
-        raise ValidationError("quantity", "Quantity must be a whole number")
-    if raw < 1:
-        raise ValidationError("quantity", "Quantity must be greater than 0")
-    if raw > MAX_LINE_QUANTITY:
-        raise ValidationError("quantity", f"Quantity must be at most {MAX_LINE_QUANTITY}")
-    return raw
+    """The one rule for a line's quantity, whether a form sent text or JSON an int."""
+    return whole_number(raw, field="quantity", label="Quantity", minimum=1, maximum=MAX_LINE_QUANTITY)
 
 
 @dataclass(kw_only=True)
@@ -113,8 +101,8 @@ class Cart(Aggregate):
         """Reserve `quantity` of `product` and add it (merging into an existing line)."""
         quantity = parse_quantity(quantity)
         line = self.line_for(product.id)
-        if line is not None and line.quantity + quantity > MAX_LINE_QUANTITY:
-            raise ValidationError("quantity", f"Quantity must be at most {MAX_LINE_QUANTITY}")
+        if line is not None:
+            parse_quantity(line.quantity + quantity)  # the merged line obeys the same rule
         product.reserve_stock(quantity)
         now = now or utc_now()
         if line is None:

@@ -11,7 +11,7 @@ from app.domain.aggregate import Aggregate
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.events import CouponCreated, utc_now
 from app.domain.money import round_half_up
-from app.domain.text import storable
+from app.domain.parsing import storable
 from app.domain.validation import validate_fields
 
 MAX_CODE_LENGTH = 50

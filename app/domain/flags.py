@@ -27,7 +27,7 @@ from app.domain.events import (
     UserRemovedFromGroup,
     utc_now,
 )
-from app.domain.text import is_storable
+from app.domain.parsing import is_storable
 from app.domain.users import UserContext
 
 INCIDENT_EMAIL_NOTIFICATIONS = "incident_email_notifications"

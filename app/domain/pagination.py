@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from app.domain.parsing import ascii_int
+
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
@@ -19,10 +21,8 @@ def _as_int(raw: object, default: int) -> int:
         return default
     if isinstance(raw, int):
         return raw
-    try:
-        return int(str(raw).strip())
-    except (TypeError, ValueError):
-        return default
+    value = ascii_int(raw) if isinstance(raw, str) else None
+    return default if value is None else value
 
 
 @dataclass(frozen=True)

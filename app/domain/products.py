@@ -19,8 +19,7 @@ from app.domain.events import (
     StockReserved,
     utc_now,
 )
-from app.domain.money import parse_price
-from app.domain.text import is_storable
+from app.domain.parsing import is_storable, parse_price, whole_number
 from app.domain.validation import validate_fields
 
 NAME_MAX_LENGTH = 200
@@ -39,26 +38,7 @@ def validate_name(raw: object) -> str:
 
 
 def validate_stock(raw: object, field: str = "stock_quantity") -> int:
-    if isinstance(raw, bool):
-        raise ValidationError(field, "Stock must be a whole number")
-    if isinstance(raw, str):
-        raw = raw.strip()
-        if not raw.lstrip("-").isdigit():
-            raise ValidationError(field, "Stock must be a whole number")
-        raw = int(raw)
-    if not isinstance(raw, int):
-        raise ValidationError(field, "Stock must be a whole number")
-    if raw < 0:
-        raise ValidationError(field, "Stock cannot be negative")
-    if raw > MAX_STOCK:
-        raise ValidationError(field, "Stock is too large")
-    return raw
-
-
-def validate_quantity(raw: int) -> int:
-    if raw < 1:
-        raise ValidationError("quantity", "Quantity must be at least 1")
-    return raw
+    return whole_number(raw, field=field, label="Stock", minimum=0, maximum=MAX_STOCK)
 
 
 @dataclass(kw_only=True)
@@ -115,7 +95,7 @@ class Product(Aggregate):
             self.record(ProductUpdated(aggregate_id=self.id, changes=changes))
 
     def reserve_stock(self, quantity: int) -> None:
-        validate_quantity(quantity)
+        """`quantity` is a line's quantity, already checked by the cart (`app.domain.carts.parse_quantity`)."""
         if self.is_deleted:
             raise ValidationError("product_id", "This product is no longer available")
         if quantity > self.stock_quantity:
@@ -124,7 +104,6 @@ class Product(Aggregate):
         self.record(StockReserved(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
 
     def release_stock(self, quantity: int) -> None:
-        validate_quantity(quantity)
         self.stock_quantity += quantity
         self.record(StockReleased(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from app.domain.errors import InvalidCredentials, ValidationError
-from app.domain.text import is_storable
+from app.domain.parsing import is_storable
 from app.domain.users import Role, User, UserContext, validate_password, validate_username
 from app.services.ports import PasswordHasher, UnitOfWorkFactory
 

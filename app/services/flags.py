@@ -19,6 +19,7 @@ from app.domain.flags import (
     GroupNotFound,
     UserGroup,
 )
+from app.domain.parsing import is_storable, storable
 from app.domain.users import Capability, UserContext, UserNotFound
 from app.services.authorization import require
 from app.services.ports import DirectoryReader, GroupView, UnitOfWork, UnitOfWorkFactory
@@ -169,6 +170,8 @@ class FlagService:
 
 
 async def _flag(uow: UnitOfWork, name: str) -> FeatureFlag:
+    if not is_storable(name):  # no flag can have it: PostgreSQL would refuse the lookup itself
+        raise FlagNotFound(storable(name))
     flag = await uow.flags.by_name(name)
     if flag is None:
         raise FlagNotFound(name)

@@ -21,6 +21,7 @@ from litestar.params import Body
 from litestar.response import Template
 
 from app.domain.errors import DomainError, ValidationError
+from app.domain.parsing import optional_id
 from app.web.errors import status_for
 from app.web.flash import flash
 from app.web.redirects import see_other
@@ -30,18 +31,10 @@ FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENC
 """A URL-encoded form body, one value per name (read repeated names, such as checkboxes, with `form_ids`)."""
 
 
-def form_uuid(raw: object) -> UUID | None:
-    """The id a form sent (a hidden field, a select, a path), or None when it is missing or not an id."""
-    try:
-        return UUID(raw) if isinstance(raw, str) and raw else None
-    except ValueError:
-        return None
-
-
 async def form_ids(request: Request[Any, Any, Any], name: str) -> list[UUID | None]:
     """Every value of a repeated field (a group of checkboxes) as ids; None stands for one that is not an id."""
     form = await request.form()
-    return [form_uuid(value) for value in form.getall(name, [])]
+    return [optional_id(value) for value in form.getall(name, [])]
 
 
 @dataclass(frozen=True)

@@ -75,9 +75,10 @@ Feature: Admins manage the products of the catalog
     And the stock of "Oak Chair" is 10
 
     Examples:
-      | stock | message                      |
-      | -3    | Stock cannot be negative     |
-      | 2.5   | Stock must be a whole number |
+      | stock | message                                              |
+      | -3    | Stock must be a whole number from 0 to 2,147,483,647 |
+      | 2.5   | Stock must be a whole number from 0 to 2,147,483,647 |
+      | ²     | Stock must be a whole number from 0 to 2,147,483,647 |
 
   Scenario: A deleted product leaves the catalog but stays in the admins' list of deleted products
     Given the catalog holds

@@ -6,7 +6,8 @@ from uuid import uuid4
 import pytest
 
 from app.domain.errors import ValidationError
-from app.domain.money import MAX_PRICE, parse_price
+from app.domain.money import MAX_PRICE
+from app.domain.parsing import parse_price
 from app.domain.products import Product
 
 

@@ -48,7 +48,7 @@ def test_absurd_page_numbers_are_clamped_to_a_valid_offset():
 
 
 def test_text_postgresql_cannot_store_is_recognised_and_cleaned():
-    from app.domain.text import is_storable, storable
+    from app.domain.parsing import is_storable, storable
 
     assert is_storable("café ☕")
     assert not is_storable("nul\x00byte") and not is_storable("lone \ud800 surrogate")

@@ -11,9 +11,9 @@ from uuid import UUID, uuid4
 from app.domain.addresses import AddressVerificationFailed, VerificationOutcome
 from app.domain.carts import Cart, CartItemNotFound
 from app.domain.errors import DomainError, InsufficientStock, ProductNotFound, ValidationError
+from app.domain.parsing import optional_id
 from app.services.checkout import CouponPreview
 from app.web import forms
-from app.web.forms import form_uuid
 
 ADDRESS_FIELDS = ("street_line_1", "street_line_2", "city", "state", "postal_code", "country")
 
@@ -75,7 +75,7 @@ class CheckoutForm:
     @classmethod
     def posted(cls, data: dict[str, str]) -> CheckoutForm:
         address = {name: data.get(name, "") for name in ADDRESS_FIELDS}
-        return cls(address=address, token=form_uuid(data.get("checkout_token")) or uuid4())
+        return cls(address=address, token=optional_id(data.get("checkout_token")) or uuid4())
 
     def refused(self, error: DomainError) -> CheckoutForm:
         """The same form (and token: nothing was placed) with each reason beside the field it concerns."""

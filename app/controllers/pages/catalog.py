@@ -13,8 +13,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from app.domain.errors import ValidationError
-from app.domain.money import parse_price
 from app.domain.pagination import PageRequest
+from app.domain.parsing import parse_price
 from app.domain.users import UserContext
 from app.services.carts import CartService
 from app.services.catalog import CatalogService

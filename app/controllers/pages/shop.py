@@ -28,6 +28,7 @@ from app.domain.carts import Cart, CartItemNotFound, parse_quantity
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
 from app.domain.errors import AuthenticationRequired, DomainError, ProductNotFound
 from app.domain.events import utc_now
+from app.domain.parsing import optional_id
 from app.domain.users import Capability, UserContext
 from app.services.carts import CartService
 from app.services.catalog import CatalogService
@@ -36,7 +37,7 @@ from app.services.orders import OrderService
 from app.services.users import UserAdminService
 from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
 from app.web.flash import flash
-from app.web.forms import FormData, form_uuid
+from app.web.forms import FormData
 from app.web.redirects import safe_next, see_other, to_login
 from app.web.rendering import is_htmx, render
 
@@ -84,7 +85,7 @@ class CartController(Controller):
         data: FormData,
     ) -> Response[Any]:
         back = safe_next(data.get("next"))
-        product_id = form_uuid(data.get("product_id"))
+        product_id = optional_id(data.get("product_id"))
         if product_id is None:
             raise ProductNotFound(data.get("product_id", ""))
         try:
@@ -331,7 +332,7 @@ class OrderController(Controller):
         carts: NamedDependency[CartService],
         customer: FromQuery[str] = "",
     ) -> Template:
-        customer_id = form_uuid(customer)
+        customer_id = optional_id(customer)
         listed = await orders.list_orders(user, customer_id=customer_id)
         # Admins filter by customer: every account is a choice, not only those in the (filtered) list.
         can_filter = user.can(Capability.ORDERS_VIEW_ALL) and user.can(Capability.USERS_MANAGE)

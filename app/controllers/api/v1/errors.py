@@ -28,6 +28,7 @@ from app.domain.errors import (
     ProductNotDeleted,
     ValidationError,
 )
+from app.domain.parsing import NumberOutOfRange
 
 
 class ApiError(Exception):
@@ -66,7 +67,15 @@ def refusal_named(action: str) -> Iterator[None]:
         raise PermissionDenied(action, denied.reason) from None
 
 
+def _number_wording(error: NumberOutOfRange) -> str:
+    """v1's separate messages for a quantity too small and too large (the pages state the range at once)."""
+    if error.value is not None and error.value > error.maximum:
+        return f"Quantity must be at most {error.maximum}"
+    return "Quantity must be greater than 0"
+
+
 _V1_WORDING: dict[type[Any], Callable[[Any], str]] = {
+    NumberOutOfRange: _number_wording,
     InvalidCredentials: lambda error: "Invalid credentials",
     ProductAlreadyDeleted: lambda error: f"Product '{error.product_id}' is already deleted",
     ProductNotDeleted: lambda error: f"Product '{error.product_id}' is not deleted",

@@ -20,7 +20,7 @@ from app.controllers.api.v1.errors import bad_request, reported_without_field
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import INVALID_UUID, parse_uuid
 from app.domain.flags import FlagNotFound
-from app.domain.text import is_storable
+from app.domain.parsing import is_storable
 from app.domain.users import UserContext
 from app.services.flags import FlagService
 

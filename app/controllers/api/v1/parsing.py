@@ -18,6 +18,7 @@ from litestar import Request
 from app.controllers.api.v1.errors import ApiError, bad_request
 from app.domain.money import CENT, MAX_PRICE
 from app.domain.pagination import PageRequest
+from app.domain.parsing import ascii_int, is_storable, optional_id
 
 JSON_MEDIA_TYPE = "application/json"
 TRUE_VALUES = frozenset({"true", "1", "yes"})
@@ -70,21 +71,21 @@ def _storable(data: Any) -> bool:
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
-        elif isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+        elif isinstance(value, str) and not is_storable(value):
             return False
     return True
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def to_int(raw: Any) -> int:
-    """Python's `int()` on the JSON value, as the original did: 3, "3" and 3.9 (→ 3) pass; "2.5" does not."""
+    """Python's `int()` on the JSON value, as the original did: 3, "3" and 3.9 (→ 3) pass; "2.5" does not.
+
+    Text is read in ASCII digits only (`int()` also takes "٣"; v1 here refuses it in `int()`'s words).
+    """
+    if isinstance(raw, str):
+        value = ascii_int(raw)
+        if value is None:
+            raise bad_request(f"Invalid input: invalid literal for int() with base 10: {raw[:100]!r}")
+        return value
     try:
         return int(raw)
     except (TypeError, ValueError, OverflowError) as error:
@@ -127,11 +128,8 @@ def to_optional_bool(raw: str | None) -> bool | None:
 
 
 def to_optional_int(raw: str | None) -> int | None:
-    """Python's `int()` on a query parameter; None when absent or not an integer (v1 then ignores it)."""
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    """A whole number in a query parameter; None when absent or not one (v1 then ignores it)."""
+    return None if raw is None else ascii_int(raw)
 
 
 def page_request(page: str | None, page_size: str | None) -> tuple[PageRequest, int]:
@@ -147,12 +145,7 @@ def page_request(page: str | None, page_size: str | None) -> tuple[PageRequest, 
 
 def to_uuid(raw: object) -> UUID | None:
     """The id, or None when it is not a UUID (v1 then answers "not found" with the id as sent)."""
-    if not isinstance(raw, str):
-        return None
-    try:
-        return UUID(raw)
-    except ValueError:
-        return None
+    return optional_id(raw)
 
 
 def as_sent(raw: object) -> str:

@@ -45,9 +45,10 @@ V1_PRODUCT_WORDING = {
     "Price must be a decimal number such as 19.99": "Invalid price format",
     "Price cannot be negative": "Price must be greater than 0",
     "Price can have at most two decimal places": "Price cannot have more than 2 decimal places",
-    "Stock cannot be negative": "Stock quantity cannot be negative",
 }
 """The domain's refusals of a new product (as the HTML pages word them) → v1's words (§6.2)."""
+V1_STOCK_NEGATIVE = "Stock quantity cannot be negative"
+V1_STOCK_TOO_LARGE = "Stock is too large"
 
 
 class ProductsController(Controller):
@@ -109,6 +110,8 @@ class ProductAdminController(Controller):
         except ValidationError as error:
             if error.field == "price" and raw_price is None:
                 raise bad_request(NULL_PRICE) from None
+            if error.field == "stock_quantity":  # the domain states the range; v1 said which end was passed
+                raise ValidationError(error.field, V1_STOCK_NEGATIVE if stock < 0 else V1_STOCK_TOO_LARGE) from None
             raise reworded(error, V1_PRODUCT_WORDING) from None
         return serializers.product(created)
 

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from app.controllers.pages.admin.filters import FilterForm, FilterNotes, parse_id, parse_utc_datetime
+from app.controllers.pages.admin.filters import FilterForm, FilterNotes, parse_id, parse_text, parse_utc_datetime
 from app.domain.events import DomainEvent
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
@@ -64,11 +64,11 @@ class AuditQuery(FilterForm[AuditFilter]):
 
     def read(self, notes: FilterNotes) -> AuditFilter:
         filters = AuditFilter(
-            aggregate_type=self.aggregate_type.strip(),
+            aggregate_type=notes.read("aggregate_type", self.aggregate_type, parse_text) or "",
             aggregate_id=notes.read("aggregate_id", self.aggregate_id, parse_id),
             actor_id=notes.read("actor", self.actor, parse_id),
-            event_type=self.event_type.strip(),
-            request_id=self.request_id.strip(),
+            event_type=notes.read("event_type", self.event_type, parse_text) or "",
+            request_id=notes.read("request_id", self.request_id, parse_text) or "",
             since=notes.read("since", self.since, parse_utc_datetime),
             until=notes.read("until", self.until, parse_utc_datetime),
         )

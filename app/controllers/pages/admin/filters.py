@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 from typing import Generic, TypeVar
 from uuid import UUID
 
+from app.domain.parsing import ascii_int, is_storable, optional_id
+
 T = TypeVar("T")
 F = TypeVar("F")
 
@@ -69,17 +71,25 @@ def _as_param(value: str | bool) -> str:
 
 
 def parse_id(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise ValueError(f"“{raw}” is not an id.") from None
+    parsed = optional_id(raw)
+    if parsed is None:
+        raise ValueError(f"“{raw[:100]}” is not an id.")
+    return parsed
+
+
+def parse_text(raw: str) -> str:
+    """Text to match: one with a NUL or a lone surrogate can match nothing stored, so it is ignored."""
+    if not is_storable(raw):
+        raise ValueError("the text contains characters no entry can hold.")
+    return raw
 
 
 def parse_count(raw: str) -> int:
     """A whole number, 0 or more (a stock threshold)."""
-    if not raw.isdigit():
-        raise ValueError(f"“{raw}” is not a whole number of 0 or more.")
-    return int(raw)
+    count = ascii_int(raw)
+    if count is None or count < 0:
+        raise ValueError(f"“{raw[:100]}” is not a whole number of 0 or more.")
+    return count
 
 
 def parse_utc_datetime(raw: str) -> datetime:

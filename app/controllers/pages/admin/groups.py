@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from app.domain.errors import NotFound, ValidationError
 from app.domain.flags import DuplicateGroup, GroupNotFound, UserGroup
+from app.domain.parsing import optional_id
 from app.domain.users import UserContext
 from app.services.flags import FlagService
 from app.services.users import UserAdminService
@@ -25,7 +26,6 @@ from app.web.forms import (
     FormState,
     ListPage,
     RowAnswer,
-    form_uuid,
     refusal_elsewhere,
     refusal_status,
     row_deleted,
@@ -128,7 +128,7 @@ class AdminGroupsController(Controller):
         data: FormData,
     ) -> Response[Any]:
         form = FormState.posted(data, "user_id", key=group_id)
-        member_id = form_uuid(form.values["user_id"])
+        member_id = optional_id(form.values["user_id"])
         if member_id is None:
             return await self._answer(request, user, user_admin, flags, group_id).refused(
                 form.with_errors(user_id="Choose a user.")

@@ -28,6 +28,7 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.domain.pagination import PageRequest
+from app.domain.parsing import ascii_int
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.catalog import CatalogService
@@ -64,6 +65,10 @@ class ProductListQuery:
         return bool(self.search.strip())
 
 
+MAX_VERSION = 2_147_483_647
+"""The largest version the products table can hold (an `integer` column)."""
+
+
 @dataclass(frozen=True)
 class ProductEdit:
     """The edit form: the values typed, the version they were typed against, and what went wrong.
@@ -88,8 +93,8 @@ class ProductEdit:
     def posted(cls, data: dict[str, str]) -> ProductEdit:
         # A missing or garbled version (a tampered form) is version 0, which no product has: it is
         # refused as a conflict, and the admin sees the current values and may save again.
-        raw_version = data.get("version", "").strip()
-        version = int(raw_version) if raw_version.isdigit() else 0
+        version = ascii_int(data.get("version", "")) or 0
+        version = version if 0 < version <= MAX_VERSION else 0  # beyond the column's integer: no product has it
         return cls(values={name: data.get(name, "") for name in PRODUCT_FIELDS}, version=version)
 
     def refused(self, error: ValidationError) -> ProductEdit:

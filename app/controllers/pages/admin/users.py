@@ -16,12 +16,13 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from app.domain.errors import NotFound, ValidationError
+from app.domain.parsing import optional_id
 from app.domain.users import LastAdmin, Role, UserContext
 from app.services.flags import FlagService
 from app.services.ports import ManagedUserView
 from app.services.users import UserAdminService
 from app.web.flash import flash
-from app.web.forms import FormData, FormState, ListPage, RowAnswer, form_uuid, refusal_elsewhere, refusal_status
+from app.web.forms import FormData, FormState, ListPage, RowAnswer, refusal_elsewhere, refusal_status
 from app.web.redirects import see_other
 from app.web.rendering import render
 
@@ -156,7 +157,7 @@ class AdminUsersController(Controller):
         data: FormData,
     ) -> Response[Any]:
         form = FormState.posted(data, "group_id", key=user_id)
-        group_id = form_uuid(form.values["group_id"])
+        group_id = optional_id(form.values["group_id"])
         if group_id is None:
             return await self._answer(request, user, user_admin, flags, user_id).refused(
                 form.with_errors(group_id="Choose a group.")
