@@ -276,15 +276,18 @@ async def shoppers(
             await client.aclose()
 
 
-async def prepare(database_url: str, customers: int, products: int, stock: int) -> tuple[list[str], list[str]]:
-    """An empty shop with `customers` customers and `products` products of `stock` each."""
+async def prepare(owner_database_url: str, customers: int, products: int, stock: int) -> tuple[list[str], list[str]]:
+    """An empty shop with `customers` customers and `products` products of `stock` each.
+
+    Cleans and inspects as the owner role (it sees every tenant's rows); the shop itself runs as the app role.
+    """
     from app.domain.users import Role
     from app.main import build_container
     from app.seed import seed
     from app.settings import get_settings
     from tests.integration.conftest import clean_tables
 
-    connection = await asyncpg.connect(database_url)
+    connection = await asyncpg.connect(owner_database_url)
     try:
         await clean_tables(connection)
         get_settings.cache_clear()
@@ -316,8 +319,8 @@ class Ledger:
     units_per_product: dict[str, int]  # stock + reserved in carts + sold
 
 
-async def ledger(database_url: str) -> Ledger:
-    connection = await asyncpg.connect(database_url)
+async def ledger(owner_database_url: str) -> Ledger:
+    connection = await asyncpg.connect(owner_database_url)
     try:
         events = await connection.fetchval("SELECT count(*) FROM outbox")
         undelivered = await connection.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
@@ -342,10 +345,10 @@ async def ledger(database_url: str) -> Ledger:
         await connection.close()
 
 
-async def drained(database_url: str) -> Ledger:
+async def drained(owner_database_url: str) -> Ledger:
     """The ledger once every committed event has been delivered (bounded wait)."""
     deadline = time.monotonic() + WAIT_SECONDS
-    while (state := await ledger(database_url)).undelivered:
+    while (state := await ledger(owner_database_url)).undelivered:
         if time.monotonic() > deadline:
             raise AssertionError(f"{state.undelivered} of {state.events} events undelivered after {WAIT_SECONDS:.0f} s")
         await asyncio.sleep(0.2)  # polling another process's work

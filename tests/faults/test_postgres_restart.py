@@ -29,7 +29,7 @@ async def test_a_postgres_restart_gives_no_500_and_the_shop_recovers_by_itself(
 ):
     if str(PGDATA) not in services["database_url"]:
         pytest.skip("PostgreSQL is not the embedded test server: this test cannot restart it")
-    names, product_ids = await prepare(services["database_url"], 6, 10, 1000)
+    names, product_ids = await prepare(services["owner_database_url"], 6, 10, 1000)
     processes = shop.children()
     figures = Figures()
     async with shoppers(shop.base_url, names, product_ids, figures):
@@ -38,7 +38,7 @@ async def test_a_postgres_restart_gives_no_500_and_the_shop_recovers_by_itself(
         orders_at_restart = figures.orders
         await asyncio.sleep(STREAM_SECONDS)
 
-    after = await drained(services["database_url"])
+    after = await drained(services["owner_database_url"])
     with capsys.disabled():
         print(figures.summary("PostgreSQL restart", after.events))
     assert figures.server_errors == [], "500s (or a 503 without Retry-After) during the restart"

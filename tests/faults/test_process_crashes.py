@@ -19,7 +19,7 @@ STREAM_SECONDS = 3.0
 
 
 async def stream_with_a_kill(shop: Shop, services: dict[str, str], kind: str) -> tuple[Figures, int]:
-    names, product_ids = await prepare(services["database_url"], CUSTOMERS, PRODUCTS, STOCK)
+    names, product_ids = await prepare(services["owner_database_url"], CUSTOMERS, PRODUCTS, STOCK)
     figures = Figures()
     async with shoppers(shop.base_url, names, product_ids, figures):
         await asyncio.sleep(STREAM_SECONDS)  # the stream runs while we wait
@@ -33,7 +33,7 @@ async def stream_with_a_kill(shop: Shop, services: dict[str, str], kind: str) ->
 
 
 async def check_nothing_lost(services: dict[str, str], figures: Figures, name: str, capsys: pytest.CaptureFixture[str]):
-    after = await drained(services["database_url"])
+    after = await drained(services["owner_database_url"])
     with capsys.disabled():
         print(figures.summary(name, after.events))
     assert after.partial_orders == 0
