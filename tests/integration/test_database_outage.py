@@ -18,14 +18,21 @@ from tests.integration.test_shop_pages import product, shopper
 Client = AsyncTestClient[Litestar]
 
 
-async def terminate_app_connections(db: asyncpg.Connection) -> int:
-    """pg_terminate_backend every connection of this database but the test's own; returns how many."""
-    return int(
-        await db.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+async def terminate_app_connections(services: dict[str, str]) -> int:
+    """pg_terminate_backend every connection the application role holds but this one; returns how many.
+
+    Connected as the application role itself: a role may end its own backends, and needs no more right for it.
+    """
+    connection = await asyncpg.connect(services["database_url"])
+    try:
+        return int(
+            await connection.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()"
+            )
         )
-    )
+    finally:
+        await connection.close()
 
 
 def assert_succeeded_or_asked_to_retry(response: Any) -> None:
@@ -36,13 +43,13 @@ def assert_succeeded_or_asked_to_retry(response: Any) -> None:
 
 
 async def test_requests_after_the_servers_drop_the_pools_connections_never_get_a_500(
-    app: Litestar, client: Client, db: asyncpg.Connection
+    app: Litestar, client: Client, db: asyncpg.Connection, services: dict[str, str]
 ):
     lamp = await product(app, db, stock=5)
     token = await shopper(app, client, db)
     assert (await client.get("/cart")).status_code == 200  # the pool holds live connections now
 
-    assert await terminate_app_connections(db) > 0
+    assert await terminate_app_connections(services) > 0
     responses = [
         await client.get("/cart"),  # a logged-in read: the session read is retried on a fresh connection
         await client.post("/cart/items", data={"product_id": str(lamp.id), "quantity": "1", "csrf_token": token}),
@@ -50,7 +57,7 @@ async def test_requests_after_the_servers_drop_the_pools_connections_never_get_a
     ]
     session_cookies = dict(client.cookies)
     client.cookies.clear()
-    assert await terminate_app_connections(db) > 0
+    assert await terminate_app_connections(services) > 0
     responses.append(await client.get("/"))  # no session: the catalog's own read meets the dead pool
 
     for response in responses:
