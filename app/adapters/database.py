@@ -11,6 +11,7 @@ CONNECTION_LOST; the web layer answers any of DATABASE_UNAVAILABLE with 503 and 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -23,6 +24,8 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from app.tables.tables import ALL_TABLES
 
 T = TypeVar("T")
+POOL_CLOSE_TIMEOUT_SECONDS = 5.0
+"""asyncpg's close() waits for every acquired connection to come back; a leaked one would wait forever."""
 log = structlog.get_logger(__name__)
 
 SET_TENANT_SQL = "SELECT set_config('app.tenant_id', $1, true)"
@@ -53,8 +56,17 @@ class Database:
     async def connect(self) -> None:
         await self.engine.start_connection_pool(min_size=self._pool_sizes[0], max_size=self._pool_sizes[1])
 
-    async def disconnect(self) -> None:
-        await self.engine.close_connection_pool()
+    async def disconnect(self, grace_seconds: float = POOL_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Close the pool gracefully, or terminate it: a connection never given back must not hang shutdown."""
+        pool = self.engine.pool
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), grace_seconds)
+        except TimeoutError:
+            log.warning("database_pool_close_timed_out", grace_seconds=grace_seconds)
+            pool.terminate()
+        self.engine.pool = None
 
     async def ping(self) -> None:
         async with _pool(self.engine).acquire() as connection:

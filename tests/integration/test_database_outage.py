@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
@@ -103,3 +104,19 @@ async def test_while_postgresql_is_unreachable_pages_and_the_api_answer_503_with
     assert ready.json()["checks"]["postgresql:responseTime"][0]["status"] == "fail"
     assert live.status_code == 200 and live.json() == {"status": "pass"}
     assert (await client.get("/")).status_code == 200  # back without restarting the app
+
+
+async def test_shutdown_does_not_wait_for_a_connection_that_was_never_given_back(services: dict[str, str]):
+    from app.adapters.database import Database
+
+    database = Database(services["database_url"], pool_min_size=0, pool_max_size=2)
+    await database.connect()
+    pool = database.engine.pool
+    assert pool is not None
+    await pool.acquire()  # never released: a task cancelled at the wrong moment leaves one like this
+
+    async with asyncio.timeout(10):  # without the bound, asyncpg's close() waits for it forever
+        await database.disconnect(grace_seconds=0.2)
+
+    assert database.engine.pool is None
+    assert pool.is_closing()
