@@ -2,7 +2,7 @@
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from app.tables.piccolo_migrations.sql import execute
+from app.tables.piccolo_migrations.sql import sql_migration
 
 ID = "2026-11-26T05:00:00:000000"
 VERSION = "1.38.0"
@@ -29,14 +29,4 @@ ALTER TABLE outbox DROP COLUMN delivered_at;
 
 
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="emporium", description=DESCRIPTION)
-
-    async def run() -> None:
-        await execute(FORWARDS)
-
-    async def run_backwards() -> None:
-        await execute(BACKWARDS)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return sql_migration(ID, DESCRIPTION, FORWARDS, BACKWARDS)

@@ -11,8 +11,8 @@ from app.tables.piccolo_migrations.sql import (
     APPLICATION_ROLE,
     disable_tenant_isolation,
     enable_tenant_isolation,
-    execute,
     require_application_role,
+    sql_migration,
 )
 
 ID = "2026-12-01T09:00:00:000000"
@@ -101,14 +101,4 @@ DROP TABLE tenant_host;
 
 
 async def forwards() -> MigrationManager:
-    manager = MigrationManager(migration_id=ID, app_name="emporium", description=DESCRIPTION)
-
-    async def run() -> None:
-        await execute(forwards_sql(str(get_settings().app.default_tenant_id)))
-
-    async def run_backwards() -> None:
-        await execute(BACKWARDS)
-
-    manager.add_raw(run)
-    manager.add_raw_backwards(run_backwards)
-    return manager
+    return sql_migration(ID, DESCRIPTION, lambda: forwards_sql(str(get_settings().app.default_tenant_id)), BACKWARDS)

@@ -4,6 +4,9 @@ Migrations run as the owner role (MIGRATION_DATABASE_URL); the web app and the w
 APPLICATION_ROLE, which owns nothing and is held to each tenant's rows by row-level security.
 """
 
+from collections.abc import Callable
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
 APPLICATION_ROLE = "emporium_app"
@@ -21,6 +24,23 @@ async def execute(sql: str) -> None:
     assert engine is not None, "piccolo_conf.py defines no engine"
     async with engine.transaction() as transaction:
         await transaction.connection.execute(sql)
+
+
+def sql_migration(
+    migration_id: str, description: str, forwards: str | Callable[[], str], backwards: str
+) -> MigrationManager:
+    """A migration that runs one SQL text forwards and another backwards (`forwards` may be built when it runs)."""
+    manager = MigrationManager(migration_id=migration_id, app_name="emporium", description=description)
+
+    async def run() -> None:
+        await execute(forwards() if callable(forwards) else forwards)
+
+    async def run_backwards() -> None:
+        await execute(backwards)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager
 
 
 def enable_tenant_isolation(table: str) -> str:
