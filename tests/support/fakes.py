@@ -160,7 +160,7 @@ class FakeSessionRevoker:
     def __init__(self) -> None:
         self.rotated: list[UUID] = []
 
-    async def rotate_sessions_of(self, user_id: UUID) -> int:
+    async def rotate_sessions_of(self, tenant_id: UUID, user_id: UUID) -> int:
         self.rotated.append(user_id)
         return 1
 
