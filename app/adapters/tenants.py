@@ -12,7 +12,9 @@ from uuid import uuid4
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
+from app.adapters.database import DATABASE_UNAVAILABLE
 from app.domain.tenants import Tenant
+from app.services.tenants import TenantDirectoryUnavailable
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 """One DNS label, so that `<slug>.<base domain>` is a host name."""
@@ -85,5 +87,8 @@ class SqlTenantDirectory:
     async def all_tenants(self) -> list[Tenant]:
         if self._engine.pool is None:
             raise RuntimeError("the database pool is not started")
-        async with self._engine.pool.acquire() as connection:
-            return _tenants(await connection.fetch(_DIRECTORY))
+        try:
+            async with self._engine.pool.acquire() as connection:
+                return _tenants(await connection.fetch(_DIRECTORY))
+        except DATABASE_UNAVAILABLE as exc:
+            raise TenantDirectoryUnavailable(type(exc).__name__) from exc

@@ -2,6 +2,7 @@
 
 The whole directory is kept in memory and reloaded when older than `ttl_seconds`, so a request
 costs no query in steady state; a tenant added with `app.cli tenant create` answers within that time.
+When a reload fails the copy in hand is kept (shops keep answering while the database restarts).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from collections.abc import Callable
 
 from app.domain.tenants import Tenant
 from app.services.ports import TenantDirectory
+
+
+class TenantDirectoryUnavailable(Exception):
+    """The directory could not be read (its database is unreachable)."""
 
 
 def host_name(host_header: str) -> str:
@@ -64,7 +69,12 @@ class TenantResolver:
         async with self._lock:  # one reload, however many requests find the copy stale at once
             if self._loaded_at is not None and self._clock() - self._loaded_at < self._ttl:
                 return
-            tenants = await self._directory.all_tenants()
+            try:
+                tenants = await self._directory.all_tenants()
+            except TenantDirectoryUnavailable:
+                if self._loaded_at is None:
+                    raise
+                return  # keep the copy in hand; the next lookup tries again
             self._by_host = {host: tenant for tenant in tenants for host in tenant.hosts}
             self._by_slug = {tenant.slug: tenant for tenant in tenants}
             self._loaded_at = self._clock()

@@ -14,25 +14,20 @@ session store, the current user and the templates.
 
 from __future__ import annotations
 
-import json
-
 import structlog
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.tenants import Tenant
-from app.services.tenants import TenantResolver
-from app.web.api_versions import V1_DEPRECATION_HEADERS, is_api_path, requested_version
+from app.services.tenants import TenantDirectoryUnavailable, TenantResolver
+from app.web.api_versions import is_api_path
+from app.web.plain_responses import UNAVAILABLE_MESSAGE, send_plain
 
+log = structlog.get_logger(__name__)
 TENANT_STATE_KEY = "emporium_tenant"
 NAMED_BY_HEADER_KEY = "emporium_tenant_from_header"
 TENANT_FREE_PATHS = ("/static/", "/health/", "/metrics")
 TENANT_HEADER = b"x-tenant"
-
-_NO_SHOP_PAGE = (
-    b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>No shop at this address</title></head>'
-    b"<body><h1>No shop at this address</h1><p>Check the address: no shop answers on this host name.</p></body></html>"
-)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -44,20 +39,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 async def answer_no_shop(scope: Scope, send: Send) -> None:
     """404: a plain page, or for `/api/` paths the body of any unknown API address."""
-    path = scope["path"]
-    headers = [(b"cache-control", b"no-store")]
-    if is_api_path(path):
-        body = json.dumps({"detail": "Not found."}).encode()
-        headers.append((b"content-type", b"application/json"))
-        if requested_version(path) == "v1":
-            headers.extend((k.lower().encode(), v.encode()) for k, v in V1_DEPRECATION_HEADERS.items())
-    else:
-        body = _NO_SHOP_PAGE
-        headers.append((b"content-type", b"text/html; charset=utf-8"))
-    headers.append((b"content-length", str(len(body)).encode()))
-    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 404, "headers": headers}
-    await send(start)
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    await send_plain(
+        scope,
+        send,
+        404,
+        api_body={"detail": "Not found."},
+        title="No shop at this address",
+        message="Check the address: no shop answers on this host name.",
+    )
 
 
 class TenantMiddleware:
@@ -70,11 +59,25 @@ class TenantMiddleware:
             await self.app(scope, receive, send)
             return
         named = _header(scope, TENANT_HEADER) if is_api_path(scope["path"]) else None
-        if named is not None:
-            tenant = await self.resolver.for_slug(named)
-            scope["state"][NAMED_BY_HEADER_KEY] = True
-        else:
-            tenant = await self.resolver.for_host(_header(scope, b"host") or "")
+        try:
+            if named is not None:
+                tenant = await self.resolver.for_slug(named)
+                scope["state"][NAMED_BY_HEADER_KEY] = True
+            else:
+                tenant = await self.resolver.for_host(_header(scope, b"host") or "")
+        except TenantDirectoryUnavailable:
+            # No copy of the directory yet and PostgreSQL is down: the shop could not sell anyway.
+            log.warning("dependency_unavailable", error_type="TenantDirectoryUnavailable", path=scope["path"])
+            await send_plain(
+                scope,
+                send,
+                503,
+                api_body={"error": UNAVAILABLE_MESSAGE},
+                title="Temporarily unavailable",
+                message=UNAVAILABLE_MESSAGE,
+                retry=True,
+            )
+            return
         if tenant is None:
             await answer_no_shop(scope, send)
             return
