@@ -34,10 +34,11 @@ def test_a_product_added_in_the_outlet_is_sold_there_and_not_in_the_default_shop
     expect(page.locator("#flash-area")).to_have_text(f"Product “{name}” added.")
 
     page.goto(outlet_url(base_url, f"/products?search={name}"))
-    expect(page.get_by_text(name)).to_be_visible()
+    expect(page.get_by_role("link", name=name)).to_be_visible()
     page.goto(f"/products?search={name}")
     expect(page.locator(".brand")).to_have_text("Emporium")
-    expect(page.get_by_text(name)).to_have_count(0)
+    expect(page.get_by_role("link", name=name)).to_have_count(0)
+    expect(page.get_by_text("No products match")).to_be_visible()
 
 
 def test_a_login_in_the_default_shop_is_no_login_in_the_outlet(page: Page, log_in: LogIn, base_url: str) -> None:
