@@ -1,9 +1,10 @@
 """Command line: `python -m app.cli run | migrate | create-admin | seed | services | tenant`.
 
 `run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
-are unset, migrates, seeds (the default admin; in development the demo accounts; 200 products
-when the catalog is empty), then supervises the web processes and a SAQ worker (app/supervisor.py)
-until Ctrl-C or SIGTERM, and stops everything it started.
+are unset, migrates, seeds (the default admin; in development the demo accounts and a second
+shop, `outlet` at outlet.localhost; 200 products when a catalog is empty), then supervises the
+web processes and a SAQ worker (app/supervisor.py) until Ctrl-C or SIGTERM, and stops everything
+it started.
 """
 
 from __future__ import annotations
@@ -97,11 +98,17 @@ def run() -> None:
 
     settings = get_settings()
     url = f"http://{settings.app.host}:{settings.app.port}"
-    demo = (
-        "; demo accounts (eve, customer, alice, …) use their username as password"
-        if settings.app.is_development
-        else ""
-    )
+    demo = ""
+    if settings.app.is_development:
+        from app.seed import DEMO_SHOP, seed_demo_shops
+
+        report = asyncio.run(seed_demo_shops(DEFAULT_PRODUCTS, progress=sys.stderr))
+        print(f"{DEMO_SHOP[1]}: {report.summary()}", flush=True)
+        demo = (
+            "; demo accounts (eve, customer, alice, …) use their username as password\n"
+            f"  {DEMO_SHOP[1]}, a second shop with its own accounts (the same names and passwords), is at "
+            f"http://{DEMO_SHOP[2][0]}:{settings.app.port}"
+        )
     print(
         f"\n  Emporium is running at {url}\n"
         f"  Log in as admin/admin{demo}.\n"

@@ -43,6 +43,7 @@ from app.adapters.readers import (
 )
 from app.adapters.redis_client import guarded_redis
 from app.adapters.sessions import PostgresSessionStore
+from app.adapters.tenants import SqlTenantDirectory
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
@@ -73,6 +74,7 @@ from app.services.health import HealthService
 from app.services.orders import OrderService
 from app.services.products import ProductAdminService
 from app.services.reports import ReportService
+from app.services.tenants import TenantResolver
 from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
@@ -82,6 +84,7 @@ from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.sessions import SessionMiddleware
 from app.web.static_files import plain_file_names
+from app.web.tenancy import TenantMiddleware
 
 APP_DIR = Path(__file__).parent
 
@@ -107,6 +110,7 @@ class Container:
     flags: FlagService
     users: UserAdminService
     sessions: PostgresSessionStore
+    tenants: TenantResolver
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
     health: HealthService
@@ -149,7 +153,6 @@ def build_container(settings: Settings) -> Container:
     recent_errors = RedisRecentErrors(redis)
     sessions = PostgresSessionStore(
         database.engine,
-        tenant_id=settings.app.default_tenant_id,
         idle_seconds=settings.session.idle_timeout_minutes * 60,
         absolute_seconds=settings.session.absolute_timeout_hours * 3600,
     )
@@ -171,6 +174,11 @@ def build_container(settings: Settings) -> Container:
         flags=FlagService(uow, directory),
         users=UserAdminService(uow, directory, hasher, sessions),
         sessions=sessions,
+        tenants=TenantResolver(
+            SqlTenantDirectory(database.engine),
+            base_domain=settings.tenancy.base_domain,
+            ttl_seconds=settings.tenancy.directory_cache_seconds,
+        ),
         dashboard=DashboardService(
             SqlDashboardReader(database.engine),
             SqlAuditReader(database.engine),
@@ -268,11 +276,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.incident_reporter = SaqIncidentReporter(container.queue, container.recent_errors)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
+    # Outermost first: request id and log line, the shop (by host), its session, the session's user.
     handler: ASGIApp = CurrentUserMiddleware(
-        app.asgi_handler, auth=container.auth, flags=container.flags, tenant_id=settings.app.default_tenant_id
+        app.asgi_handler, auth=container.auth, flags=container.flags, shopless_tenant_id=settings.app.default_tenant_id
     )
     handler = SessionMiddleware(
         handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
     )
-    app.asgi_handler = RequestContextMiddleware(handler, tenant_id=str(settings.app.default_tenant_id))
+    handler = TenantMiddleware(handler, resolver=container.tenants)
+    app.asgi_handler = RequestContextMiddleware(handler)
     return app

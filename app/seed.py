@@ -1,5 +1,8 @@
 """Demo data for `make run` and `make seed`: the default admin, demo accounts, a generated catalog.
 
+In development `make run` also adds a second shop, `outlet` (DEMO_SHOP), seeded the same way, and
+a few coupons, groups and flags in each shop (`seed_demo_shops`); every step is skipped when done.
+
 Accounts go through the unit of work, so they get argon2id hashes and `UserRegistered` events.
 Products are bulk demo data, copied in bulk (asyncpg COPY into a temporary table, then one
 INSERT into `product`, one transaction per 5,000 rows): they write no domain events, audit rows or outbox rows, like the
@@ -19,7 +22,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 from uuid import UUID, uuid4
@@ -27,7 +30,8 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from app.adapters.database import SET_TENANT_SQL
-from app.domain.users import Role
+from app.adapters.tenants import create_tenant, list_tenants
+from app.domain.users import Role, UserContext
 from app.main import Container, build_container
 from app.settings import get_settings
 
@@ -60,6 +64,12 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
 """Besides the default admin; each one's password is its username (development only)."""
 
 PRODUCT_COLUMNS = ("id", "tenant_id", "name", "price", "stock_quantity", "created_at", "version")
+
+DEMO_SHOP = ("outlet", "Emporium Outlet", ("outlet.localhost",))
+"""The second shop of `make run` (slug, display name, host names): *.localhost is loopback in browsers and curl."""
+DEMO_COUPONS = (("WELCOME10", "10"), ("SAVE25", "25"))
+DEMO_GROUPS = (("beta_testers", "Customers who try new features first"),)
+DEMO_FLAGS = (("new_checkout", "The redesigned checkout (off: the current one)"),)
 
 
 @dataclass(frozen=True)
@@ -219,8 +229,10 @@ async def seed(
     demo_users: bool | None = None,
     container: Container | None = None,
     progress: TextIO | None = None,
+    tenant_id: UUID | None = None,
 ) -> SeedReport:
-    """Seed the default tenant. Demo accounts default to development only; without a container, one is built.
+    """Seed a tenant (the default one unless given). Demo accounts default to development only; without a
+    container, one is built.
 
     The same `rng_seed` on the same catalog gives the same names, prices and stock (ids are random).
     """
@@ -231,7 +243,7 @@ async def seed(
         await container.database.connect()
         await container.queue.connect()
     try:
-        tenant_id = settings.app.default_tenant_id
+        tenant_id = tenant_id or settings.app.default_tenant_id
         wants_demo_users = settings.app.is_development if demo_users is None else demo_users
         accounts = await ensure_accounts(container, tenant_id, demo_users=wants_demo_users)
         pool = container.database.engine.pool
@@ -247,3 +259,48 @@ async def seed(
     finally:
         if owned:
             await container.close()
+
+
+async def ensure_demo_shop(owner_url: str) -> UUID:
+    """The `outlet` tenant (DEMO_SHOP), created as the owner role unless it exists; returns its id."""
+    slug, name, hosts = DEMO_SHOP
+    for tenant in await list_tenants(owner_url):
+        if tenant.slug == slug:
+            return tenant.id
+    return (await create_tenant(owner_url, slug, name, list(hosts))).id
+
+
+async def ensure_demo_extras(container: Container, tenant_id: UUID) -> None:
+    """A few coupons, a group and a flag in the tenant, each unless one of that code or name exists."""
+    system = UserContext.system(tenant_id)
+    codes = {coupon.code for coupon in await container.coupons.list_coupons(system)}
+    for code, percent in DEMO_COUPONS:
+        if code not in codes:
+            expires_at = datetime.now(UTC) + timedelta(days=365)
+            await container.coupons.create_coupon(system, code=code, discount_percent=percent, expires_at=expires_at)
+    groups = {group.name for group in await container.flags.list_groups(system)}
+    for name, description in DEMO_GROUPS:
+        if name not in groups:
+            await container.flags.create_group(system, name=name, description=description)
+    flags = {flag.name for flag in await container.flags.list_flags(system)}
+    for name, description in DEMO_FLAGS:
+        if name not in flags:
+            await container.flags.create_flag(system, name=name, enabled=False, description=description)
+
+
+async def seed_demo_shops(products: int, *, progress: TextIO | None = None) -> SeedReport:
+    """Development's `make run`: the outlet shop with its own accounts and catalog, and extras in both shops."""
+    settings = get_settings()
+    outlet = await ensure_demo_shop(settings.database.migration_url)
+    container = build_container(settings)
+    await container.database.connect()
+    await container.queue.connect()
+    try:
+        report = await seed(
+            products, only_if_empty=True, demo_users=True, container=container, progress=progress, tenant_id=outlet
+        )
+        for tenant_id in (settings.app.default_tenant_id, outlet):
+            await ensure_demo_extras(container, tenant_id)
+        return report
+    finally:
+        await container.close()

@@ -28,7 +28,7 @@ class AppSettings:
     environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
     """development | test | production: decides log format, cookie security and demo hints."""
     name: str = field(default_factory=lambda: _env("APP_NAME", "Emporium"))
-    """Shop name shown in the header and page titles."""
+    """Name on pages that belong to no shop; each shop shows its own (tenant) name in the header and titles."""
     host: str = field(default_factory=lambda: _env("HOST", "127.0.0.1"))
     """Interface the web server binds to."""
     port: int = field(default_factory=lambda: _env_int("PORT", 8000))
@@ -44,7 +44,10 @@ class AppSettings:
     default_tenant_id: UUID = field(
         default_factory=lambda: UUID(_env("DEFAULT_TENANT_ID", "00000000-0000-4000-8000-000000000001"))
     )
-    """The tenant every request belongs to until host-based tenancy arrives."""
+    """The default shop: the data that predates tenants, `make seed` and `create-admin` without `--tenant`.
+
+    Requests never fall back to it: each finds its shop by host name (see TenancySettings).
+    """
     password_hash_threads: int = field(default_factory=lambda: _env_int("PASSWORD_HASH_THREADS", 2))
     """Threads per process that hash and verify passwords (argon2id); more logins than this wait in a queue."""
 
@@ -117,6 +120,14 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True)
+class TenancySettings:
+    base_domain: str = field(default_factory=lambda: _env("TENANT_BASE_DOMAIN", ""))
+    """A shop also answers on `<slug>.<base domain>` (e.g. `shops.example.com`); empty: exact host names only."""
+    directory_cache_seconds: float = field(default_factory=lambda: _env_float("TENANT_CACHE_SECONDS", 30.0))
+    """How long a web process keeps the tenant directory: a new tenant or host name answers within this time."""
+
+
+@dataclass(frozen=True)
 class ShopSettings:
     cart_reservation_minutes: int = field(default_factory=lambda: _env_int("CART_RESERVATION_MINUTES", 30))
     """A cart idle this long loses its reservations (the expiry job releases the stock)."""
@@ -157,6 +168,7 @@ class Settings:
     log: LogSettings = field(default_factory=LogSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
+    tenancy: TenancySettings = field(default_factory=TenancySettings)
     email: EmailSettings = field(default_factory=EmailSettings)
 
 

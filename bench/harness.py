@@ -32,6 +32,8 @@ class Shop:
     base_url: str
     customers: tuple[str, ...]
     pids: tuple[int, ...]
+    postmaster_pid: int | None = None
+    """The embedded PostgreSQL's main process (None for a server given by DATABASE_URL)."""
 
 
 def _free_port() -> int:
@@ -62,7 +64,8 @@ async def _prepare(products: int, customers: int) -> tuple[str, ...]:
 
 
 @contextmanager
-def running_shop(*, products: int, customers: int, web_processes: int) -> Iterator[Shop]:
+def running_shop(*, products: int, customers: int, web_processes: int, bypass_rls: bool = False) -> Iterator[Shop]:
+    """The shop's processes; with `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies."""
     from app.cli import migrate
     from app.devservices import ensure_services
 
@@ -89,6 +92,8 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
     names = asyncio.run(_prepare(products, customers))
     port = _free_port()
     logs = open(DATA_DIR / "server.log", "w")  # noqa: SIM115 - closed below
+    if bypass_rls:  # the web and worker only: migration and seeding above ran as usual
+        env["DATABASE_URL"] = services.migration_database_url
     web = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(web_processes), "--no-access-log", "--log-level", "warning"],
@@ -110,7 +115,12 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
             if web.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the web server did not start; see {DATA_DIR / 'server.log'}")
             time.sleep(0.2)
-        yield Shop(base_url=base_url, customers=names, pids=(*_process_tree(web.pid), worker.pid))
+        yield Shop(
+            base_url=base_url,
+            customers=names,
+            pids=(*_process_tree(web.pid), worker.pid),
+            postmaster_pid=_postmaster_pid(DATA_DIR),
+        )
     finally:
         for process in (web, worker):
             if process.poll() is None:
@@ -131,6 +141,26 @@ def _process_tree(pid: int) -> tuple[int, ...]:
     if children.exists():
         found += [int(child) for child in children.read_text().split()]
     return tuple(found)
+
+
+def _postmaster_pid(data_dir: Path) -> int | None:
+    """From the embedded server's postmaster.pid (its first line), if this data directory holds one."""
+    for pid_file in data_dir.glob("**/postmaster.pid"):
+        return int(pid_file.read_text().split()[0])
+    return None
+
+
+def cpu_seconds(pids: tuple[int, ...]) -> float:
+    """User + system CPU time used so far by these processes and their current children (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in {*pids, *(child for parent in pids for child in _process_tree(parent)[1:])}:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def peak_rss_mib(pids: tuple[int, ...]) -> dict[int, float]:

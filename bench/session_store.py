@@ -52,12 +52,12 @@ async def _run(rounds: int) -> None:
         await container.auth.ensure_user(tenant, "bench-session", "bench-session-password", Role.CUSTOMER)
         user = await container.auth.authenticate(tenant, "bench-session", "bench-session-password")
         data = {"user_id": str(user.user_id), "_created_at": time.time()}
-        await container.sessions.save("bench-token", dict(data))
+        await container.sessions.save(tenant, "bench-token", dict(data))
         redis = container.redis
         await redis.set("session:bench-token", json.dumps(data), ex=3600)
 
         async def postgresql() -> None:
-            stored = await container.sessions.load("bench-token")
+            stored = await container.sessions.load(tenant, "bench-token")
             assert stored is not None and stored.user is not None
 
         async def redis_then_user_query() -> None:

@@ -2,3 +2,6 @@
 
 ADMIN = ("admin", "admin")
 CUSTOMER = ("customer", "customer")
+
+OUTLET = ("outlet", "Emporium Outlet", "outlet.localhost")
+"""A second shop (slug, name, host) with the same two accounts: *.localhost is loopback in Chromium."""

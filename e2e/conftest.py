@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.accounts import ADMIN, CUSTOMER
+from e2e.accounts import ADMIN, CUSTOMER, OUTLET
 from tests.support.processes import free_port, log_tail, stop, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,8 +45,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 async def _create_accounts(owner_database_url: str) -> None:
-    """An empty shop with the two accounts. The tests that ran before leave their data behind,
-    including accounts of these names with other passwords."""
+    """Two empty shops (the default one and OUTLET), each with the two accounts. The tests that ran
+    before leave their data behind, including accounts of these names with other passwords."""
+    from app.adapters.tenants import create_tenant
     from app.domain.users import Role
     from app.main import build_container
     from app.settings import get_settings
@@ -57,14 +58,16 @@ async def _create_accounts(owner_database_url: str) -> None:
         await clean_tables(connection)
     finally:
         await connection.close()
+    outlet = await create_tenant(owner_database_url, OUTLET[0], OUTLET[1], [OUTLET[2]])
     get_settings.cache_clear()
     settings = get_settings()
     container = build_container(settings)
     await container.database.connect()
     await container.queue.connect()
     try:
-        for (username, password), role in ((ADMIN, Role.ADMIN), (CUSTOMER, Role.CUSTOMER)):
-            await container.auth.ensure_user(settings.app.default_tenant_id, username, password, role)
+        for tenant_id in (settings.app.default_tenant_id, outlet.id):
+            for (username, password), role in ((ADMIN, Role.ADMIN), (CUSTOMER, Role.CUSTOMER)):
+                await container.auth.ensure_user(tenant_id, username, password, role)
     finally:
         await container.queue.disconnect()
         await container.redis.aclose()

@@ -6,7 +6,8 @@
 - Idle timeout: `last_seen_at` is renewed on use, but written only when the last touch is older
   than TOUCH_AFTER_SECONDS (a busy session costs one write a minute, not one per request).
 - Row-level security keeps each tenant's rows apart: every statement runs in a transaction that
-  first sets `app.tenant_id`. `prune_expired()` (a worker cron job) deletes dead rows.
+  first sets `app.tenant_id` to the request's tenant, so another shop's session id finds nothing.
+  `prune_expired()` (a worker cron job, once per tenant) deletes dead rows.
 """
 
 from __future__ import annotations
@@ -47,25 +48,24 @@ def _key(session_id: str) -> str:
 
 
 class PostgresSessionStore:
-    def __init__(self, engine: PostgresEngine, *, tenant_id: UUID, idle_seconds: int, absolute_seconds: int) -> None:
+    def __init__(self, engine: PostgresEngine, *, idle_seconds: int, absolute_seconds: int) -> None:
         self._engine = engine
-        self._tenant_id = tenant_id
         self.idle_seconds = idle_seconds
         self.absolute_seconds = absolute_seconds
 
     @asynccontextmanager
-    async def _transaction(self, tenant_id: UUID | None = None) -> AsyncIterator[asyncpg.Connection]:
+    async def _transaction(self, tenant_id: UUID) -> AsyncIterator[asyncpg.Connection]:
         if self._engine.pool is None:
             raise RuntimeError("the database pool is not started")
         async with self._engine.pool.acquire() as connection, connection.transaction():
-            await connection.execute(SET_TENANT, str(tenant_id or self._tenant_id))
+            await connection.execute(SET_TENANT, str(tenant_id))
             yield connection
 
-    async def load(self, session_id: str) -> StoredSession | None:
+    async def load(self, tenant_id: UUID, session_id: str) -> StoredSession | None:
         key = _key(session_id)
 
         async def read() -> asyncpg.Record | None:
-            async with self._transaction() as connection:
+            async with self._transaction(tenant_id) as connection:
                 row = await connection.fetchrow(
                     _LOAD, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS
                 )
@@ -84,31 +84,31 @@ class PostgresSessionStore:
                 user_id=row["user_id"],
                 username=row["username"],
                 role=Role.ADMIN if row["role"] == Role.ADMIN else Role.CUSTOMER,
-                tenant_id=self._tenant_id,
+                tenant_id=tenant_id,
                 group_ids=frozenset(row["group_ids"]),
             )
         return StoredSession(data, must_rotate=row["rotate_requested"], user=user, user_read=True)
 
-    async def save(self, session_id: str, data: dict[str, Any]) -> None:
+    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any]) -> None:
         raw_user = data.get("user_id")
-        async with self._transaction() as connection:
+        async with self._transaction(tenant_id) as connection:
             await connection.execute(
                 "INSERT INTO session (id, tenant_id, user_id, data) VALUES ($1, $2, $3, $4::jsonb) "
                 "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, "
                 "last_seen_at = now()",
                 _key(session_id),
-                self._tenant_id,
+                tenant_id,
                 UUID(raw_user) if raw_user else None,
                 json.dumps(data),
             )
 
-    async def delete(self, session_id: str) -> None:
-        async with self._transaction() as connection:
+    async def delete(self, tenant_id: UUID, session_id: str) -> None:
+        async with self._transaction(tenant_id) as connection:
             await connection.execute("DELETE FROM session WHERE id = $1", _key(session_id))
 
-    async def rotate_sessions_of(self, user_id: UUID) -> int:
+    async def rotate_sessions_of(self, tenant_id: UUID, user_id: UUID) -> int:
         """Flag every live session of the user: each takes a new id on its next request."""
-        async with self._transaction() as connection:
+        async with self._transaction(tenant_id) as connection:
             status: str = await connection.execute(
                 "UPDATE session SET rotate_requested = true WHERE user_id = $1", user_id
             )

@@ -7,10 +7,14 @@ it, because a request's shop is looked up by host before any tenant is set.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import asyncpg
+from piccolo.engine.postgres import PostgresEngine
+
+from app.adapters.database import DATABASE_UNAVAILABLE
+from app.domain.tenants import Tenant
+from app.services.tenants import TenantDirectoryUnavailable
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 """One DNS label, so that `<slug>.<base domain>` is a host name."""
@@ -21,15 +25,7 @@ class TenantRefused(Exception):
     """A tenant that cannot be created as asked; the message says why, in words."""
 
 
-@dataclass(frozen=True)
-class TenantEntry:
-    id: UUID
-    slug: str
-    name: str
-    hosts: tuple[str, ...]
-
-
-async def create_tenant(owner_url: str, slug: str, name: str, hosts: list[str]) -> TenantEntry:
+async def create_tenant(owner_url: str, slug: str, name: str, hosts: list[str]) -> Tenant:
     slug = slug.strip().lower()
     name = name.strip()
     hosts = [host.strip().lower() for host in hosts]
@@ -40,7 +36,7 @@ async def create_tenant(owner_url: str, slug: str, name: str, hosts: list[str]) 
     for host in hosts:
         if not HOST.match(host):
             raise TenantRefused(f"{host!r} is not a host name (no scheme, port or path: e.g. shop.example.com).")
-    tenant = TenantEntry(id=uuid4(), slug=slug, name=name, hosts=tuple(dict.fromkeys(hosts)))
+    tenant = Tenant(id=uuid4(), slug=slug, name=name, hosts=tuple(dict.fromkeys(hosts)))
     connection = await asyncpg.connect(owner_url)
     try:
         async with connection.transaction():
@@ -58,17 +54,41 @@ async def create_tenant(owner_url: str, slug: str, name: str, hosts: list[str]) 
     return tenant
 
 
-async def list_tenants(url: str) -> list[TenantEntry]:
+_DIRECTORY = """
+SELECT t.id, t.slug, t.name,
+       coalesce(array_agg(h.host ORDER BY h.host) FILTER (WHERE h.host IS NOT NULL), '{}') AS hosts
+FROM tenant t LEFT JOIN tenant_host h ON h.tenant_id = t.id
+GROUP BY t.id ORDER BY t.slug
+"""
+
+
+def _tenants(rows: list[asyncpg.Record]) -> list[Tenant]:
+    return [Tenant(row["id"], row["slug"], row["name"], tuple(row["hosts"])) for row in rows]
+
+
+async def list_tenants(url: str) -> list[Tenant]:
     connection = await asyncpg.connect(url)
     try:
-        rows = await connection.fetch(
-            """
-            SELECT t.id, t.slug, t.name, coalesce(array_agg(h.host ORDER BY h.host) FILTER (WHERE h.host IS NOT NULL),
-                                                  '{}') AS hosts
-            FROM tenant t LEFT JOIN tenant_host h ON h.tenant_id = t.id
-            GROUP BY t.id ORDER BY t.slug
-            """
-        )
+        return _tenants(await connection.fetch(_DIRECTORY))
     finally:
         await connection.close()
-    return [TenantEntry(row["id"], row["slug"], row["name"], tuple(row["hosts"])) for row in rows]
+
+
+class SqlTenantDirectory:
+    """The whole directory in one query, on the app's pool (the TenantDirectory port).
+
+    No tenant is set: `tenant` and `tenant_host` are not tenant-owned, and this lookup is what
+    finds a request's tenant in the first place (one of the documented paths outside a tenant).
+    """
+
+    def __init__(self, engine: PostgresEngine) -> None:
+        self._engine = engine
+
+    async def all_tenants(self) -> list[Tenant]:
+        if self._engine.pool is None:
+            raise RuntimeError("the database pool is not started")
+        try:
+            async with self._engine.pool.acquire() as connection:
+                return _tenants(await connection.fetch(_DIRECTORY))
+        except DATABASE_UNAVAILABLE as exc:
+            raise TenantDirectoryUnavailable(type(exc).__name__) from exc

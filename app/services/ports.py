@@ -20,6 +20,7 @@ from app.domain.flags import FeatureFlag, UserGroup
 from app.domain.orders import Order
 from app.domain.pagination import Page, PageRequest
 from app.domain.products import Product
+from app.domain.tenants import Tenant
 from app.domain.users import User, UserContext
 
 
@@ -332,6 +333,12 @@ class StoredSession:
 
 
 class SessionRevoker(Protocol):
-    async def rotate_sessions_of(self, user_id: UUID) -> int:
+    async def rotate_sessions_of(self, tenant_id: UUID, user_id: UUID) -> int:
         """Make every session of the user take a new id on its next request; returns how many."""
+        ...
+
+
+class TenantDirectory(Protocol):
+    async def all_tenants(self) -> list[Tenant]:
+        """Every tenant with its host names (a deployment has few: the resolver keeps them all)."""
         ...

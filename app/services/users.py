@@ -90,5 +90,5 @@ class UserAdminService:
             target.change_role(new_role, admin_ids={admin.id for admin in admins})
             await uow.commit()
         if changed:
-            await self._sessions.rotate_sessions_of(user_id)
+            await self._sessions.rotate_sessions_of(user.tenant_id, user_id)
         return target

@@ -159,7 +159,6 @@ async def startup(ctx: dict[str, Any]) -> None:
 def build_session_store(settings: Settings, database: Database) -> PostgresSessionStore:
     return PostgresSessionStore(
         database.engine,
-        tenant_id=settings.app.default_tenant_id,
         idle_seconds=settings.session.idle_timeout_minutes * 60,
         absolute_seconds=settings.session.absolute_timeout_hours * 3600,
     )

@@ -25,6 +25,7 @@ from app.services.auth import AuthService
 from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import get_session
+from app.web.tenancy import answer_no_shop, current_tenant, named_by_header
 
 USER_STATE_KEY = "emporium_user"
 FLAGS_STATE_KEY = "emporium_enabled_flags"
@@ -33,35 +34,41 @@ _NO_PAGE_PATHS = ("/api/",)  # JSON only: no template asks for the flags
 
 
 class CurrentUserMiddleware:
-    def __init__(self, app: ASGIApp, *, auth: AuthService, flags: FlagService, tenant_id: UUID) -> None:
+    def __init__(self, app: ASGIApp, *, auth: AuthService, flags: FlagService, shopless_tenant_id: UUID) -> None:
         self.app = app
         self.auth = auth
         self.flags = flags
-        self.tenant_id = tenant_id
+        self.shopless_tenant_id = shopless_tenant_id
+        """The anonymous user's tenant on paths of no shop (health, metrics, static): they read no tenant data."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
             path = scope["path"]
-            if path.startswith(_NO_USER_PATHS):
-                scope["state"][USER_STATE_KEY] = UserContext.anonymous(self.tenant_id)
+            tenant = current_tenant(scope)
+            if path.startswith(_NO_USER_PATHS) or tenant is None:
+                scope["state"][USER_STATE_KEY] = UserContext.anonymous(self.shopless_tenant_id)
             else:
-                user = scope["state"][USER_STATE_KEY] = await self._resolve(scope)
+                user = scope["state"][USER_STATE_KEY] = await self._resolve(scope, tenant.id)
+                if named_by_header(scope) and not user.is_authenticated:
+                    # `X-Tenant` names a shop this caller has no account in: as if the shop did not exist.
+                    await answer_no_shop(scope, send)
+                    return
                 if not path.startswith(_NO_PAGE_PATHS):
                     scope["state"][FLAGS_STATE_KEY] = frozenset(await self.flags.enabled_flags(user))
         await self.app(scope, receive, send)
 
-    async def _resolve(self, scope: Scope) -> UserContext:
+    async def _resolve(self, scope: Scope, tenant_id: UUID) -> UserContext:
         session = get_session(scope)
         raw_id = session.get("user_id")
         if raw_id is None:
-            return UserContext.anonymous(self.tenant_id)
+            return UserContext.anonymous(tenant_id)
         if session.user_read:
             user = session.user
         else:
-            user = await self.auth.current_user(self.tenant_id, UUID(raw_id))
+            user = await self.auth.current_user(tenant_id, UUID(raw_id))
         if user is None:  # deleted or deactivated since login
             session.clear()
-            return UserContext.anonymous(self.tenant_id)
+            return UserContext.anonymous(tenant_id)
         structlog.contextvars.bind_contextvars(user_id=str(user.user_id))
         return user
 

@@ -29,6 +29,7 @@ from app.domain.errors import (
 from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_api_path, requested_version
 from app.web.csrf import CsrfFailure
 from app.web.incidents import report_in_background
+from app.web.plain_responses import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 from app.web.redirects import current_page, to_login
 from app.web.rendering import render
 
@@ -151,9 +152,6 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
-RETRY_AFTER_SECONDS = 5
-
-
 def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The database is unreachable (main.py registers this for DATABASE_UNAVAILABLE): 503, try again soon.
 
@@ -161,7 +159,7 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     """
     log.warning("dependency_unavailable", error_type=type(exc).__name__, path=request.url.path)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    message = "The shop is briefly unavailable. Please try again in a few seconds."
+    message = UNAVAILABLE_MESSAGE
     if _is_api(request):
         return api_error_response(request, 503, {"error": message}, headers=headers)
     return render(

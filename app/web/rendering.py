@@ -18,6 +18,7 @@ from app.web.cart_badge import cart_badge_count
 from app.web.csrf import csrf_token
 from app.web.current_user import current_user, enabled_flags
 from app.web.flash import pop_flashes
+from app.web.tenancy import current_tenant
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -27,8 +28,9 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
 def base_context(scope: Scope) -> dict[str, Any]:
     settings = get_settings()
     query = scope.get("query_string", b"").decode("latin-1")
+    tenant = current_tenant(scope)
     return {
-        "app_name": settings.app.name,
+        "app_name": tenant.name if tenant is not None else settings.app.name,  # the header says which shop this is
         "is_development": settings.app.is_development,
         "current_user": current_user(scope) if "emporium_user" in scope["state"] else None,
         "enabled_flags": enabled_flags(scope),  # `{% if "new_checkout" in enabled_flags %}`

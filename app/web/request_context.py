@@ -48,9 +48,8 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, tenant_id: str) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.tenant_id = tenant_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -61,7 +60,8 @@ class RequestContextMiddleware:
         scope["state"]["request_id"] = request_id
         token = request_id_var.set(request_id)
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id, tenant_id=self.tenant_id, user_id=None)
+        # TenantMiddleware binds the shop's id once it knows it; paths of no shop log tenant_id null.
+        structlog.contextvars.bind_contextvars(request_id=request_id, tenant_id=None, user_id=None)
         started_at = time.perf_counter()
         status = 500
         started = False
@@ -78,7 +78,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception:
-            # Only failures outside Litestar's handler (session store or user lookup down) get here.
+            # Only failures outside Litestar's handler (tenant directory, session store or user lookup down) get here.
             log.exception("unhandled_error_outside_handler", path=scope["path"])
             if not started:
                 await _plain_error(send_with_request_id)

@@ -8,6 +8,8 @@
   an admin changed the user's role (the store flags every session of that user).
 - Health checks, metrics and static files never read the session: they must answer without
   the database (a load balancer asks /health/live while PostgreSQL is down).
+- A session belongs to its shop (the tenant TenantMiddleware found): the store reads and writes
+  it under that tenant, so a cookie from one shop presented to another is no session there.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import MutableMapping
 from typing import Any, Protocol
+from uuid import UUID
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -22,6 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.users import UserContext
 from app.services.ports import StoredSession
+from app.web.tenancy import current_tenant
 
 SESSION_STATE_KEY = "emporium_session"
 SESSIONLESS_PATHS = ("/static/", "/health/", "/metrics")
@@ -77,12 +81,12 @@ class SessionStore(Protocol):
 
     absolute_seconds: int
 
-    async def load(self, session_id: str) -> StoredSession | None:
-        """The session (None if absent or expired), and its user if the store reads it alongside."""
+    async def load(self, tenant_id: UUID, session_id: str) -> StoredSession | None:
+        """`tenant_id`'s session (None if absent, expired or another shop's), and its user if read alongside."""
         ...
 
-    async def save(self, session_id: str, data: dict[str, Any]) -> None: ...
-    async def delete(self, session_id: str) -> None: ...
+    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any]) -> None: ...
+    async def delete(self, tenant_id: UUID, session_id: str) -> None: ...
 
 
 class SessionMiddleware:
@@ -98,13 +102,15 @@ class SessionMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(SESSIONLESS_PATHS):
+        tenant = current_tenant(scope)
+        if scope["path"].startswith(SESSIONLESS_PATHS) or tenant is None:
             session = scope["state"][SESSION_STATE_KEY] = Session(None)
             session.persist = False
             await self.app(scope, receive, send)
             return
+        tenant_id = tenant.id
         session_id = _cookie(scope, self.cookie_name)
-        stored = await self.store.load(session_id) if session_id else None
+        stored = await self.store.load(tenant_id, session_id) if session_id else None
         if stored is None:
             session = Session(None)
         else:
@@ -116,23 +122,23 @@ class SessionMiddleware:
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start" and session.modified and session.persist:
-                await self._persist(session, message)
+                await self._persist(tenant_id, session, message)
             await send(message)
 
         await self.app(scope, receive, send_with_session)
 
-    async def _persist(self, session: Session, message: Message) -> None:
+    async def _persist(self, tenant_id: UUID, session: Session, message: Message) -> None:
         headers = MutableScopeHeaders.from_message(message)
         if session.rotated_from:
-            await self.store.delete(session.rotated_from)
+            await self.store.delete(tenant_id, session.rotated_from)
         if session.cleared and not len(session):
             if session.id:
-                await self.store.delete(session.id)
+                await self.store.delete(tenant_id, session.id)
             headers.add("set-cookie", self._cookie("", max_age=0))
             return
         if session.id is None:
             session.id = secrets.token_urlsafe(32)
-        await self.store.save(session.id, session.as_dict())
+        await self.store.save(tenant_id, session.id, session.as_dict())
         headers.add("set-cookie", self._cookie(session.id, max_age=self.store.absolute_seconds))
 
     def _cookie(self, value: str, *, max_age: int) -> str:

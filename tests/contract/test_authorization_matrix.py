@@ -8,6 +8,10 @@ never about CSRF), and path parameters filled with objects made for that route (
 or with ids that name nothing (`ids="random"`). One API rule covers `/api/v1/…` and its
 unversioned alias `/api/…`. OPTIONS answers everyone alike on every route (one rule for all).
 
+The tenant dimension: an anonymous visitor, a customer and an admin of another shop (`outlet`,
+on its own host) get, for the default shop's objects, exactly what they get for ids that name
+nothing (mostly 404): another shop's objects do not exist for them, on every route.
+
 The statuses of API v1 are api-v1.md's (401 anonymous, 403 customer on admin endpoints, and the
 400s that v1 checks before the role); the pages send a visitor to log in and refuse a customer
 an admin page with 403.
@@ -21,13 +25,15 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
 
+from app.domain.users import Role as UserRole
 from tests.contract.conftest import (
     ADDRESS,
     Client,
@@ -40,7 +46,7 @@ from tests.contract.conftest import (
     log_in,
     user_id_of,
 )
-from tests.integration.conftest import ensure_user
+from tests.integration.conftest import ensure_user, on_app_loop
 from tests.support.factories import unique_name
 
 Role = Literal["anonymous", "customer", "admin"]
@@ -277,6 +283,47 @@ async def test_each_role_gets_the_status_its_rule_gives(app: Litestar, client: C
     assert not failures, f"{len(failures)} route(s) answered otherwise than their rule:\n" + "\n".join(failures)
 
 
+OUTLET = UUID("00000000-0000-4000-8000-00000000000c")
+
+
+async def test_another_shops_callers_get_for_this_shops_objects_what_they_get_for_ids_that_name_nothing(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await db.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'outlet', 'Emporium Outlet')", OUTLET)
+    await db.execute("INSERT INTO tenant_host (host, tenant_id) VALUES ('outlet.localhost', $1)", OUTLET)
+    home = await Callers.arrange(app, client, db)  # the default shop's order, customer and callers
+    outlet_client: Client = AsyncTestClient(app=app, base_url="http://outlet.localhost:8000")
+    outlet_client.blocking_portal = client.blocking_portal  # one lifespan, one pool: the first client's
+    outlet_client.follow_redirects = False
+    away = await Callers.arrange_in(app, outlet_client, OUTLET, order_id=home.order_id, user_id=home.user_id)
+    failures: list[str] = []
+    not_found = 0
+    for call in calls_of(app):
+        rule = rule_for(call)
+        if rule is None or rule.ids == "random" or not _names_objects(call, rule):
+            continue
+        theirs, nothing = Objects(app, home), NoObjects(app, home)
+        statuses = {}
+        for objects in (theirs, nothing):
+            path, body = await objects.path_for(call, rule), await objects.body_for(rule)
+            statuses[objects] = {role: await away.send(role, call, path, body, rule) for role in ROLES}
+        if statuses[theirs] != statuses[nothing]:
+            failures.append(
+                f"{call}: the default shop's objects {_statuses(statuses[theirs])}, "
+                f"ids that name nothing {_statuses(statuses[nothing])}"
+            )
+        not_found += list(statuses[theirs].values()).count(404)
+    assert not failures, f"{len(failures)} route(s) let another shop see an object:\n" + "\n".join(failures)
+    assert not_found >= 30  # the comparison above compared real lookups, not only refusals before them
+
+
+def _names_objects(call: Call, rule: Expect) -> bool:
+    """The route's path or body names a tenant-owned object (static files belong to no shop)."""
+    kinds = {rule.kinds.get(name) or PARAM_KINDS.get(name) for name, _type in _PARAM.findall(call.path)}
+    in_body = any(isinstance(v, str) and "{" + k + "}" in v for v in (rule.body or {}).values() for k in KINDS_IN_BODY)
+    return bool(kinds - {"static file"}) or in_body
+
+
 def _statuses(by_role: Mapping[Role, int]) -> str:
     return ", ".join(f"{role} {status}" for role, status in by_role.items())
 
@@ -306,6 +353,24 @@ class Callers:
         cookies["admin"] = httpx.Cookies(client.cookies)
         cookies["anonymous"] = httpx.Cookies()
         callers = cls(client, cookies, order.json()["id"], await user_id_of(db, "carol"))
+        for role in ROLES:
+            await callers.refresh_token(role)
+        return callers
+
+    @classmethod
+    async def arrange_in(
+        cls, app: Litestar, client: Client, tenant_id: UUID, *, order_id: str, user_id: str
+    ) -> Callers:
+        """The three roles in another shop (same usernames), acting on `order_id` and `user_id` of this one."""
+        auth = app.state.container.auth
+        cookies: dict[Role, httpx.Cookies] = {"anonymous": httpx.Cookies()}
+        logins: tuple[tuple[Role, str], ...] = (("customer", "alice"), ("admin", "boss"))
+        for role, username in logins:
+            await on_app_loop(app, auth.ensure_user, tenant_id, username, f"{username}-password", UserRole(role))
+            client.cookies = httpx.Cookies()
+            await log_in(client, username, f"{username}-password")
+            cookies[role] = httpx.Cookies(client.cookies)
+        callers = cls(client, cookies, order_id, user_id)
         for role in ROLES:
             await callers.refresh_token(role)
         return callers
@@ -385,7 +450,7 @@ class Objects:
         body: dict[str, Any] = {}
         for key, value in (rule.body or {}).items():
             if isinstance(value, str):
-                for kind in ("product", "group", "user"):
+                for kind in KINDS_IN_BODY:
                     if "{" + kind + "}" in value:
                         value = value.replace("{" + kind + "}", await self.one(kind))
                 value = value.replace("{unique}", unique_name("matrix").replace(" ", "_") + uuid4().hex[:6])
@@ -408,3 +473,15 @@ class Objects:
             return value
 
         return make
+
+
+KINDS_IN_BODY = ("product", "group", "user")
+
+
+class NoObjects(Objects):
+    """Ids and names that nothing has, wherever Objects would name a made object."""
+
+    async def one(self, kind: str) -> str:
+        if kind not in self.made:
+            self.made[kind] = f"no-such-{uuid4().hex}" if kind == "flag" else str(uuid4())
+        return self.made[kind]

@@ -5,6 +5,9 @@ so shared ones live here): the catalog, accounts and who is logged in, the cart,
 the stock shown in the catalog, and how the shop answers a refused request. They speak API v1
 (`/api/v1/…`) as the original's client does: log in, fetch the rotated CSRF token, and send it in
 `X-CSRFToken` on every unsafe call.
+
+Every scenario runs twice: in the default shop (on 127.0.0.1) and in a second shop, `outlet`
+(on outlet.localhost), which the scenario's clean database adds as the owner would.
 """
 
 from __future__ import annotations
@@ -49,19 +52,38 @@ DEFAULT_ADDRESS = {
 """The shipping address a shopper types when a scenario does not care which (it verifies)."""
 
 
+OUTLET = UUID("00000000-0000-4000-8000-0000000000f1")
+SHOPS: dict[str, tuple[UUID, str]] = {
+    "default": (get_settings().app.default_tenant_id, "http://127.0.0.1:8000"),
+    "outlet": (OUTLET, "http://outlet.localhost:8000"),
+}
+"""The shops a scenario runs in: tenant id and the address the scenario's client uses."""
+
+
+@pytest.fixture(params=list(SHOPS))
+def shop(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def clean_database(services: dict[str, str]) -> None:
+def clean_database(services: dict[str, str], shop: str) -> None:
     async def truncate() -> None:
         connection = await asyncpg.connect(services["owner_database_url"])
-        await clean_tables(connection)
-        await connection.close()
+        try:
+            await clean_tables(connection)
+            if shop == "outlet":
+                await connection.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'outlet', 'Outlet')", OUTLET)
+                await connection.execute("INSERT INTO tenant_host VALUES ('outlet.localhost', $1)", OUTLET)
+        finally:
+            await connection.close()
 
     asyncio.run(truncate())
 
 
 @pytest.fixture
-def http(clean_database: None) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app=create_app(get_settings()), base_url="http://127.0.0.1:8000") as client:
+def http(clean_database: None, shop: str) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=create_app(get_settings()), base_url=SHOPS[shop][1]) as client:
         client.follow_redirects = False
         yield client
 
@@ -217,11 +239,9 @@ class Emporium:
 
 
 @pytest.fixture
-def emporium(http: TestClient[Litestar], services: dict[str, str]) -> Emporium:
+def emporium(http: TestClient[Litestar], services: dict[str, str], shop: str) -> Emporium:
     # Plain SQL arranges data as the owner role (it sees every tenant); the shop itself runs as the app role.
-    return Emporium(
-        http=http, database_url=services["owner_database_url"], tenant_id=get_settings().app.default_tenant_id
-    )
+    return Emporium(http=http, database_url=services["owner_database_url"], tenant_id=SHOPS[shop][0])
 
 
 def table_rows(datatable: list[list[str]]) -> list[dict[str, str]]:

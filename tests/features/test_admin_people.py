@@ -24,6 +24,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from tests.features.conftest import WHO, Emporium, table_rows
 from tests.support.markup import element_by_id, field_error
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("admin_people.feature")
 
 

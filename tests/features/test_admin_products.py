@@ -28,6 +28,7 @@ from app.domain.users import Role
 from tests.features.conftest import DEFAULT_ADDRESS, WHO, Account, Emporium, table_rows
 from tests.support.markup import element_by_id, field_error
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("admin_products.feature")
 
 LIST_PATH = "/admin/products"

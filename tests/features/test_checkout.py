@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from tests.features.conftest import DEFAULT_ADDRESS, WHO, Emporium, field_name, table_rows
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("checkout.feature")
 
 ORDER_KEYS = [

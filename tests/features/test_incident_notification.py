@@ -38,6 +38,7 @@ from app.tasks.worker import build_email_sender, notify_incident
 from tests.features.conftest import WHO, Emporium
 from tests.support.mail import sent_mails
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("incident_notification.feature")
 
 JOB_WAIT_SECONDS = 10.0

@@ -8,10 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from pytest_bdd import parsers, scenarios, then, when
 
 from tests.features.conftest import WHO, Emporium, table_rows
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("order_history.feature")
 
 

@@ -5,10 +5,12 @@ The shared steps (catalog, people, the cart as shown, stock, refusals) are in co
 
 from __future__ import annotations
 
+import pytest
 from pytest_bdd import parsers, scenarios, then, when
 
 from tests.features.conftest import THEIR, WHO, Emporium
 
+pytestmark = pytest.mark.usefixtures("shop")  # every scenario in each shop (conftest.SHOPS)
 scenarios("shopping_cart.feature")
 
 

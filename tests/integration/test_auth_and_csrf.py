@@ -31,7 +31,7 @@ async def test_login_rotates_the_session_id_and_redirects_back(app: Litestar, cl
     assert before and after and before != after
     home = await client.get("/")
     assert "alice" in home.text and "Log out" in home.text
-    stale = AsyncTestClient(app=app)
+    stale = AsyncTestClient(app=app, base_url=str(client.base_url))
     stale.cookies.set("sessionid", before)
     async with stale:
         assert "alice" not in (await stale.get("/")).text  # the pre-login id is worthless now

@@ -72,7 +72,7 @@ async def client_with(db, redis_client) -> AsyncIterator:
 
     async def make(**overrides: object) -> AsyncTestClient[Litestar]:
         settings = dataclasses.replace(get_settings(), **overrides)
-        client = AsyncTestClient(app=create_app(settings))
+        client = AsyncTestClient(app=create_app(settings), base_url="http://127.0.0.1:8000")
         await client.__aenter__()
         clients.append(client)
         return client

@@ -125,3 +125,27 @@ async def test_demo_accounts_log_in_with_their_username_as_password(container: C
 
     again = await seed(0, only_if_empty=True, demo_users=True, container=container)
     assert again.accounts_created == ()
+
+
+async def test_development_seeds_a_second_shop_with_its_own_accounts_catalog_and_extras_once(
+    db: asyncpg.Connection, redis_client: Any
+):
+    from app.seed import seed_demo_shops
+
+    await seed_demo_shops(20)
+    await seed_demo_shops(20)  # again, as every `make run` does: nothing is added twice
+
+    outlet = await db.fetchrow("SELECT id, name FROM tenant WHERE slug = 'outlet'")
+    assert outlet["name"] == "Emporium Outlet"
+    assert await db.fetchval("SELECT tenant_id FROM tenant_host WHERE host = 'outlet.localhost'") == outlet["id"]
+    usernames = {
+        r["username"] for r in await db.fetch("SELECT username FROM app_user WHERE tenant_id = $1", outlet["id"])
+    }
+    assert usernames == {"admin", *(name for name, _role in DEMO_ACCOUNTS)}
+    assert await db.fetchval("SELECT count(*) FROM product WHERE tenant_id = $1", outlet["id"]) == 20
+    for tenant_id in (TENANT, outlet["id"]):
+        counts = [
+            await db.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = $1", tenant_id)
+            for table in ("coupon", "user_group", "feature_flag")
+        ]
+        assert counts == [2, 1, 1], tenant_id

@@ -47,11 +47,12 @@ async def test_the_store_reads_the_session_with_its_user_and_groups(
     await shopper(app, client, db)
     store = app.state.container.sessions
 
-    stored = await on_app_loop(app, store.load, client.cookies["sessionid"])
+    tenant = get_settings().app.default_tenant_id
+    stored = await on_app_loop(app, store.load, tenant, client.cookies["sessionid"])
 
     assert stored.user_read and stored.user is not None
     assert (stored.user.username, stored.user.role, stored.user.group_ids) == ("alice", "customer", frozenset())
-    assert await on_app_loop(app, store.load, "not-a-session") is None
+    assert await on_app_loop(app, store.load, tenant, "not-a-session") is None
 
 
 async def test_a_request_touches_the_session_only_when_its_last_touch_is_over_a_minute_old(

@@ -12,8 +12,10 @@ from uuid import UUID
 from app.domain.events import DomainEvent
 from app.domain.incidents import Incident, IncidentWindow
 from app.domain.products import Product
+from app.domain.tenants import Tenant
 from app.domain.users import Role, User, UserContext
 from app.services.ports import ManagedUserView
+from app.services.tenants import TenantDirectoryUnavailable
 
 
 class FakeProductRepository:
@@ -160,7 +162,7 @@ class FakeSessionRevoker:
     def __init__(self) -> None:
         self.rotated: list[UUID] = []
 
-    async def rotate_sessions_of(self, user_id: UUID) -> int:
+    async def rotate_sessions_of(self, tenant_id: UUID, user_id: UUID) -> int:
         self.rotated.append(user_id)
         return 1
 
@@ -210,3 +212,18 @@ class FakeMailer:
             raise ConnectionError("SMTP server unreachable")
         self.subjects.append(subject)
         self.bodies.append(body)
+
+
+class FakeTenantDirectory:
+    """The tenant directory in memory; counts its reads, and fails them while `down`."""
+
+    def __init__(self, tenants: list[Tenant]) -> None:
+        self.tenants = tenants
+        self.reads = 0
+        self.down = False
+
+    async def all_tenants(self) -> list[Tenant]:
+        if self.down:
+            raise TenantDirectoryUnavailable("ConnectionRefusedError")
+        self.reads += 1
+        return list(self.tenants)
