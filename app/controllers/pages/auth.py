@@ -38,7 +38,7 @@ class AuthController(Controller):
             return Redirect(safe_next(next_))
         return render(request, "pages/login.html", next=safe_next(next_), username="", error=None)
 
-    @post("/login", operation_id="login")
+    @post("/login", operation_id="login", status_code=200)  # HTMX wants 200 with HX-Redirect
     async def login(
         self,
         request: Request[Any, Any, Any],
