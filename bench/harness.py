@@ -32,6 +32,7 @@ class Shop:
     base_url: str
     customers: tuple[str, ...]
     pids: tuple[int, ...]
+    redis_url: str = ""
 
 
 def _free_port() -> int:
@@ -62,7 +63,10 @@ async def _prepare(products: int, customers: int) -> tuple[str, ...]:
 
 
 @contextmanager
-def running_shop(*, products: int, customers: int, web_processes: int) -> Iterator[Shop]:
+def running_shop(
+    *, products: int, customers: int, web_processes: int, settings: dict[str, str] | None = None
+) -> Iterator[Shop]:
+    """The shop until the block ends; `settings` are environment variables for its processes."""
     from app.cli import migrate
     from app.devservices import ensure_services
 
@@ -82,6 +86,10 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
         "LOG_LEVEL": "WARNING",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "DATABASE_POOL_MAX": "20",
+        # The load generator is one client address: limits a person would never reach, unless a benchmark
+        # passes its own (bench/login_load.py measures the login policies).
+        **dict.fromkeys(("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN_ADDRESS"), "1000000/60"),
+        **(settings or {}),
     }
     passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
     os.environ.update({k: env[k] for k in passed})
@@ -110,7 +118,8 @@ def running_shop(*, products: int, customers: int, web_processes: int) -> Iterat
             if web.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the web server did not start; see {DATA_DIR / 'server.log'}")
             time.sleep(0.2)
-        yield Shop(base_url=base_url, customers=names, pids=(*_process_tree(web.pid), worker.pid))
+        pids = (*_process_tree(web.pid), worker.pid)
+        yield Shop(base_url=base_url, customers=names, pids=pids, redis_url=services.redis_url)
     finally:
         for process in (web, worker):
             if process.poll() is None:
