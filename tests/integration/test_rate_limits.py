@@ -269,3 +269,17 @@ async def test_without_redis_the_default_login_policy_still_limits_in_each_proce
     assert (await api_login(client, "mallory", "wrong")).status_code == 429
 
     assert (await api_login(client, "alice", PASSWORD)).status_code == 200  # shoppers still log in
+
+
+@pytest.mark.parametrize("limits", [{"reads_per_address": "2/60"}])
+async def test_an_anonymous_api_reader_over_the_limit_gets_v1s_throttle_shape(client: Client) -> None:
+    for _ in range(2):
+        assert (await client.get("/api/v1/products/")).status_code == 200
+
+    refused = await client.get("/api/v1/products/")
+
+    assert refused.status_code == 429
+    seconds = int(refused.headers["retry-after"])
+    assert refused.json() == {"detail": f"Request was throttled. Expected available in {seconds} seconds."}
+    assert refused.headers["ratelimit-policy"] == '"reads";q=2;w=60'
+    assert refused.headers["ratelimit"] == f'"reads";r=0;t={seconds}'
