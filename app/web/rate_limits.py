@@ -37,7 +37,7 @@ log = structlog.get_logger(__name__)
 EXEMPT_PATHS = re.compile(r"^/(static/|health/|metrics/?$|api/(v1/)?(health|metrics)/?$)")
 """Never limited: probes and scrapes must answer however busy the shop is, and static files are cheap."""
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/auth/login"})
-"""(Litestar's scope path has no trailing slash.) Their POSTs are counted by the handler (`login_attempt`), which knows the account."""
+"""Their POSTs are counted by the handler (`login_attempt`), which knows the account (scope paths lose the slash)."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNAVAILABLE_LOG_EVERY_SECONDS = 10.0
 """While Redis is down every request would log the same warning; one per policy per this interval is enough."""
