@@ -23,6 +23,10 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["QUEUE_NAME"] = "emporium-test"
 os.environ["DATA_DIR"] = str(TEST_DATA_DIR)
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+# Suites log in and browse far more than a person: generous limits, so no test is limited by accident
+# (the rate-limit tests set tight ones themselves). The policies still run, so every request pays their cost.
+for _policy in ("RATE_LIMIT_LOGIN_ACCOUNT", "RATE_LIMIT_LOGIN_ADDRESS", "RATE_LIMIT_WRITES", "RATE_LIMIT_READS"):
+    os.environ.setdefault(_policy, "100000/60")
 
 
 def _test_redis_url(url: str) -> str:

@@ -33,6 +33,7 @@ from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher, hasher_for
 from app.adapters.queue import build_queue
+from app.adapters.rate_limits import local_rate_limiter, redis_rate_limiter
 from app.adapters.readers import (
     SqlAuditReader,
     SqlCatalogReader,
@@ -73,13 +74,16 @@ from app.services.flags import FlagService
 from app.services.health import HealthService
 from app.services.orders import OrderService
 from app.services.products import ProductAdminService
+from app.services.rate_limits import RateLimitPolicy
 from app.services.reports import ReportService
 from app.services.tenants import TenantResolver
 from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
+from app.web.client_address import trusted_networks
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
+from app.web.rate_limits import RateLimitMiddleware, RateLimitPolicies, RateLimits
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.sessions import SessionMiddleware
@@ -192,10 +196,26 @@ def build_container(settings: Settings) -> Container:
     )
 
 
+def build_rate_limits(settings: Settings, redis: Redis) -> RateLimits:
+    """The policies from settings, counted in Redis (shared by every process), in memory while it is down."""
+    limits = settings.rate_limits
+    login_fallback = limits.login_when_unavailable
+    policies = RateLimitPolicies(
+        login_per_account=RateLimitPolicy.parse("login-account", limits.login_per_account, login_fallback),
+        login_per_address=RateLimitPolicy.parse("login-address", limits.login_per_address, login_fallback),
+        writes=RateLimitPolicy.parse("writes", limits.writes_per_user, limits.writes_when_unavailable),
+        reads=RateLimitPolicy.parse("reads", limits.reads_per_address, limits.reads_when_unavailable),
+    )
+    return RateLimits(
+        policies, redis_rate_limiter(redis), local_rate_limiter(), trusted_networks(limits.trusted_proxies)
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging_from(settings)
     container = build_container(settings)
+    rate_limits = build_rate_limits(settings, container.redis)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -261,8 +281,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "user_admin": provider(container.users),
             "dashboard": provider(container.dashboard),
             "health": provider(container.health),
+            "rate_limits": provider(rate_limits),
         },
         middleware=[
+            DefineMiddleware(RateLimitMiddleware, rate_limits=rate_limits),  # first: refused floods cost no more
             DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies)
         ],
         exception_handlers={**EXCEPTION_HANDLERS, **dict.fromkeys(DATABASE_UNAVAILABLE, unavailable_handler)},
@@ -273,6 +295,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
     )
     app.state.container = container
+    app.state.rate_limits = rate_limits
     app.state.incident_reporter = SaqIncidentReporter(container.queue, container.recent_errors)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).

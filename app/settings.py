@@ -159,6 +159,32 @@ class EmailSettings:
     """Upgrade the SMTP connection with STARTTLS."""
 
 
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    """Policies are `LIMIT/SECONDS` (moving window); `*_UNAVAILABLE` is open | closed | local (see rate-limiting.md)."""
+
+    login_per_account: str = field(default_factory=lambda: _env("RATE_LIMIT_LOGIN_ACCOUNT", "5/300"))
+    """Login attempts for one username from anywhere; a successful login starts the count afresh."""
+    login_per_address: str = field(default_factory=lambda: _env("RATE_LIMIT_LOGIN_ADDRESS", "20/300"))
+    """Login attempts from one client address, whatever the usernames (every attempt counts)."""
+    login_when_unavailable: str = field(default_factory=lambda: _env("RATE_LIMIT_LOGIN_UNAVAILABLE", "local"))
+    """Without Redis: `local` counts per web process, `closed` refuses logins, `open` stops counting."""
+    writes_per_user: str = field(default_factory=lambda: _env("RATE_LIMIT_WRITES", "120/60"))
+    """Unsafe requests (cart, checkout, admin) per logged-in user; an anonymous one counts per address."""
+    writes_when_unavailable: str = field(default_factory=lambda: _env("RATE_LIMIT_WRITES_UNAVAILABLE", "open"))
+    """Without Redis: `open` serves writes uncounted (a sale must not wait for Redis)."""
+    reads_per_address: str = field(default_factory=lambda: _env("RATE_LIMIT_READS", "600/60"))
+    """GET and HEAD requests of anonymous visitors per client address (logged-in users' reads are not limited)."""
+    reads_when_unavailable: str = field(default_factory=lambda: _env("RATE_LIMIT_READS_UNAVAILABLE", "open"))
+    """Without Redis: `open` serves reads uncounted."""
+    trusted_proxies: tuple[str, ...] = field(default_factory=lambda: _env_list("TRUSTED_PROXIES", ""))
+    """CIDRs of reverse proxies whose `Forwarded` / `X-Forwarded-For` are believed; empty: the peer is the client."""
+
+
 @dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
@@ -170,6 +196,7 @@ class Settings:
     shop: ShopSettings = field(default_factory=ShopSettings)
     tenancy: TenancySettings = field(default_factory=TenancySettings)
     email: EmailSettings = field(default_factory=EmailSettings)
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
 
 
 @lru_cache(maxsize=1)

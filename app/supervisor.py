@@ -167,6 +167,8 @@ def shop_programs(settings: Settings, web_socket: socket.socket) -> list[Program
     web = [
         python, "-m", "uvicorn", "--factory", "app.main:create_app", "--fd", str(fd),
         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", str(GRACEFUL_SHUTDOWN_SECONDS),
+        # uvicorn would take X-Forwarded-For from 127.0.0.1 on trust; app/web/client_address.py decides instead.
+        "--no-proxy-headers",
     ]  # fmt: skip
     programs = [Program(f"web-{n}", web, pass_fds=(fd,)) for n in range(1, settings.app.web_processes + 1)]
     programs.append(Program("worker", [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"]))

@@ -34,6 +34,7 @@ class Shop:
     pids: tuple[int, ...]
     postmaster_pid: int | None = None
     """The embedded PostgreSQL's main process (None for a server given by DATABASE_URL)."""
+    redis_url: str = ""
 
 
 def _free_port() -> int:
@@ -64,8 +65,18 @@ async def _prepare(products: int, customers: int) -> tuple[str, ...]:
 
 
 @contextmanager
-def running_shop(*, products: int, customers: int, web_processes: int, bypass_rls: bool = False) -> Iterator[Shop]:
-    """The shop's processes; with `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies."""
+def running_shop(
+    *,
+    products: int,
+    customers: int,
+    web_processes: int,
+    bypass_rls: bool = False,
+    settings: dict[str, str] | None = None,
+) -> Iterator[Shop]:
+    """The shop until the block ends; `settings` are environment variables for its processes.
+
+    With `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies.
+    """
     from app.cli import migrate
     from app.devservices import ensure_services
 
@@ -85,6 +96,10 @@ def running_shop(*, products: int, customers: int, web_processes: int, bypass_rl
         "LOG_LEVEL": "WARNING",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "DATABASE_POOL_MAX": "20",
+        # The load generator is one client address: limits a person would never reach, unless a benchmark
+        # passes its own (bench/login_load.py measures the login policies).
+        **dict.fromkeys(("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN_ADDRESS"), "1000000/60"),
+        **(settings or {}),
     }
     passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
     os.environ.update({k: env[k] for k in passed})
@@ -120,6 +135,7 @@ def running_shop(*, products: int, customers: int, web_processes: int, bypass_rl
             customers=names,
             pids=(*_process_tree(web.pid), worker.pid),
             postmaster_pid=_postmaster_pid(DATA_DIR),
+            redis_url=services.redis_url,
         )
     finally:
         for process in (web, worker):

@@ -99,6 +99,7 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
                 python,
                 *f"-m uvicorn --factory app.main:create_app --host 127.0.0.1 --port {port} --workers 1".split(),
                 "--no-access-log",
+                "--no-proxy-headers",
             ],
             cwd=ROOT,
             env=env,

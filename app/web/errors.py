@@ -30,8 +30,9 @@ from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_
 from app.web.csrf import CsrfFailure
 from app.web.incidents import report_in_background
 from app.web.plain_responses import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from app.web.rate_limits import RateLimitCheckUnavailable, RateLimitExceeded, rate_limit_fields, wait_in_words
 from app.web.redirects import current_page, to_login
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 
 log = structlog.get_logger("app.errors")
 
@@ -175,7 +176,47 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+def rate_limited_handler(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> Response[Any]:
+    """429 with Retry-After and the RateLimit fields: v1's DRF wording, problem+json for v2, a page or a partial."""
+    seconds = exc.retry_after
+    headers = {**rate_limit_fields(request.scope), "Retry-After": str(seconds)}
+    if requested_version(request.url.path) == "v2":
+        problem = {"type": "about:blank", "title": "Too Many Requests", "status": 429,
+                   "detail": f"Too many requests. Try again in {seconds} seconds."}  # fmt: skip
+        return Response(problem, status_code=429, media_type="application/problem+json", headers=headers)
+    if _is_api(request):
+        body = {"detail": f"Request was throttled. Expected available in {seconds} seconds."}
+        return api_error_response(request, 429, body, headers=headers)
+    context: dict[str, Any] = {
+        "headline": "Too many attempts" if exc.is_login else "Too many requests",
+        "retry_after": seconds,
+        "wait": wait_in_words(seconds),
+        "retry_url": "/login" if exc.is_login else current_page(request),
+    }
+    if is_htmx(request):  # in the action's place (the login form, the purchase box)
+        return render(request, "partials/_rate_limited.html", status_code=429, headers=headers, **context)
+    return render(request, "pages/rate_limited.html", status_code=429, headers=headers, error_status=429, **context)
+
+
+def rate_limit_unavailable_handler(request: Request[Any, Any, Any], exc: RateLimitCheckUnavailable) -> Response[Any]:
+    """A fail-closed policy could not be checked (Redis down): 503, and why, in words."""
+    log.warning("rate_limit_check_refused", policy=exc.policy.name, path=request.url.path)
+    headers = {"Retry-After": str(exc.retry_after)}
+    message = (
+        "Logging in is paused for a moment because we cannot check for password guessing. "
+        "Please try again in a minute."
+    )
+    if _is_api(request):
+        return api_error_response(request, 503, {"error": message}, headers=headers)
+    return render(
+        request, "pages/error.html", block="content", status_code=503, headers=headers,
+        error_status=503, title=_TITLES[503], message=message, request_id=request.scope["state"].get("request_id"),
+    )  # fmt: skip
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
+    RateLimitExceeded: rate_limited_handler,
+    RateLimitCheckUnavailable: rate_limit_unavailable_handler,
     DomainError: domain_error_handler,
     CsrfFailure: csrf_failure_handler,
     HTTPException: http_exception_handler,

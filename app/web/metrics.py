@@ -39,3 +39,19 @@ def render_metrics() -> tuple[bytes, str]:
     from prometheus_client import REGISTRY
 
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+RATE_LIMITED_REQUESTS_TOTAL = Counter(
+    "rate_limited_requests_total",
+    "Requests refused with 429 by a rate-limit policy.",
+    ["policy"],
+)
+RATE_LIMIT_UNAVAILABLE_TOTAL = Counter(
+    "rate_limit_unavailable_total",
+    "Requests whose rate limit could not be checked in Redis, by policy and what was done (open, closed, local).",
+    ["policy", "outcome"],
+)
+LOGIN_FAILURES_TOTAL = Counter(
+    "login_failures_total",
+    "Login attempts refused for a wrong username or password (rate-limited attempts are not checked, not counted).",
+)

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, QueryParameter
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from app.domain.errors import InvalidCredentials, ValidationError
@@ -15,8 +16,9 @@ from app.domain.users import UserContext
 from app.services.auth import AuthService
 from app.web.current_user import log_in, log_out
 from app.web.flash import flash
+from app.web.rate_limits import RateLimits
 from app.web.redirects import safe_next
-from app.web.rendering import render
+from app.web.rendering import is_htmx, render
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -36,20 +38,23 @@ class AuthController(Controller):
             return Redirect(safe_next(next_))
         return render(request, "pages/login.html", next=safe_next(next_), username="", error=None)
 
-    @post("/login", operation_id="login")
+    @post("/login", operation_id="login", status_code=200)  # HTMX wants 200 with HX-Redirect
     async def login(
         self,
         request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         auth: NamedDependency[AuthService],
+        rate_limits: NamedDependency[RateLimits],
         data: FormData,
-    ) -> Template | Redirect:
+    ) -> Template | Redirect | ClientRedirect:
         try:
-            user = await auth.authenticate(user.tenant_id, data.get("username"), data.get("password"))
+            async with rate_limits.login_attempt(request.scope, data.get("username")):
+                user = await auth.authenticate(user.tenant_id, data.get("username"), data.get("password"))
         except (InvalidCredentials, ValidationError) as error:
             return render(
                 request,
                 "pages/login.html",
+                block="login_form",
                 status_code=400 if isinstance(error, ValidationError) else 401,
                 next=safe_next(data.get("next")),
                 username=data.get("username", ""),
@@ -57,6 +62,8 @@ class AuthController(Controller):
             )
         log_in(request.scope, user)
         flash(request.scope, "success", f"Welcome back, {user.username}.")
+        if is_htmx(request):
+            return ClientRedirect(safe_next(data.get("next")))  # the whole page changes, not the form
         return Redirect(safe_next(data.get("next")), status_code=303)
 
     @post("/logout", operation_id="logout", status_code=303)

@@ -15,6 +15,7 @@ from app.services.auth import AuthService
 from app.services.flags import FlagService
 from app.web.csrf import csrf_token
 from app.web.current_user import log_in, log_out
+from app.web.rate_limits import RateLimits
 
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 
@@ -33,9 +34,11 @@ class AuthController(Controller):
         auth: NamedDependency[AuthService],
         flags: NamedDependency[FlagService],
         payload: NamedDependency[dict[str, Any]],
+        rate_limits: NamedDependency[RateLimits],
     ) -> dict[str, Any]:
         try:
-            user = await auth.authenticate(user.tenant_id, payload.get("username"), payload.get("password"))
+            async with rate_limits.login_attempt(request.scope, payload.get("username")):
+                user = await auth.authenticate(user.tenant_id, payload.get("username"), payload.get("password"))
         except ValidationError as error:  # v1 names no field for this one
             raise bad_request(error.message) from None
         log_in(request.scope, user)  # a new session id and a new CSRF secret

@@ -1,0 +1,89 @@
+"""A person hammering the login form sees the limit in the form's place, counting down, with no console error.
+
+The shop here runs in its own web process with a tight login limit (the session's live server keeps
+the suite's generous ones); its counters are in the shared test Redis, under this test's username.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from e2e.conftest import LOG_DIR, ROOT
+from e2e.shop_data import tag
+from tests.support.processes import free_port, stop, wait_until_ready
+
+LIMIT = 3
+WINDOW_SECONDS = 60  # a minute, so the countdown soon turns from "1 min" to seconds
+
+
+@pytest.fixture(scope="module")
+def limited_shop(services: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": services["database_url"],
+        "REDIS_URL": services["redis_url"],
+        "QUEUE_NAME": "emporium-e2e-login-limit",
+        "RATE_LIMIT_LOGIN_ACCOUNT": f"{LIMIT}/{WINDOW_SECONDS}",
+    }
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = LOG_DIR / "web-login-limit.log"
+    with log.open("wb") as out:
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                *("-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port)),
+                *("--workers", "1", "--no-access-log", "--no-proxy-headers"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_ready(url, web, log)
+        yield url
+    finally:
+        stop(web)
+
+
+def test_hammering_the_login_form_shows_the_friendly_limit_in_place(page: Page, limited_shop: str) -> None:
+    problems: list[str] = []
+    page.on("console", lambda message: _note_error(problems, message))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    username = f"guesser-{tag()}"
+    page.goto(f"{limited_shop}/login")
+
+    for _ in range(LIMIT):
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill("not-the-password")
+        with page.expect_response(re.compile(r"/login$")) as answer:
+            page.get_by_role("button", name="Log in").click()
+        assert answer.value.status == 401
+        expect(page.get_by_role("alert")).to_have_text("Invalid username or password")
+
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+
+    limit = page.locator(".card [data-rate-limited]")  # where the form was, under the page's own heading
+    expect(limit).to_contain_text("Too many attempts — try again in 1 min")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_role("button", name="Log in")).to_have_count(0)
+    expect(limit).to_contain_text(re.compile(r"try again in \d+ s"), timeout=5_000)  # it counts down
+    assert page.url.endswith("/login")
+    assert problems == []
+
+
+def _note_error(problems: list[str], message: ConsoleMessage) -> None:
+    # The 401 and 429 answers themselves are expected; anything else in the console is a problem.
+    if message.type == "error" and "status of 40" not in message.text and "status of 429" not in message.text:
+        problems.append(message.text)
