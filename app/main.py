@@ -80,6 +80,7 @@ from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
+from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.sessions import SessionMiddleware
 from app.web.static_files import plain_file_names
 
@@ -274,5 +275,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handler = SessionMiddleware(
         handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
     )
-    app.asgi_handler = RequestContextMiddleware(handler, tenant_id=str(settings.app.default_tenant_id))
+    handler = RequestContextMiddleware(handler, tenant_id=str(settings.app.default_tenant_id))
+    app.asgi_handler = SecurityHeadersMiddleware(handler)
     return app
