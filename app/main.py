@@ -78,6 +78,7 @@ from app.settings import Settings, get_settings
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
+from app.web.metrics import MetricsAccess
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.security_headers import SecurityHeadersMiddleware
@@ -267,6 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.container = container
     app.state.incident_reporter = SaqIncidentReporter(container.queue, container.recent_errors)
+    app.state.metrics_access = MetricsAccess(settings.metrics.allowed_networks, settings.metrics.token)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
     handler: ASGIApp = CurrentUserMiddleware(

@@ -89,7 +89,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/api/cart/submit"): Expect(401, 400, 400),  # empty cart
     ("GET", "/api/orders"): Expect(401, 200, 200),
     ("GET", "/api/health"): Expect(200, 200, 200),
-    ("GET", "/api/metrics"): Expect(200, 200, 200),
+    ("GET", "/api/metrics"): Expect(404, 404, 404),  # scrapers only, whatever the role (see /metrics below)
     ("POST", "/api/debug/trigger-error"): Expect(401, 403, 500),
     # --- API v1: admin -------------------------------------------------------------------------------------
     ("POST", "/api/products/create"): Expect(401, 403, 201, body={"name": "{unique}", "price": "1.00"}),
@@ -173,7 +173,9 @@ RULES: dict[tuple[str, str], Expect] = {
     # --- Operations, static files, the OpenAPI document --------------------------------------------------------
     ("GET", "/health/live"): Expect(200, 200, 200),
     ("GET", "/health/ready"): Expect(200, 200, 200),
-    ("GET", "/metrics"): Expect(200, 200, 200),
+    # Not a matter of roles: only METRICS_ALLOWED_NETWORKS or METRICS_TOKEN open it, and the test
+    # client sends no token from no IP address (tests/integration/test_metrics_access.py).
+    ("GET", "/metrics"): Expect(404, 404, 404),
     ("GET", "/static/{file_path:path}"): Expect(200, 200, 200),
     ("HEAD", "/static/{file_path:path}"): Expect(200, 200, 200),
     **{
