@@ -46,6 +46,7 @@ from app.adapters.sessions import PostgresSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
+from app.controllers.pages.account import AccountController
 from app.controllers.pages.admin import (
     AdminAuditController,
     AdminCouponsController,
@@ -61,6 +62,7 @@ from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.shop import CartController, OrderController
 from app.log_config import configure_logging_from
+from app.services.account import AccountService
 from app.services.audit import AuditService
 from app.services.auth import AuthService
 from app.services.carts import CartService
@@ -109,6 +111,7 @@ class Container:
     flags: FlagService
     users: UserAdminService
     sessions: PostgresSessionStore
+    account: AccountService
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
     health: HealthService
@@ -173,6 +176,7 @@ def build_container(settings: Settings) -> Container:
         flags=FlagService(uow, directory),
         users=UserAdminService(uow, directory, hasher, sessions),
         sessions=sessions,
+        account=AccountService(sessions),
         dashboard=DashboardService(
             SqlDashboardReader(database.engine),
             SqlAuditReader(database.engine),
@@ -222,6 +226,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CartController,
             OrderController,
             AuthController,
+            AccountController,
             AdminDashboardController,
             AdminProductsController,
             AdminReportController,
@@ -255,6 +260,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "user_admin": provider(container.users),
             "dashboard": provider(container.dashboard),
             "health": provider(container.health),
+            "account": provider(container.account),
         },
         middleware=[
             DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies)

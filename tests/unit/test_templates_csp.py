@@ -27,7 +27,7 @@ def event_filters(text: str) -> list[str]:
 
 
 def test_the_filter_check_tells_a_filter_from_a_target_selector():
-    assert event_filters('hx-trigger="input[target.type!==\'checkbox\'] changed, submit"')
+    assert event_filters("hx-trigger=\"input[target.type!=='checkbox'] changed, submit\"")
     assert event_filters('hx-trigger="every 60s[ready], submit"')
     assert not event_filters('hx-trigger="change target:input[type=checkbox], submit"')
 
