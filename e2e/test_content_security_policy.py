@@ -59,6 +59,7 @@ def test_the_shoppers_pages_run_with_no_csp_violation(page: Page, log_in: LogIn,
     card.get_by_role("button", name=re.compile("^Add to cart")).click()
     expect(page.locator("#cart-badge")).to_have_text("1")
     visit(page, f"/products/{lamp.id}", lamp.name)
+    visit(page, f"/cart/items/{lamp.id}/remove", "Remove from your cart?")  # the confirmation without JavaScript
     visit(page, "/cart", "Your cart")
     page.get_by_label("Street address").fill("1 Main St")
     page.get_by_label("City").fill("Springfield")
@@ -94,6 +95,7 @@ def test_every_admin_page_runs_with_no_csp_violation(page: Page, log_in: LogIn, 
     for path, heading in ADMIN_PAGES:
         visit(page, path, heading)
     visit(page, f"/admin/products/{desk.id}/edit", re.compile("desk", re.IGNORECASE))
+    visit(page, f"/admin/products/{desk.id}/delete", re.compile("^Delete"))
     page.goto("/admin/products")
     page.get_by_label("Search", exact=True).fill(desk.name)  # htmx: live search, with the indicator
     expect(page.locator("#product-rows > tr")).to_have_count(1)
