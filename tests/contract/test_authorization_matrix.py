@@ -127,6 +127,9 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/login"): Expect(200, 302, 302),  # someone logged in is sent on
     ("POST", "/login"): Expect(400, 400, 400),  # no credentials
     ("POST", "/logout"): Expect(303, 303, 303, logs_out=True),
+    ("GET", "/account/sessions"): Expect(303, 200, 200),
+    ("POST", "/account/sessions/end-others"): Expect(303, 303, 303),  # the caller's own session stays
+    ("POST", "/account/sessions/{ref:str}/end"): Expect(303, 404, 404, ids="random"),  # none of the caller's
     ("GET", "/cart"): Expect(303, 200, 200),
     ("POST", "/cart/items"): Expect(303, 303, 303, body={"product_id": "{product}", "quantity": "1"}),
     ("POST", "/cart/items/{product_id:uuid}"): Expect(303, 303, 303),  # not in the cart: back to it
