@@ -21,6 +21,8 @@ os.environ["APP_ENV"] = "test"
 os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["QUEUE_NAME"] = "emporium-test"
+# The test client's address is no IP address, so tests scrape /metrics with the token (`scraper()`).
+os.environ.setdefault("METRICS_TOKEN", "test-scraper-token")
 os.environ["DATA_DIR"] = str(TEST_DATA_DIR)
 os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 # Suites log in and browse far more than a person: generous limits, so no test is limited by accident

@@ -48,6 +48,7 @@ from app.adapters.tenants import SqlTenantDirectory
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.health import HealthController
+from app.controllers.pages.account import AccountController
 from app.controllers.pages.admin import (
     AdminAuditController,
     AdminCouponsController,
@@ -63,6 +64,7 @@ from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.shop import CartController, OrderController
 from app.log_config import configure_logging_from
+from app.services.account import AccountService
 from app.services.audit import AuditService
 from app.services.auth import AuthService
 from app.services.carts import CartService
@@ -83,9 +85,11 @@ from app.web.client_address import trusted_networks
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
+from app.web.metrics import MetricsAccess
 from app.web.rate_limits import RateLimitMiddleware, RateLimitPolicies, RateLimits
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
+from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.sessions import SessionMiddleware
 from app.web.static_files import plain_file_names
 from app.web.tenancy import TenantMiddleware
@@ -115,6 +119,7 @@ class Container:
     users: UserAdminService
     sessions: PostgresSessionStore
     tenants: TenantResolver
+    account: AccountService
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
     health: HealthService
@@ -183,6 +188,7 @@ def build_container(settings: Settings) -> Container:
             base_domain=settings.tenancy.base_domain,
             ttl_seconds=settings.tenancy.directory_cache_seconds,
         ),
+        account=AccountService(sessions),
         dashboard=DashboardService(
             SqlDashboardReader(database.engine),
             SqlAuditReader(database.engine),
@@ -248,6 +254,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CartController,
             OrderController,
             AuthController,
+            AccountController,
             AdminDashboardController,
             AdminProductsController,
             AdminReportController,
@@ -282,10 +289,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "dashboard": provider(container.dashboard),
             "health": provider(container.health),
             "rate_limits": provider(rate_limits),
+            "account": provider(container.account),
         },
         middleware=[
             DefineMiddleware(RateLimitMiddleware, rate_limits=rate_limits),  # first: refused floods cost no more
-            DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies)
+            DefineMiddleware(CsrfMiddleware, trusted_origins=settings.app.csrf_trusted_origins, secure=secure_cookies),
         ],
         exception_handlers={**EXCEPTION_HANDLERS, **dict.fromkeys(DATABASE_UNAVAILABLE, unavailable_handler)},
         template_config=template_engine,
@@ -297,6 +305,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.container = container
     app.state.rate_limits = rate_limits
     app.state.incident_reporter = SaqIncidentReporter(container.queue, container.recent_errors)
+    app.state.metrics_access = MetricsAccess(settings.metrics.allowed_networks, settings.metrics.token)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
     # Outermost first: request id and log line, the shop (by host), its session, the session's user.
@@ -307,5 +316,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies
     )
     handler = TenantMiddleware(handler, resolver=container.tenants)
-    app.asgi_handler = RequestContextMiddleware(handler)
+    handler = RequestContextMiddleware(handler)
+    app.asgi_handler = SecurityHeadersMiddleware(handler)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from uuid import UUID
 
@@ -99,6 +100,20 @@ class SessionSettings:
     """A session older than this is gone however busy it is."""
 
 
+def _env_networks(name: str, default: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(n.strip(), strict=False) for n in _env(name, default).split(",") if n.strip())
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    allowed_networks: tuple[IPv4Network | IPv6Network, ...] = field(
+        default_factory=lambda: _env_networks("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+    )
+    """Client networks (CIDRs, comma-separated) that may read /metrics without a token; empty: none."""
+    token: str = field(default_factory=lambda: _env("METRICS_TOKEN", ""))
+    """Bearer token that opens /metrics from any address; empty: no token opens it."""
+
+
 @dataclass(frozen=True)
 class LogSettings:
     level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
@@ -191,6 +206,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
     session: SessionSettings = field(default_factory=SessionSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     log: LogSettings = field(default_factory=LogSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)

@@ -8,6 +8,8 @@
 - Row-level security keeps each tenant's rows apart: every statement runs in a transaction that
   first sets `app.tenant_id` to the request's tenant, so another shop's session id finds nothing.
   `prune_expired()` (a worker cron job, once per tenant) deletes dead rows.
+- For the account page (services' SessionDirectory port), a session is named by its row id, the
+  hash: it opens nothing, and a user can list and end only their own live sessions.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import retry_read_once
 from app.domain.users import Role, UserContext
-from app.services.ports import StoredSession
+from app.services.ports import SessionView, StoredSession
 
 TOUCH_AFTER_SECONDS = 60
+USER_AGENT_LENGTH = 512
 SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)"
 
 _LOAD = """
@@ -41,6 +44,8 @@ WHERE s.id = $1
   AND s.last_seen_at > now() - make_interval(secs => $2)
   AND s.created_at > now() - make_interval(secs => $3)
 """
+
+_LIVE = "last_seen_at > now() - make_interval(secs => $3) AND created_at > now() - make_interval(secs => $4)"
 
 
 def _key(session_id: str) -> str:
@@ -89,17 +94,19 @@ class PostgresSessionStore:
             )
         return StoredSession(data, must_rotate=row["rotate_requested"], user=user, user_read=True)
 
-    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any]) -> None:
+    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any], *, user_agent: str = "") -> None:
+        """Insert or update the session; `user_agent` is the browser that began it (kept as first written)."""
         raw_user = data.get("user_id")
         async with self._transaction(tenant_id) as connection:
             await connection.execute(
-                "INSERT INTO session (id, tenant_id, user_id, data) VALUES ($1, $2, $3, $4::jsonb) "
+                "INSERT INTO session (id, tenant_id, user_id, data, user_agent) VALUES ($1, $2, $3, $4::jsonb, $5) "
                 "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, user_id = EXCLUDED.user_id, "
                 "last_seen_at = now()",
                 _key(session_id),
                 tenant_id,
                 UUID(raw_user) if raw_user else None,
                 json.dumps(data),
+                user_agent[:USER_AGENT_LENGTH],
             )
 
     async def delete(self, tenant_id: UUID, session_id: str) -> None:
@@ -111,6 +118,48 @@ class PostgresSessionStore:
         async with self._transaction(tenant_id) as connection:
             status: str = await connection.execute(
                 "UPDATE session SET rotate_requested = true WHERE user_id = $1", user_id
+            )
+        return int(status.split()[-1])
+
+    async def sessions_of(self, tenant_id: UUID, user_id: UUID, current_session_id: str | None) -> list[SessionView]:
+        """The user's live sessions, the current one first, then the most recently used."""
+        current = _key(current_session_id) if current_session_id else None
+        async with self._transaction(tenant_id) as connection:
+            rows = await connection.fetch(
+                "SELECT id, created_at, last_seen_at, user_agent, id = $2 AS is_current FROM session "
+                f"WHERE user_id = $1 AND {_LIVE} ORDER BY id = $2 DESC, last_seen_at DESC, id",
+                user_id,
+                current or "",
+                self.idle_seconds,
+                self.absolute_seconds,
+            )
+        return [
+            SessionView(
+                ref=row["id"],
+                created_at=row["created_at"],
+                last_seen_at=row["last_seen_at"],
+                user_agent=row["user_agent"],
+                is_current=row["is_current"],
+            )
+            for row in rows
+        ]
+
+    async def end_session_of(self, tenant_id: UUID, user_id: UUID, ref: str, *, keep: str | None) -> bool:
+        """Delete the user's session named `ref` unless it is `keep` (the asking one); False if there is none."""
+        async with self._transaction(tenant_id) as connection:
+            status: str = await connection.execute(
+                "DELETE FROM session WHERE id = $1 AND user_id = $2 AND id <> $3",
+                ref,
+                user_id,
+                _key(keep) if keep else "",
+            )
+        return status != "DELETE 0"
+
+    async def end_other_sessions_of(self, tenant_id: UUID, user_id: UUID, *, keep: str | None) -> int:
+        """Delete every session of the user but `keep`; returns how many."""
+        async with self._transaction(tenant_id) as connection:
+            status: str = await connection.execute(
+                "DELETE FROM session WHERE user_id = $1 AND id <> $2", user_id, _key(keep) if keep else ""
             )
         return int(status.split()[-1])
 

@@ -1,4 +1,4 @@
-"""Liveness, readiness and Prometheus metrics.
+"""Liveness, readiness and Prometheus metrics (for scrapers only: `metrics_scraper_only`).
 
 /health/live touches nothing (the process answers, so it need not be restarted); /health/ready
 answers 503 when PostgreSQL fails and 200 with a `warn` check when only Redis does.
@@ -12,7 +12,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
 from app.services.health import HealthService
-from app.web.metrics import render_metrics
+from app.web.metrics import metrics_scraper_only, render_metrics
 
 HEALTH_JSON = "application/health+json"
 
@@ -43,7 +43,7 @@ class HealthController(Controller):
         }
         return Response(body, status_code=200 if report.ok else 503, media_type=HEALTH_JSON)
 
-    @get("/metrics", operation_id="metrics", sync_to_thread=False)
+    @get("/metrics", operation_id="metrics", sync_to_thread=False, guards=[metrics_scraper_only])
     def metrics(self) -> Response[bytes]:
         body, content_type = render_metrics()
         return Response(body, media_type=content_type)

@@ -108,6 +108,15 @@ class UserNotFound(NotFound):
         super().__init__(f"User '{user_id}' not found")
 
 
+class SessionNotFound(NotFound):
+    """The user has no live session by that name (ended already, or someone else's)."""
+
+    code = "session_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("That session has already ended.")
+
+
 class LastAdmin(Conflict):
     """Taking the admin role from the tenant's last active admin would leave nobody to administer the shop."""
 

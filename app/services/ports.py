@@ -342,3 +342,31 @@ class TenantDirectory(Protocol):
     async def all_tenants(self) -> list[Tenant]:
         """Every tenant with its host names (a deployment has few: the resolver keeps them all)."""
         ...
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One of a user's live sessions, as their account page lists it."""
+
+    ref: str
+    """Names the session in a request to end it (the row id: the token's hash, which opens nothing)."""
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    """The browser that began the session, as it announced itself ('' when unknown)."""
+    is_current: bool
+    """The session of the request that asks."""
+
+
+class SessionDirectory(Protocol):
+    """A user's own sessions: list them, end one or all the others (the account page)."""
+
+    async def sessions_of(
+        self, tenant_id: UUID, user_id: UUID, current_session_id: str | None
+    ) -> list[SessionView]: ...
+
+    async def end_session_of(self, tenant_id: UUID, user_id: UUID, ref: str, *, keep: str | None) -> bool:
+        """End the user's session `ref` unless it is `keep`; False when the user has no such session."""
+        ...
+
+    async def end_other_sessions_of(self, tenant_id: UUID, user_id: UUID, *, keep: str | None) -> int: ...

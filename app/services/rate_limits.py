@@ -34,8 +34,7 @@ class RateLimitPolicy:
             policy = cls(name, int(limit), int(window), WhenUnavailable(when_unavailable.strip().lower()))
         except ValueError:
             raise ValueError(
-                f"rate limit {name!r}: expected LIMIT/SECONDS and open|closed|local, got {text!r}, "
-                f"{when_unavailable!r}"
+                f"rate limit {name!r}: expected LIMIT/SECONDS and open|closed|local, got {text!r}, {when_unavailable!r}"
             ) from None
         if policy.limit < 1 or policy.window_seconds < 1:
             raise ValueError(f"rate limit {name!r}: limit and window must be positive, got {text!r}")

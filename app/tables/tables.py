@@ -215,6 +215,7 @@ class Session(Table, tablename="session"):
     created_at = Timestamptz()
     last_seen_at = Timestamptz()
     rotate_requested = Boolean()
+    user_agent = Varchar(length=512)
 
 
 ALL_TABLES: tuple[type[Table], ...] = (

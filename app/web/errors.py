@@ -203,8 +203,7 @@ def rate_limit_unavailable_handler(request: Request[Any, Any, Any], exc: RateLim
     log.warning("rate_limit_check_refused", policy=exc.policy.name, path=request.url.path)
     headers = {"Retry-After": str(exc.retry_after)}
     message = (
-        "Logging in is paused for a moment because we cannot check for password guessing. "
-        "Please try again in a minute."
+        "Logging in is paused for a moment because we cannot check for password guessing. Please try again in a minute."
     )
     if _is_api(request):
         return api_error_response(request, 503, {"error": message}, headers=headers)

@@ -1,4 +1,4 @@
-"""HTTP metrics and the `/metrics` exposition.
+"""HTTP metrics, the `/metrics` exposition, and who may read it.
 
 Several web processes (and the worker) each write their samples to files under
 PROMETHEUS_MULTIPROC_DIR; a scrape of any one process aggregates all of them, so figures
@@ -8,8 +8,15 @@ the default registry is used.
 
 from __future__ import annotations
 
+import hmac
 import os
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
+from typing import Any
 
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.handlers import BaseRouteHandler
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 HTTP_REQUESTS_TOTAL = Counter(
@@ -55,3 +62,42 @@ LOGIN_FAILURES_TOTAL = Counter(
     "login_failures_total",
     "Login attempts refused for a wrong username or password (rate-limited attempts are not checked, not counted).",
 )
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+@dataclass(frozen=True)
+class MetricsAccess:
+    """Scrapers from `allowed_networks`, or with the bearer `token`; everyone else sees a 404.
+
+    The address is the socket's peer. A request that came through a proxy (it carries a forwarding
+    header) is never let in by address: behind a proxy on the same host every client would look
+    like loopback. Such a scraper uses the token.
+    """
+
+    allowed_networks: tuple[IPv4Network | IPv6Network, ...]
+    token: str
+
+    def allows(self, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+        return self._has_token(connection.headers.get("authorization", "")) or self._from_allowed_address(connection)
+
+    def _has_token(self, authorization: str) -> bool:
+        scheme, _, credentials = authorization.partition(" ")
+        if not self.token or scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(credentials.strip().encode(), self.token.encode())
+
+    def _from_allowed_address(self, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+        if any(name in connection.headers for name in PROXY_HEADERS) or connection.client is None:
+            return False
+        try:
+            address = ip_address(connection.client.host)
+        except ValueError:  # not an IP address (a unix socket, a test client)
+            return False
+        return any(address in network for network in self.allowed_networks)
+
+
+def metrics_scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of both metrics routes: a refused scrape is answered like a path that does not exist."""
+    access: MetricsAccess = connection.app.state.metrics_access
+    if not access.allows(connection):
+        raise NotFoundException()

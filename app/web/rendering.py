@@ -19,6 +19,7 @@ from app.web.csrf import csrf_token
 from app.web.current_user import current_user, enabled_flags
 from app.web.flash import pop_flashes
 from app.web.tenancy import current_tenant
+from app.web.user_agents import describe_user_agent
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -93,7 +94,13 @@ def format_percent(value: Any) -> str:
 
 
 def template_filters() -> dict[str, Any]:
-    return {"money": format_money, "datetime": format_datetime, "clock": format_clock, "percent": format_percent}
+    return {
+        "money": format_money,
+        "datetime": format_datetime,
+        "clock": format_clock,
+        "percent": format_percent,
+        "device": describe_user_agent,
+    }
 
 
 def page_url(path: str, params: dict[str, Any]) -> Any:

@@ -5,7 +5,9 @@
 - Absolute timeout: a session older than SESSION_ABSOLUTE_HOURS is absent however busy.
 - `rotate()` gives the session a new id (the old one is deleted): called on login, so a session
   id seen before login is worthless after it (session fixation), and on the first request after
-  an admin changed the user's role (the store flags every session of that user).
+  an admin changed the user's role (the store flags every session of that user). `clear()` (logout)
+  deletes the session: what the response stores next (its flash message) is under a new id.
+- The store keeps the browser's User-Agent with a new session, for the account page's list.
 - Health checks, metrics and static files never read the session: they must answer without
   the database (a load balancer asks /health/live while PostgreSQL is down).
 - A session belongs to its shop (the tenant TenantMiddleware found): the store reads and writes
@@ -42,6 +44,7 @@ class Session(MutableMapping[str, Any]):
         self.user: UserContext | None = None
         """The session's active user as the store read it with the session (when `user_read`)."""
         self.user_read = False
+        self.user_agent = ""
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -68,9 +71,10 @@ class Session(MutableMapping[str, Any]):
         self.modified = True
 
     def clear(self) -> None:
+        """Forget the data and the id: the old row is deleted, and anything stored after is a new session."""
         self._data = {}
         self.cleared = True
-        self.modified = True
+        self.rotate()
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self._data)
@@ -85,7 +89,7 @@ class SessionStore(Protocol):
         """`tenant_id`'s session (None if absent, expired or another shop's), and its user if read alongside."""
         ...
 
-    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any]) -> None: ...
+    async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any], *, user_agent: str = "") -> None: ...
     async def delete(self, tenant_id: UUID, session_id: str) -> None: ...
 
 
@@ -118,6 +122,7 @@ class SessionMiddleware:
             session.user, session.user_read = stored.user, stored.user_read
             if stored.must_rotate:
                 session.rotate()  # the user's role changed since this session began
+        session.user_agent = _header(scope, b"user-agent")
         scope["state"][SESSION_STATE_KEY] = session
 
         async def send_with_session(message: Message) -> None:
@@ -138,7 +143,7 @@ class SessionMiddleware:
             return
         if session.id is None:
             session.id = secrets.token_urlsafe(32)
-        await self.store.save(tenant_id, session.id, session.as_dict())
+        await self.store.save(tenant_id, session.id, session.as_dict(), user_agent=session.user_agent)
         headers.add("set-cookie", self._cookie(session.id, max_age=self.store.absolute_seconds))
 
     def _cookie(self, value: str, *, max_age: int) -> str:
@@ -151,6 +156,13 @@ class SessionMiddleware:
             secure=self.secure,
             samesite="lax",
         ).to_header(header="")
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -166,3 +178,9 @@ def _cookie(scope: Scope, name: str) -> str | None:
 def get_session(scope: Scope) -> Session:
     session: Session = scope["state"][SESSION_STATE_KEY]
     return session
+
+
+def current_session_id(scope: Scope) -> str | None:
+    """The id the request came with (kept until the response starts, even if it is being rotated)."""
+    session = get_session(scope)
+    return session.rotated_from or session.id

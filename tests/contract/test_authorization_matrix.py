@@ -95,7 +95,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/api/cart/submit"): Expect(401, 400, 400),  # empty cart
     ("GET", "/api/orders"): Expect(401, 200, 200),
     ("GET", "/api/health"): Expect(200, 200, 200),
-    ("GET", "/api/metrics"): Expect(200, 200, 200),
+    ("GET", "/api/metrics"): Expect(404, 404, 404),  # scrapers only, whatever the role (see /metrics below)
     ("POST", "/api/debug/trigger-error"): Expect(401, 403, 500),
     # --- API v1: admin -------------------------------------------------------------------------------------
     ("POST", "/api/products/create"): Expect(401, 403, 201, body={"name": "{unique}", "price": "1.00"}),
@@ -133,6 +133,9 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/login"): Expect(200, 302, 302),  # someone logged in is sent on
     ("POST", "/login"): Expect(400, 400, 400),  # no credentials
     ("POST", "/logout"): Expect(303, 303, 303, logs_out=True),
+    ("GET", "/account/sessions"): Expect(303, 200, 200),
+    ("POST", "/account/sessions/end-others"): Expect(303, 303, 303),  # the caller's own session stays
+    ("POST", "/account/sessions/{ref:str}/end"): Expect(303, 404, 404, ids="random"),  # none of the caller's
     ("GET", "/cart"): Expect(303, 200, 200),
     ("POST", "/cart/items"): Expect(303, 303, 303, body={"product_id": "{product}", "quantity": "1"}),
     ("POST", "/cart/items/{product_id:uuid}"): Expect(303, 303, 303),  # not in the cart: back to it
@@ -179,7 +182,9 @@ RULES: dict[tuple[str, str], Expect] = {
     # --- Operations, static files, the OpenAPI document --------------------------------------------------------
     ("GET", "/health/live"): Expect(200, 200, 200),
     ("GET", "/health/ready"): Expect(200, 200, 200),
-    ("GET", "/metrics"): Expect(200, 200, 200),
+    # Not a matter of roles: only METRICS_ALLOWED_NETWORKS or METRICS_TOKEN open it, and the test
+    # client sends no token from no IP address (tests/integration/test_metrics_access.py).
+    ("GET", "/metrics"): Expect(404, 404, 404),
     ("GET", "/static/{file_path:path}"): Expect(200, 200, 200),
     ("HEAD", "/static/{file_path:path}"): Expect(200, 200, 200),
     **{

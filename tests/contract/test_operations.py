@@ -10,6 +10,7 @@ from litestar import Litestar
 from app.services.health import CheckResult, HealthReport
 from tests.contract import shapes
 from tests.contract.conftest import Client
+from tests.integration.conftest import scraper
 
 
 async def test_health_reports_each_dependency(client: Client):
@@ -45,8 +46,8 @@ async def test_an_unreachable_database_makes_health_503(app: Litestar, client: C
 async def test_metrics_is_the_prometheus_text_of_slash_metrics(client: Client):
     await client.get("/api/v1/health/")
 
-    alias = await client.get("/api/v1/metrics/")
-    original = await client.get("/metrics")
+    alias = await client.get("/api/v1/metrics/", headers=scraper())
+    original = await client.get("/metrics", headers=scraper())
 
     assert alias.status_code == 200
     assert alias.headers["content-type"] == original.headers["content-type"]

@@ -73,6 +73,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
         _clients.pop(id(app), None)
 
 
+def scraper() -> dict[str, str]:
+    """The header of a Prometheus scraper that has the token (METRICS_TOKEN, set by the test bootstrap)."""
+    return {"Authorization": f"Bearer {get_settings().metrics.token}"}
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF field"

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from app.main import create_app
 from app.settings import DatabaseSettings, RedisSettings, get_settings
+from tests.integration.conftest import scraper
 
 
 def closed_port() -> int:
@@ -44,11 +45,11 @@ async def test_metrics_count_requests_by_route_template(client: AsyncTestClient[
         match = re.search(pattern, text)
         return float(match.group(1)) if match else 0.0
 
-    before = (await client.get("/metrics")).text
+    before = (await client.get("/metrics", headers=scraper())).text
     for _ in range(3):
         await client.get("/health/live")
     await client.get("/definitely/not/here/123")
-    after = (await client.get("/metrics")).text
+    after = (await client.get("/metrics", headers=scraper())).text
 
     assert count(after, "/health/live", "200") - count(before, "/health/live", "200") == 3
     assert count(after, "<unmatched>", "404") - count(before, "<unmatched>", "404") == 1

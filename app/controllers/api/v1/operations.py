@@ -13,7 +13,7 @@ from app.controllers.api.v1.guards import login_required
 from app.domain.events import utc_now
 from app.domain.users import UserContext
 from app.services.health import HealthService
-from app.web.metrics import render_metrics
+from app.web.metrics import metrics_scraper_only, render_metrics
 
 V1_CHECK_NAMES = {"postgresql": "database"}
 """v1 calls the PostgreSQL probe `database`; other probes (Redis) keep their own names."""
@@ -41,9 +41,12 @@ class OperationsController(Controller):
         }
         return Response(body, status_code=200 if report.ok else 503)
 
-    @get("/metrics/", operation_id="v1Metrics", sync_to_thread=False)
+    @get("/metrics/", operation_id="v1Metrics", sync_to_thread=False, guards=[metrics_scraper_only])
     def metrics(self) -> Response[bytes]:
-        """The same Prometheus text as `/metrics` (the original wrapped its own format in a JSON string)."""
+        """The same Prometheus text as `/metrics` (the original wrapped its own format in a JSON string).
+
+        Only for scrapers, like `/metrics` (v1 had it public): anyone else gets v1's 404.
+        """
         body, content_type = render_metrics()
         return Response(body, media_type=content_type)
 
