@@ -98,7 +98,9 @@ async def test_after_a_role_change_the_old_session_id_opens_nothing(
     await login(client, "dora", "dora-password")
     before = client.cookies["sessionid"]
     dora_id = await db.fetchval("SELECT id FROM app_user WHERE username = 'dora'")
-    await on_app_loop(app, app.state.container.sessions.rotate_sessions_of, dora_id)
+    await on_app_loop(
+        app, app.state.container.sessions.rotate_sessions_of, get_settings().app.default_tenant_id, dora_id
+    )
 
     assert (await client.get("/cart")).status_code == 200  # still logged in, under a new id
     assert client.cookies["sessionid"] != before
@@ -218,14 +220,14 @@ async def test_outside_development_and_test_the_cookies_are_secure(db: asyncpg.C
     settings = get_settings()
     production = dataclasses.replace(settings, app=dataclasses.replace(settings.app, environment="production"))
     app = create_app(production)
-    async with AsyncTestClient(app=app, base_url="https://shop.example") as client:
+    async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as client:
         client.follow_redirects = False
         await ensure_user_in(app, client, "alice", "alice-password")
         page = await client.get("/login")
         response = await client.post(
             "/login",
             data={"username": "alice", "password": "alice-password", "csrf_token": csrf_from(page.text)},
-            headers={"Origin": "https://shop.example"},
+            headers={"Origin": "https://127.0.0.1"},
         )
 
     assert response.status_code == 303

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from ipaddress import ip_network
 from typing import Any
 
@@ -25,11 +26,11 @@ def app_with(**metrics: Any) -> Litestar:
     return create_app(dataclasses.replace(settings, metrics=MetricsSettings(**metrics)))
 
 
-@pytest.fixture
-async def loopback_client(db: Any, redis_client: Any) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def loopback_client() -> AsyncIterator[httpx.AsyncClient]:
     """The app as seen from 127.0.0.1, the default allowed network (httpx's ASGI transport names the peer)."""
     app = app_with(allowed_networks=(ip_network("127.0.0.0/8"),), token="")
-    async with AsyncTestClient(app=app):  # runs the lifespan, so the app's pools are open
+    async with app.lifespan():  # on this loop: the app's pools must belong to the loop that serves it
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
             yield client
@@ -63,19 +64,21 @@ async def test_anyone_else_gets_the_answer_of_a_path_that_does_not_exist(
     assert response.headers["content-type"] == unknown.headers["content-type"]
 
 
-async def test_an_allowed_address_needs_no_token(loopback_client: httpx.AsyncClient):
+async def test_an_allowed_address_needs_no_token(db: Any, redis_client: Any):
     for path in METRICS_PATHS:
-        response = await loopback_client.get(path)
-        assert response.status_code == 200, path
+        async with loopback_client() as client:
+            response = await client.get(path)
+        assert response.status_code == 200, (path, response.text)
         assert "http_requests_total" in response.text
 
 
 @pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
 async def test_a_request_that_came_through_a_proxy_is_not_let_in_by_its_address(
-    loopback_client: httpx.AsyncClient, header: str
+    db: Any, redis_client: Any, header: str
 ):
     # Behind a proxy on the same host, every visitor's request reaches the shop from 127.0.0.1.
-    response = await loopback_client.get("/metrics", headers={header: "for=203.0.113.7"})
+    async with loopback_client() as client:
+        response = await client.get("/metrics", headers={header: "for=203.0.113.7"})
 
     assert response.status_code == 404
 

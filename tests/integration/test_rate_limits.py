@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from app.main import create_app
 from app.settings import Settings, get_settings
-from tests.integration.conftest import csrf_from, ensure_user
+from tests.integration.conftest import csrf_from, ensure_user, scraper
 from tests.support.redis_server import RedisServer
 
 Client = AsyncTestClient[Litestar]
@@ -199,7 +199,7 @@ async def test_anonymous_reads_are_limited_per_address_and_health_metrics_static
     assert "Too many requests" in refused.text and refused.headers["retry-after"]
 
     for path in ("/health/live", "/metrics", "/api/v1/metrics/", "/static/css/emporium.css"):
-        response = await client.get(path)
+        response = await client.get(path, headers=scraper())
         assert response.status_code == 200, path
         assert "ratelimit" not in response.headers, path
 
@@ -228,7 +228,7 @@ async def test_the_metrics_count_refusals_login_failures_and_the_hashing_queue(a
     for _ in range(6):
         await api_login(client, "mallory", "wrong")
 
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", headers=scraper())).text
 
     assert 'rate_limited_requests_total{policy="login-account"}' in text
     assert "login_failures_total" in text
@@ -253,7 +253,7 @@ async def test_without_redis_a_closed_login_policy_refuses_logins_with_503_and_r
     assert "cannot check for password guessing" in refused.text
     assert api_refused.status_code == 503
     assert "cannot check for password guessing" in api_refused.json()["error"]
-    metrics = (await client.get("/metrics")).text
+    metrics = (await client.get("/metrics", headers=scraper())).text
     assert 'rate_limit_unavailable_total{outcome="closed",policy="login-address"}' in metrics
     assert 'rate_limit_unavailable_total{outcome="open",policy="reads"}' in metrics
 
