@@ -16,6 +16,7 @@ from app.services.auth import AuthService
 from app.web.current_user import log_in, log_out
 from app.web.flash import flash
 from app.web.redirects import safe_next
+from app.web.refusals import status_of
 from app.web.rendering import render
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -50,7 +51,7 @@ class AuthController(Controller):
             return render(
                 request,
                 "pages/login.html",
-                status_code=400 if isinstance(error, ValidationError) else 401,
+                status_code=status_of(error),
                 next=safe_next(data.get("next")),
                 username=data.get("username", ""),
                 error=error.message,
