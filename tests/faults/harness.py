@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,13 +26,11 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.support.processes import free_port, log_tail, stop, wait_until_ready
+from tests.support.processes import WAIT_SECONDS, free_port, log_tail, stop, wait_until, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULTS_QUEUE = "emporium-faults"  # its own queue: the integration tests' jobs are not this worker's
 PASSWORD = "fault-password"
-WAIT_SECONDS = 60.0
-"""Longest wait for a condition (a restart, the outbox draining); generous, it only bounds a broken run."""
 ADDRESS = {
     "street_line_1": "123 Main St",
     "city": "Springfield",
@@ -40,16 +38,6 @@ ADDRESS = {
     "postal_code": "62701",
     "country": "us",
 }
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
-    """Poll `condition` until it returns something truthy; fail saying `what` did not happen."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.05)  # polling other processes
-    return value
 
 
 @dataclass
@@ -131,63 +119,6 @@ def running_shop(services: dict[str, str], log_dir: Path, *, web_processes: int 
         yield shop
     finally:
         stop(supervisor, timeout=15)
-
-
-@dataclass
-class OwnedRedis:
-    """A redis-server started like the embedded one, on its own port and directory, for one test to break."""
-
-    directory: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        from app.devservices import redis_server_command
-
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(redis_server_command(self.directory, self.port), stdout=subprocess.DEVNULL)
-        wait_until(self._answers, f"redis-server on port {self.port} answering", timeout=15)
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(5)
-
-    def _answers(self) -> bool:
-        import redis
-
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-
-@contextmanager
-def owned_redis(directory: Path) -> Iterator[OwnedRedis]:
-    """A Redis the test owns (see OwnedRedis); killed when the block ends, whatever state it was left in."""
-    owned = OwnedRedis(directory)
-    owned.start()
-    try:
-        yield owned
-    finally:
-        if owned.process is not None and owned.process.poll() is None:
-            owned.thaw()
-            owned.kill()
 
 
 @dataclass

@@ -14,18 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.harness import (
-    WAIT_SECONDS,
-    Figures,
-    OwnedRedis,
-    Shop,
-    drained,
-    owned_redis,
-    prepare,
-    running_shop,
-    shoppers,
-    visitors,
-)
+from tests.faults.harness import Figures, Shop, drained, prepare, running_shop, shoppers, visitors
+from tests.support.processes import WAIT_SECONDS
+from tests.support.redis_server import OwnedRedis, owned_redis
 
 OUTAGE_SECONDS = 10.0
 CALM_SECONDS = 2.0
