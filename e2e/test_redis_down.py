@@ -20,13 +20,13 @@ from e2e.conftest import LOG_DIR, ROOT
 from e2e.shop_data import ProductSpec, new_customer, new_products, tag
 from e2e.test_shopper_journey import ORDER_URL, add_to_cart, card, fill_address
 from tests.support.processes import free_port, stop, wait_until_ready
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import OwnedRedis
 
 
 @pytest.fixture(scope="module")
 def shop_without_redis(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a web process whose Redis has been killed after it became ready."""
-    redis = RedisServer(Path(tmp_path_factory.mktemp("redis-down")))
+    redis = OwnedRedis(Path(tmp_path_factory.mktemp("redis-down")))
     redis.start()
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -3,10 +3,11 @@
 - `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
   event id (SAQ refuses a second job with a live key), then marks the rows published.
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
-  (crash between commit and enqueue, Redis down), and republishes rows published long ago but
-  never delivered (the job exhausted its retries, or its job data was lost). It locks them with
-  FOR UPDATE SKIP LOCKED, so several workers never take the same row. After MAX_PUBLISH_ATTEMPTS
-  a row is left alone: a dead letter, counted by `outbox_dead_letters`, to be inspected.
+  (crash between commit and enqueue, Redis down); republishes at once rows whose job Redis no
+  longer holds (a Redis restart loses the last second of writes); and republishes rows published
+  long ago but never delivered (the job exhausted its retries). It locks them with FOR UPDATE
+  SKIP LOCKED, so several workers never take the same row. After MAX_PUBLISH_ATTEMPTS a row is
+  left alone: a dead letter, counted by `outbox_dead_letters`, to be inspected.
 - `deliver()` runs a subscriber inside its own transaction together with a `processed_event`
   row under a unique constraint: a redelivered event finds the row and has no second effect.
 
@@ -27,6 +28,7 @@ import structlog
 from piccolo.engine.postgres import PostgresEngine
 from redis.exceptions import RedisError
 from saq import Queue
+from saq.queue.redis import RedisQueue
 
 from app.adapters.backbone_metrics import (
     DOMAIN_EVENTS_DELIVERED_TOTAL,
@@ -65,11 +67,15 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
+def _job_key(event_id: UUID) -> str:
+    return f"event:{event_id}"
+
+
 async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID) -> bool:
     """True when a new job was queued; False when a job with this event's key is still pending."""
     job = await queue.enqueue(
         DELIVER_JOB,
-        key=f"event:{event_id}",
+        key=_job_key(event_id),
         event_id=str(event_id),
         tenant_id=str(tenant_id),
         timeout=DELIVERY_TIMEOUT_SECONDS,
@@ -112,7 +118,7 @@ class SaqEventPublisher:
 
 async def sweep_outbox(
     engine: PostgresEngine,
-    queue: Queue,
+    queue: RedisQueue,
     *,
     grace_seconds: float,
     redeliver_after_seconds: float = REDELIVER_AFTER_SECONDS,
@@ -148,7 +154,7 @@ async def sweep_outbox(
 
 async def _sweep_tenant(
     engine: PostgresEngine,
-    queue: Queue,
+    queue: RedisQueue,
     tenant_id: UUID,
     *,
     grace_seconds: float,
@@ -174,16 +180,18 @@ async def _sweep_tenant(
             redeliver_after_seconds,
             MAX_PUBLISH_ATTEMPTS,
         )
+        event_ids = [row["event_id"] for row in rows]
+        event_ids += await _jobs_lost(queue, connection, grace_seconds, redeliver_after_seconds, batch)
         published: list[UUID] = []
         newly_queued: list[UUID] = []
-        for row in rows:
+        for event_id in event_ids:
             try:
-                if await _enqueue(queue, tenant_id, row["event_id"]):
-                    newly_queued.append(row["event_id"])
+                if await _enqueue(queue, tenant_id, event_id):
+                    newly_queued.append(event_id)
             except Exception:
-                log.warning("outbox_sweep_enqueue_failed", event_id=str(row["event_id"]), exc_info=True)
+                log.warning("outbox_sweep_enqueue_failed", event_id=str(event_id), exc_info=True)
                 break  # Redis is likely down: keep the rest for the next sweep
-            published.append(row["event_id"])
+            published.append(event_id)
         if published:
             # A job still waiting in a backlog is not a failed attempt: only new jobs count.
             await connection.execute(
@@ -205,6 +213,49 @@ async def _sweep_tenant(
             redeliver_after_seconds,
         )
     return len(published), float(lag), int(dead)
+
+
+async def _jobs_lost(
+    queue: RedisQueue, connection: Any, grace_seconds: float, redeliver_after_seconds: float, batch: int
+) -> list[UUID]:
+    """Events published, not delivered, and whose job Redis no longer has: lost, not waiting.
+
+    Redis fsyncs its append-only file once a second, so a Redis killed and restarted can come back
+    without the jobs of the last second; nothing would deliver those events before the redelivery
+    delay. Younger than `grace_seconds` the job is left alone, older than the delay the main query
+    takes the row anyway. One pipelined EXISTS per candidate (a round trip for the batch); with
+    Redis unreachable none is taken, and the next sweep looks again.
+    """
+    rows = await connection.fetch(
+        """
+        SELECT event_id FROM outbox
+        WHERE delivered_at IS NULL
+          AND publish_attempts < $4
+          AND published_at < now() - make_interval(secs => $1)
+          AND published_at >= now() - make_interval(secs => $3)
+        ORDER BY published_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+        """,
+        grace_seconds,
+        batch,
+        redeliver_after_seconds,
+        MAX_PUBLISH_ATTEMPTS,
+    )
+    if not rows:
+        return []
+    try:
+        async with queue.redis.pipeline(transaction=False) as pipeline:
+            for row in rows:
+                pipeline.exists(queue.job_id(_job_key(row["event_id"])))
+            held = await pipeline.execute()
+    except RedisError as exc:
+        log.warning("outbox_sweep_job_check_failed", reason=str(exc)[:200])
+        return []
+    lost = [row["event_id"] for row, exists in zip(rows, held, strict=True) if not exists]
+    if lost:
+        log.info("outbox_jobs_lost", events=len(lost))
+    return lost
 
 
 async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> None:

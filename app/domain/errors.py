@@ -1,6 +1,6 @@
 """Domain errors: each has a stable machine `code` and a message a person understands.
 
-They are mapped to HTTP statuses in exactly one place (`app.web.errors`).
+They are mapped to HTTP statuses in exactly one place (`app.web.refusals`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Errors → HTTP responses, in exactly one place.
+"""Errors → HTTP responses (their statuses from the one table in app.web.refusals).
 
 HTML requests get a page (or, for HTMX, the error box swapped in place); `/api/` requests get
 JSON in API v1's shapes (api-v1.md §1.2): `{"error": …}` for domain errors, `{"detail": …}` for
@@ -17,51 +17,17 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from app.domain.errors import (
-    AuthenticationRequired,
-    Conflict,
-    DomainError,
-    InvalidCredentials,
-    NotFound,
-    PermissionDenied,
-    ValidationError,
-)
+from app.domain.errors import AuthenticationRequired, DomainError, ValidationError
 from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_api_path, requested_version
 from app.web.csrf import CsrfFailure
 from app.web.incidents import report_in_background
 from app.web.plain_responses import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 from app.web.rate_limits import RateLimitCheckUnavailable, RateLimitExceeded, rate_limit_fields, wait_in_words
 from app.web.redirects import current_page, to_login
+from app.web.refusals import TITLES, V1_STATUSES, refusal_of, title_of
 from app.web.rendering import is_htmx, render
 
 log = structlog.get_logger("app.errors")
-
-_TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    415: "Unsupported media type",
-    422: "Please check your input",
-    429: "Slow down",
-    500: "Something went wrong",
-    503: "Temporarily unavailable",
-}
-
-
-def status_for(error: DomainError) -> int:
-    if isinstance(error, AuthenticationRequired | InvalidCredentials):
-        return 401
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    if isinstance(error, Conflict):
-        return 409
-    return 400
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -99,22 +65,23 @@ def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> R
         block="content",
         status_code=status,
         error_status=status,
-        title=_TITLES.get(status, "Error"),
+        title=title_of(status),
         message=message,
         request_id=request.scope["state"].get("request_id"),
     )
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = status_for(exc)
+    """A domain error no controller answered itself: its status and reason from the one table (app.web.refusals)."""
+    refusal = refusal_of(exc, V1_STATUSES if _is_api(request) else None)
     if _is_api(request):
-        body: dict[str, Any] = {"error": exc.message}
+        body: dict[str, Any] = {"error": refusal.message}
         if isinstance(exc, ValidationError):
             body["field"] = exc.field
-        return api_error_response(request, status, body)
+        return api_error_response(request, refusal.status, body)
     if isinstance(exc, AuthenticationRequired):
         return to_login(request, current_page(request))
-    return _error_page(request, status, exc.message)
+    return _error_page(request, refusal.status, refusal.message)
 
 
 def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> Response[Any]:
@@ -136,7 +103,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     elif status == 405:
         message = f"{request.method} is not allowed here."
     else:
-        message = exc.detail or _TITLES.get(status, "Error")
+        message = exc.detail or title_of(status)
     return _error_page(request, status, message)
 
 
@@ -170,7 +137,7 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
         status_code=503,
         headers=headers,
         error_status=503,
-        title=_TITLES[503],
+        title=TITLES[503],
         message=message,
         request_id=request.scope["state"].get("request_id"),
     )
@@ -209,7 +176,7 @@ def rate_limit_unavailable_handler(request: Request[Any, Any, Any], exc: RateLim
         return api_error_response(request, 503, {"error": message}, headers=headers)
     return render(
         request, "pages/error.html", block="content", status_code=503, headers=headers,
-        error_status=503, title=_TITLES[503], message=message, request_id=request.scope["state"].get("request_id"),
+        error_status=503, title=TITLES[503], message=message, request_id=request.scope["state"].get("request_id"),
     )  # fmt: skip
 
 

@@ -6,14 +6,16 @@ from typing import Literal
 
 from litestar.types import Scope
 
+from app.domain.parsing import storable
 from app.web.sessions import get_session
 
 Category = Literal["success", "info", "error"]
 
 
 def flash(scope: Scope, category: Category, message: str) -> None:
+    """Keep the message for the next page; what the session row cannot hold (a NUL echoed from a URL) is left out."""
     session = get_session(scope)
-    session["_flashes"] = [*session.get("_flashes", []), [category, message]]
+    session["_flashes"] = [*session.get("_flashes", []), [category, storable(message)]]
 
 
 def pop_flashes(scope: Scope) -> list[tuple[str, str]]:

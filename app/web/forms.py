@@ -22,9 +22,9 @@ from litestar.response import Template
 
 from app.domain.errors import DomainError, ValidationError
 from app.domain.parsing import optional_id
-from app.web.errors import status_for
 from app.web.flash import flash
 from app.web.redirects import see_other
+from app.web.refusals import FORM_STATUSES, status_of
 from app.web.rendering import is_htmx, render
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -63,8 +63,8 @@ class FormState:
 
 
 def refusal_status(error: DomainError) -> int:
-    """422 for input to correct; otherwise the status `app.web.errors` maps the error to (409 for a clash…)."""
-    return 422 if isinstance(error, ValidationError) else status_for(error)
+    """422 for input to correct; otherwise the status app.web.refusals gives the error (409 for a clash…)."""
+    return status_of(error, FORM_STATUSES)
 
 
 def refusal_elsewhere(request: Request[Any, Any, Any], error: DomainError, back: str) -> Response[Any]:

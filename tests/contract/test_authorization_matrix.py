@@ -400,10 +400,10 @@ class Callers:
         response = await self.client.request(call.method, path, content=content, headers=headers)
         self.cookies[role] = httpx.Cookies(self.client.cookies)
         if rule.logs_out:
-            await self._start_again(role)
+            await self.start_again(role)
         return response.status_code
 
-    async def _start_again(self, role: Role) -> None:
+    async def start_again(self, role: Role) -> None:
         """Log in again after a logout (which also rotates the CSRF secret, a visitor's too)."""
         if role != "anonymous":
             self.client.cookies = httpx.Cookies()

@@ -1,25 +1,42 @@
-"""No malformed request makes a v1 endpoint fail: every answer is a 4xx (or a success) in JSON.
+"""No malformed request makes the shop fail: every answer is a 4xx (or a success), never a 500 or internals.
 
-Each shopper endpoint gets a barrage of bad input as a logged-in customer holding a product in
-the cart, and each admin endpoint as a logged-in admin with a product, a flag, a group and another
-user to work on, so that requests get past the role checks and into parsing, the services and the
-database: wrong types, nulls, huge numbers, text PostgreSQL cannot hold, bad ids (in the path),
-non-JSON and missing bodies, unknown fields, wrong methods, and paths without the trailing slash.
-(The debug trigger fails on purpose for an admin: it is swept as a customer.)
+The generated sweep (`test_no_route_answers_odd_input_with_a_server_error`) takes every route from
+the app's route table, and the path parameters, query parameters and form or JSON fields its
+handler reads (`RouteInputs`), and sends each odd value (NUL, "²", "٣", 10**30, a 10,000-character
+text, a non-UTF-8 escape, an array for a scalar…) in each of them in turn, as a visitor, a customer
+and an admin, with a valid CSRF token so the handler itself runs: a new route is swept unchanged.
+
+The v1 barrage goes deeper into API v1's JSON: each shopper endpoint gets bad input as a logged-in
+customer holding a product in the cart, and each admin endpoint as a logged-in admin with a
+product, a flag, a group and another user to work on, so that requests get past the role checks
+and into parsing, the services and the database: wrong types, nulls, huge numbers, text
+PostgreSQL cannot hold, bad ids (in the path), non-JSON and missing bodies, unknown fields, wrong
+methods, and paths without the trailing slash. (The debug trigger fails on purpose for an admin:
+both sweeps send it as a customer only.)
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
+from uuid import uuid4
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import BodyKwarg, DependencyKwarg
+from litestar.routes import HTTPRoute
 
 from tests.contract.conftest import ADDRESS, Client, add_flag, add_group, add_product, fill_cart, log_in, user_id_of
+from tests.contract.test_authorization_matrix import PARAM_KINDS, ROLES, Callers, Objects, Role
 from tests.integration.conftest import ensure_user
 
 WEIRD_VALUES: list[Any] = [
@@ -303,4 +320,305 @@ def _problem_with(response: Any, method: str, *, json_expected: bool) -> str | N
         response.json()
     except ValueError:
         return f"unparsable JSON: {response.text[:100]}"
+    return None
+
+
+# --- The generated sweep: every route of the route table, every input its handler reads -----------------------
+
+ODD_TEXT: list[str] = [
+    "%00",
+    "%C2%B2",  # "²": str.isdigit() says yes, int() says no
+    "%D9%A3",  # "٣", an Arabic-Indic three: int() reads it
+    "1" + "0" * 30,
+    str(2**64),
+    "-1",
+    "1e308",
+    "NaN",
+    "",
+    "x" * 10_000,
+    "%FF%FE",  # not UTF-8
+    "%ED%A0%80",  # a lone surrogate, as UTF-8 would spell it
+]
+"""Values as they travel in a URL or a form body: already percent-encoded."""
+
+ODD_JSON: list[Any] = [
+    None,
+    True,
+    1.5,
+    10**30,
+    -1,
+    1e308,
+    "\x00",
+    "\u00b2",
+    "\u0663",
+    "1" + "0" * 30,
+    "",
+    "x" * 10_000,
+    "\ud800",
+    [1, "a"],
+    {"a": None},
+]
+"""Values in place of a JSON field: wrong types, arrays and objects for scalars, odd text."""
+
+ODD_PATH: list[str] = ["%00", "%C2%B2", "%D9%A3", "1" + "0" * 30, "-1", "%FF", "%ED%A0%80", "x" * 256, "x" * 5000]
+"""Values in place of a path parameter (the valid object's id is sent too)."""
+
+EXCEPTION_TEXT = re.compile(
+    r"Traceback \(most recent call last\)|NoneType|not supported between instances|object at 0x|<class '"
+    r"|\b(?:Value|Type|Key|Attribute|Unicode(?:En|De)code|Overflow|Assertion)Error\b|asyncpg|psycopg"
+)
+"""What a body must never show: a traceback, a Python repr, an exception's name."""
+
+PYTHON_INT_TEXT = "invalid literal for int()"
+"""Python's own words, which only API v1 keeps (docs/api/v1-differences.md); any other body is refused for it."""
+
+V1_PYTHON_WORDING = re.compile(r'^\{"error":"Invalid input: [^"]*"\}$')
+"""API v1's refusal of a number or price it cannot read, in the original's words, which are Python's (api-v1.md)."""
+
+VALID_FIELDS: dict[str, Any] = {
+    "product_id": "{product}",
+    "quantity": "1",
+    "next": "/",
+    "name": "{unique}",
+    "price": "1.00",
+    "stock_quantity": "5",
+    "version": "1",
+    "role": "customer",
+    "group_id": "{group}",
+    "group_ids": ["{group}"],
+    "user_id": "{user}",
+    "code": "{unique}",
+    "discount_percent": "10",
+    "expires_at": "2099-01-01T00:00",
+    "description": "d",
+    "enabled": "1",
+    "coupon_code": "",
+    "cart_total": "10.00",
+    "shipping_address": dict(ADDRESS),
+    "username": "nobody",
+    "password": "wrong-password",
+    "email": "new@example.com",
+    **ADDRESS,
+}
+"""A plausible value for each field a handler reads; each is replaced by each odd value in turn."""
+
+FIELD_READ = re.compile(
+    r"""(?:data|payload|form)\s*(?:\.get|\.getall)\(\s*"(\w+)"|(?:data|payload)\[\s*"(\w+)"\s*\]"""
+    r"""|form_ids\(\s*request,\s*"(\w+)"|posted\(\s*data,\s*"(\w+)\""""
+)
+NOT_QUERY = {"request", "data", "payload", "self", "scope", "state", "headers", "cookies", "socket", "body"}
+
+
+@dataclass(frozen=True)
+class RouteInputs:
+    """One method of one route and what its handler reads: path, query and body (form or JSON) names."""
+
+    method: str
+    path: str
+    query: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def route_inputs(app: Litestar) -> list[RouteInputs]:
+    """Every (method, route) once: an alias of a handler already listed (`/api/…` for `/api/v1/…`) is left out."""
+    routes = [route for route in app.routes if isinstance(route, HTTPRoute)]
+    versioned = {route.path for route in routes if route.path.startswith("/api/v1/")}
+    found: list[RouteInputs] = []
+    for route in routes:
+        if route.path.replace("/api/", "/api/v1/", 1) in versioned and not route.path.startswith("/api/v1/"):
+            continue  # the unversioned alias of a v1 route: the same handler
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - {"OPTIONS"}):
+                found.append(RouteInputs(method, route.path, _query_names(route, handler), _field_names(handler.fn)))
+    return found
+
+
+def _query_names(route: HTTPRoute, handler: HTTPRouteHandler) -> tuple[str, ...]:
+    dependencies = handler.resolve_dependencies()
+    names = []
+    for name, definition in handler.parsed_fn_signature.parameters.items():
+        kwarg = definition.kwarg_definition
+        if name in route.path_parameters or name in NOT_QUERY or name in dependencies:
+            continue
+        if (
+            isinstance(kwarg, DependencyKwarg | BodyKwarg)
+            or getattr(kwarg, "header", None)
+            or getattr(kwarg, "cookie", None)
+        ):
+            continue
+        names.append(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name)
+    return tuple(names)
+
+
+def _field_names(fn: Any) -> tuple[str, ...]:
+    """The form or JSON fields the handler reads: in its own source and in the app's helpers it calls (one deep).
+
+    Field lists kept in constants (`PRODUCT_FIELDS`, `ADDRESS_FIELDS`) are read wherever such a constant is named.
+    """
+    function = getattr(fn, "__func__", fn)
+    sources = [(inspect.getsource(function), function.__globals__)]
+    for name in set(re.findall(r"\b([A-Za-z_]\w*)\b", sources[0][0])):
+        helper = function.__globals__.get(name)
+        if (inspect.isfunction(helper) or inspect.isclass(helper)) and helper.__module__.startswith("app."):
+            sources.append((inspect.getsource(helper), vars(sys.modules[helper.__module__])))
+    names: list[str] = []
+    for source, namespace in sources:
+        names += [next(group for group in match if group) for match in FIELD_READ.findall(source)]
+        for constant in re.findall(r"\b([A-Z_]*FIELDS)\b", source):
+            value = namespace.get(constant)
+            if isinstance(value, tuple | list | frozenset) and all(isinstance(item, str) for item in value):
+                names += list(value)
+    return tuple(dict.fromkeys(names))
+
+
+def test_the_sweep_finds_what_handlers_read(app: Litestar):
+    """The generator itself: a route's query parameters, form fields and JSON fields are all found."""
+    by_route = {str(inputs): inputs for inputs in route_inputs(app)}
+    assert set(by_route["GET /admin/audit"].query) >= {"request_id", "event_type", "since", "page"}
+    assert set(by_route["POST /admin/products/{product_id:uuid}"].fields) >= {
+        "name",
+        "price",
+        "stock_quantity",
+        "version",
+    }
+    assert set(by_route["POST /cart/checkout"].fields) >= {"street_line_1", "country", "checkout_token"}
+    assert set(by_route["POST /api/v1/cart/items"].fields) >= {"product_id", "quantity"}
+    assert set(by_route["POST /admin/flags/{name:str}/targets"].fields) >= {"group_id"}
+
+
+def odd_requests(inputs: RouteInputs) -> Iterator[tuple[str, str, dict[str, Any], Any]]:
+    """(what, path with placeholders, query as sent, body) for each odd request of the route."""
+    valid_query: dict[str, Any] = dict.fromkeys(inputs.query, "")
+    valid_body = {name: VALID_FIELDS.get(name, "1") for name in inputs.fields}
+    odd_body: list[Any] = ODD_JSON if inputs.is_api else ODD_TEXT
+    yield "valid", inputs.path, valid_query, valid_body
+    for name, _type in _PATH_PARAMETER.findall(inputs.path):
+        for value in ODD_PATH:
+            yield f"path {name}={value[:20]}", _PATH_PARAMETER.sub(value, inputs.path, count=1), valid_query, valid_body
+    for name in inputs.query:
+        for value in ODD_TEXT:
+            yield f"query {name}={value[:20]}", inputs.path, {**valid_query, name: value}, valid_body
+        yield f"query {name} twice", inputs.path, {**valid_query, name: ["1", "2"]}, valid_body
+    if inputs.method in ("POST", "PUT", "PATCH"):
+        for name in inputs.fields:
+            for value in odd_body:
+                yield f"field {name}={_short(value)}", inputs.path, valid_query, {**valid_body, name: value}
+            yield f"field {name} as an array", inputs.path, valid_query, {**valid_body, name: ["1", "2"]}
+
+
+_PATH_PARAMETER = re.compile(r"\{(\w+):(\w+)\}")
+
+
+def _form_body(body: dict[str, Any]) -> bytes:
+    """URL-encoded, with the odd values' escapes kept as they are (a list repeats the name)."""
+    pairs = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = item if isinstance(item, str) else json.dumps(item)
+            pairs.append(f"{name}={text if '%' in text else quote(text, safe='')}")
+    return "&".join(pairs).encode()
+
+
+def _query_string(query: dict[str, Any]) -> str:
+    pairs = [
+        f"{name}={item if '%' in item else quote(item, safe='')}"
+        for name, value in query.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    return "&".join(pairs)
+
+
+async def test_no_route_answers_odd_input_with_a_server_error(app: Litestar, client: Client, db: asyncpg.Connection):
+    callers = await Callers.arrange(app, client, db)
+    failures: list[str] = []
+    sent = 0
+    for inputs in route_inputs(app):
+        objects = Objects(app, callers)  # the route's own product, flag, group: the routes before may delete theirs
+        for role in ROLES:
+            if role == "admin" and "trigger-error" in inputs.path:
+                continue  # fails on purpose for an admin
+            for what, path, query, body in odd_requests(inputs):
+                filled_path = await _filled_path(objects, path, inputs)
+                filled_body = {name: await _filled(objects, value) for name, value in body.items()}
+                sent += 1
+                try:
+                    response = await _send(callers, role, inputs, filled_path, query, filled_body)
+                except Exception as crash:  # the app failed after it had begun its answer
+                    failures.append(f"{inputs} as {role}, {what}: crashed, {type(crash).__name__} {crash.__cause__!r}")
+                    callers.cookies[role] = httpx.Cookies(callers.client.cookies)
+                    continue
+                problem = _server_error_or_internals(response, inputs)
+                if problem:
+                    failures.append(f"{inputs} as {role}, {what}: {response.status_code} {problem}")
+                if inputs.path in ("/logout", "/api/v1/auth/logout", "/login", "/api/v1/auth/login"):
+                    await callers.start_again(role)
+                if what == "valid" and _turned_away(response):
+                    break  # the role may not call the route: odd input stops where valid input does
+    assert sent > 1000, f"only {sent} requests: the generator found too few inputs"
+    assert not failures, f"{len(failures)} of {sent} odd requests failed:\n" + "\n".join(failures[:50])
+
+
+def _turned_away(response: Any) -> bool:
+    """Refused for who is asking (log in, not allowed) before the handler reads anything.
+
+    API v1 reads some ids before its role check; what it does with odd ones is swept as the admin.
+    """
+    location = response.headers.get("location", "") + response.headers.get("hx-redirect", "")
+    return response.status_code in (401, 403) or (response.status_code in (302, 303) and "/login" in location)
+
+
+async def _filled_path(objects: Objects, path: str, inputs: RouteInputs) -> str:
+    for name, _type in _PATH_PARAMETER.findall(path):
+        kind = PARAM_KINDS.get(name)
+        value = await objects.one(kind) if kind else "x"
+        path = _PATH_PARAMETER.sub(value, path, count=1)
+    return path + "/" if inputs.is_api else path
+
+
+async def _filled(objects: Objects, value: Any) -> Any:
+    if isinstance(value, list):
+        return [await _filled(objects, item) for item in value]
+    if isinstance(value, dict):
+        return {key: await _filled(objects, item) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        kind = value[1:-1]
+        return f"sweep_{uuid4().hex[:12]}" if kind == "unique" else await objects.one(kind)
+    return value
+
+
+async def _send(
+    callers: Callers, role: Role, inputs: RouteInputs, path: str, query: dict[str, Any], body: dict[str, Any]
+) -> Any:
+    callers.client.cookies = callers.cookies[role]
+    headers = {"X-CSRFToken": callers.tokens[role]}
+    content: bytes | None = None
+    if inputs.method in ("POST", "PUT", "PATCH"):
+        if inputs.is_api:
+            content = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        else:
+            content = _form_body(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+    target = f"{path}?{_query_string(query)}" if query else path
+    response = await callers.client.request(inputs.method, target, content=content, headers=headers)
+    callers.cookies[role] = httpx.Cookies(callers.client.cookies)
+    return response
+
+
+def _server_error_or_internals(response: Any, inputs: RouteInputs) -> str | None:
+    text = str(response.text)
+    if response.status_code >= 500:
+        return text[:200]
+    shown = EXCEPTION_TEXT.search(text)
+    if shown and not (inputs.is_api and V1_PYTHON_WORDING.match(text)):
+        return f"shows {shown.group(0)!r}: …{text[max(0, shown.start() - 80) : shown.end() + 80]}…"
+    if not inputs.is_api and PYTHON_INT_TEXT in text:
+        return f"shows Python's {PYTHON_INT_TEXT!r}"
     return None

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,13 +26,11 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.support.processes import free_port, log_tail, stop, wait_until_ready
+from tests.support.processes import WAIT_SECONDS, free_port, log_tail, stop, wait_until, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULTS_QUEUE = "emporium-faults"  # its own queue: the integration tests' jobs are not this worker's
 PASSWORD = "fault-password"
-WAIT_SECONDS = 60.0
-"""Longest wait for a condition (a restart, the outbox draining); generous, it only bounds a broken run."""
 ADDRESS = {
     "street_line_1": "123 Main St",
     "city": "Springfield",
@@ -40,16 +38,6 @@ ADDRESS = {
     "postal_code": "62701",
     "country": "us",
 }
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
-    """Poll `condition` until it returns something truthy; fail saying `what` did not happen."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.05)  # polling other processes
-    return value
 
 
 @dataclass
@@ -134,76 +122,21 @@ def running_shop(services: dict[str, str], log_dir: Path, *, web_processes: int 
 
 
 @dataclass
-class OwnedRedis:
-    """A redis-server started like the embedded one, on its own port and directory, for one test to break."""
-
-    directory: Path
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        from app.devservices import redis_server_command
-
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(redis_server_command(self.directory, self.port), stdout=subprocess.DEVNULL)
-        wait_until(self._answers, f"redis-server on port {self.port} answering", timeout=15)
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(5)
-
-    def _answers(self) -> bool:
-        import redis
-
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-
-@contextmanager
-def owned_redis(directory: Path) -> Iterator[OwnedRedis]:
-    """A Redis the test owns (see OwnedRedis); killed when the block ends, whatever state it was left in."""
-    owned = OwnedRedis(directory)
-    owned.start()
-    try:
-        yield owned
-    finally:
-        if owned.process is not None and owned.process.poll() is None:
-            owned.thaw()
-            owned.kill()
-
-
-@dataclass
 class Figures:
     """What the shoppers saw."""
 
     requests: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     slowest: float = 0.0
+    durations: list[float] = field(default_factory=list)
     orders: int = 0
     failures: list[str] = field(default_factory=list)  # status or exception, with the request
     server_errors: list[str] = field(default_factory=list)  # >= 500, except a 503 that says when to retry
 
     def record(self, what: str, started: float, outcome: httpx.Response | Exception) -> None:
         self.requests += 1
-        self.slowest = max(self.slowest, time.monotonic() - started)
+        self.durations.append(time.monotonic() - started)
+        self.slowest = max(self.slowest, self.durations[-1])
         if isinstance(outcome, Exception):
             self.statuses[type(outcome).__name__] += 1
             self.failures.append(f"{what}: {type(outcome).__name__}")
@@ -215,10 +148,16 @@ class Figures:
             if outcome.status_code >= 500 and not (outcome.status_code == 503 and retry_after):
                 self.server_errors.append(f"{what}: {outcome.status_code}")
 
+    def percentile(self, share: float) -> float:
+        """The duration `share` (0.99 for p99) of the requests took at most, in seconds."""
+        ordered = sorted(self.durations)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
     def summary(self, name: str, events_delivered: int) -> str:
         return (
             f"\n[fault] {name}: {self.requests} requests, {self.orders} orders, "
-            f"{len(self.failures)} errors {dict(self.statuses)}, slowest {self.slowest:.2f} s, "
+            f"{len(self.failures)} errors {dict(self.statuses)}, p50 {self.percentile(0.5) * 1000:.0f} ms, "
+            f"p99 {self.percentile(0.99) * 1000:.0f} ms, slowest {self.slowest:.2f} s, "
             f"{events_delivered} events delivered"
         )
 
@@ -238,9 +177,12 @@ async def _logged_in(base_url: str, username: str) -> httpx.AsyncClient:
 
 @asynccontextmanager
 async def shoppers(
-    base_url: str, customers: list[str], product_ids: list[str], figures: Figures
+    base_url: str, customers: list[str], product_ids: list[str], figures: Figures, *, browsing: bool = False
 ) -> AsyncIterator[None]:
-    """Each customer adds an item and checks out, again and again, while the block runs."""
+    """Each customer adds an item and checks out, again and again, while the block runs.
+
+    `browsing`: each round also opens the product's page (HTML, with the customer's session).
+    """
     clients = [await _logged_in(base_url, name) for name in customers]
     done = asyncio.Event()
 
@@ -257,6 +199,8 @@ async def shoppers(
     async def shop(client: httpx.AsyncClient, n: int) -> None:
         while not done.is_set():
             product_id = product_ids[(n + figures.requests) % len(product_ids)]
+            if browsing:
+                await timed(client, "browse", method="GET", url=f"/products/{product_id}")
             added = await timed(client, "add", method="POST", url="/api/v1/cart/items/",
                                 json={"product_id": product_id, "quantity": 1})  # fmt: skip
             if added is None or added.status_code != 200:
@@ -274,6 +218,37 @@ async def shoppers(
         await asyncio.gather(*tasks)
         for client in clients:
             await client.aclose()
+
+
+@asynccontextmanager
+async def visitors(base_url: str, customers: list[str], figures: Figures) -> AsyncIterator[None]:
+    """One visitor after another logs in afresh (as a customer, over API v1) while the block runs."""
+    done = asyncio.Event()
+
+    async def arrive() -> None:
+        n = 0
+        while not done.is_set():
+            n += 1
+            async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+                started = time.monotonic()
+                try:
+                    session = await client.get("/api/v1/auth/session/")
+                    response = await client.post(
+                        "/api/v1/auth/login/",
+                        json={"username": customers[n % len(customers)], "password": PASSWORD},
+                        headers={"X-CSRFToken": session.json()["csrf_token"]},
+                    )
+                except httpx.TransportError as error:
+                    figures.record("log in", started, error)
+                    continue
+                figures.record("log in", started, response)
+
+    task = asyncio.create_task(arrive())
+    try:
+        yield
+    finally:
+        done.set()
+        await task
 
 
 async def prepare(owner_database_url: str, customers: int, products: int, stock: int) -> tuple[list[str], list[str]]:

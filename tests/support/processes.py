@@ -8,9 +8,13 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 READY_TIMEOUT_SECONDS = 30
+WAIT_SECONDS = 60.0
+"""Longest wait for a condition (a restart, the outbox draining); generous, it only bounds a broken run."""
 
 
 def free_port() -> int:
@@ -60,3 +64,13 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
+
+
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
+    """Poll `condition` until it returns something truthy; fail saying `what` did not happen."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+        time.sleep(0.05)  # polling other processes
+    return value

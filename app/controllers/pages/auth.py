@@ -18,6 +18,7 @@ from app.web.current_user import log_in, log_out
 from app.web.flash import flash
 from app.web.rate_limits import RateLimits
 from app.web.redirects import safe_next
+from app.web.refusals import status_of
 from app.web.rendering import is_htmx, render
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -55,7 +56,7 @@ class AuthController(Controller):
                 request,
                 "pages/login.html",
                 block="login_form",
-                status_code=400 if isinstance(error, ValidationError) else 401,
+                status_code=status_of(error),
                 next=safe_next(data.get("next")),
                 username=data.get("username", ""),
                 error=error.message,

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from app.domain.addresses import AddressVerificationFailed, VerificationOutcome
+from app.domain.addresses import AddressVerificationFailed
 from app.domain.carts import Cart, CartItemNotFound
 from app.domain.errors import DomainError, InsufficientStock, ProductNotFound, ValidationError
 from app.domain.parsing import optional_id
 from app.services.checkout import CouponPreview
-from app.web import forms
 
 ADDRESS_FIELDS = ("street_line_1", "street_line_2", "city", "state", "postal_code", "country")
 
@@ -92,14 +91,6 @@ def _errors_by_field(error: DomainError) -> dict[str, str]:
     if isinstance(error, AddressVerificationFailed) and error.field:
         return {error.field: error.message}
     return {}
-
-
-def refusal_status(error: DomainError) -> int:
-    """As for any form (422 for input to correct, 409 for a clash such as stock), and for an address that
-    failed verification: 422, or 503 when the verification service is down."""
-    if isinstance(error, AddressVerificationFailed):
-        return 503 if error.outcome is VerificationOutcome.SERVICE_UNAVAILABLE else 422
-    return forms.refusal_status(error)
 
 
 def purchase_message(error: DomainError) -> str:

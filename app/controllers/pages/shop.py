@@ -22,7 +22,6 @@ from app.controllers.pages.cart_page import (
     Reservation,
     line_message,
     purchase_message,
-    refusal_status,
 )
 from app.domain.carts import Cart, CartItemNotFound, parse_quantity
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
@@ -37,7 +36,7 @@ from app.services.orders import OrderService
 from app.services.users import UserAdminService
 from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
 from app.web.flash import flash
-from app.web.forms import FormData
+from app.web.forms import FormData, refusal_status
 from app.web.redirects import safe_next, see_other, to_login
 from app.web.rendering import is_htmx, render
 

@@ -1,9 +1,9 @@
 """How API v1 words its errors: domain errors mapped to v1's statuses, and v1's own refusals.
 
-v1 answers every business error with 400 (insufficient stock included) and keeps 401, 403 and
-404 for who-is-asking and not-found; the HTML pages use 409/422 for some of the same errors, so
-this mapping lives here, registered on the v1 routers, and not in the domain. Framework errors
-(unknown route, wrong method, CSRF, a crash) are answered by app.web.errors in v1's shapes.
+The statuses come from the one table (app.web.refusals) with v1's overrides: every business error
+is a 400 (insufficient stock included), 401, 403 and 404 are kept for who-is-asking and not-found.
+The wording is v1's own where it differs from the domain's. Framework errors (unknown route, wrong
+method, CSRF, a crash) are answered by app.web.errors in v1's shapes.
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ from app.domain.addresses import AddressVerificationFailed
 from app.domain.carts import EmptyCart
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired
 from app.domain.errors import (
-    AuthenticationRequired,
     DomainError,
     DuplicateProductName,
     InvalidCredentials,
-    NotFound,
     PermissionDenied,
     ProductAlreadyDeleted,
     ProductNotDeleted,
     ValidationError,
 )
 from app.domain.parsing import NumberOutOfRange
+from app.web.refusals import V1_STATUSES, status_of
 
 
 class ApiError(Exception):
@@ -86,16 +85,6 @@ _REPORTED_WITHOUT_FIELD = (EmptyCart, CouponAlreadyUsed, CouponExpired, Duplicat
 """Domain validation errors that v1 reported as plain business errors: `{"error"}` with no `field`."""
 
 
-def status_of(error: DomainError) -> int:
-    if isinstance(error, AuthenticationRequired | InvalidCredentials):
-        return 401
-    if isinstance(error, PermissionDenied):
-        return 403
-    if isinstance(error, NotFound):
-        return 404
-    return 400
-
-
 def body_of(error: DomainError) -> dict[str, Any]:
     wording = _V1_WORDING.get(type(error))
     body: dict[str, Any] = {"error": wording(error) if wording else error.message}
@@ -107,7 +96,7 @@ def body_of(error: DomainError) -> dict[str, Any]:
 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return Response(body_of(exc), status_code=status_of(exc), media_type=MediaType.JSON)
+    return Response(body_of(exc), status_code=status_of(exc, V1_STATUSES), media_type=MediaType.JSON)
 
 
 def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Response[Any]:

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from uuid import UUID
 
 from app.domain.parsing import ascii_int, is_storable, optional_id
+from app.domain.products import MAX_STOCK
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -85,11 +86,11 @@ def parse_text(raw: str) -> str:
 
 
 def parse_count(raw: str) -> int:
-    """A whole number, 0 or more (a stock threshold)."""
+    """A whole number, 0 or more (a stock threshold); one above any stock a product can hold reads as that stock."""
     count = ascii_int(raw)
     if count is None or count < 0:
         raise ValueError(f"“{raw[:100]}” is not a whole number of 0 or more.")
-    return count
+    return min(count, MAX_STOCK)  # the same products, and a number the database's integer column can compare
 
 
 def parse_utc_datetime(raw: str) -> datetime:
