@@ -20,7 +20,7 @@ from litestar.testing import AsyncTestClient
 from app.main import create_app
 from app.settings import Settings, get_settings
 from tests.integration.conftest import csrf_from, ensure_user, scraper
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import OwnedRedis
 
 Client = AsyncTestClient[Litestar]
 PASSWORD = "right-password-1"
@@ -52,7 +52,7 @@ def app(
     if not redis_down:
         yield create_app(tight(**limits))
         return
-    dead = RedisServer(tmp_path / "redis")  # answered once, then killed: connections are refused at once
+    dead = OwnedRedis(tmp_path / "redis")  # answered once, then killed: connections are refused at once
     dead.start()
     dead.kill()
     settings = dataclasses.replace(settings, redis=dataclasses.replace(settings.redis, url=dead.url))
