@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from app.domain.users import SessionNotFound, UserContext
 from app.services.authorization import require_login
 from app.services.ports import SessionDirectory, SessionView
+
+SESSION_REF = re.compile(r"[0-9a-f]{64}")
+"""What a session is named by on the account page: its row id, a SHA-256 in hex."""
 
 
 class AccountService:
@@ -23,6 +27,8 @@ class AccountService:
         The asking session is not ended here (logging out does that); neither is anyone else's:
         both are SessionNotFound, like a session that has ended already.
         """
+        if not SESSION_REF.fullmatch(ref):  # no session has this name; nor may it reach the database (NUL)
+            raise SessionNotFound()
         if not await self._sessions.end_session_of(user.tenant_id, _account_of(user), ref, keep=current_session_id):
             raise SessionNotFound()
 

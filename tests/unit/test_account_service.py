@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -13,6 +14,7 @@ from app.services.account import AccountService
 from app.services.ports import SessionView
 
 TENANT = uuid4()
+A1, A2, B1 = (hashlib.sha256(name.encode()).hexdigest() for name in ("a1", "a2", "b1"))
 
 
 class InMemorySessions:
@@ -59,15 +61,24 @@ async def test_a_visitor_is_asked_to_log_in():
 async def test_a_user_ends_their_other_session_but_not_someone_elses_or_the_asking_one():
     alice, bob = person("alice"), person("bob")
     assert alice.user_id and bob.user_id
-    sessions = InMemorySessions(
-        {"a1": (TENANT, alice.user_id), "a2": (TENANT, alice.user_id), "b1": (TENANT, bob.user_id)}
-    )
+    sessions = InMemorySessions({A1: (TENANT, alice.user_id), A2: (TENANT, alice.user_id), B1: (TENANT, bob.user_id)})
     account = AccountService(sessions)
 
-    await account.end_session(alice, "a2", current_session_id="a1")
-    for ref in ("b1", "a1", "a2"):
+    await account.end_session(alice, A2, current_session_id=A1)
+    for ref in (B1, A1, A2):
         with pytest.raises(SessionNotFound):
-            await account.end_session(alice, ref, current_session_id="a1")
+            await account.end_session(alice, ref, current_session_id=A1)
 
-    assert set(sessions.sessions) == {"a1", "b1"}
-    assert [view.ref for view in await account.list_sessions(alice, "a1")] == ["a1"]
+    assert set(sessions.sessions) == {A1, B1}
+    assert [view.ref for view in await account.list_sessions(alice, A1)] == [A1]
+
+
+@pytest.mark.parametrize("ref", ["", "\x00", A1.upper(), A1 + "0", "a1", "../" + A1])
+async def test_a_ref_that_names_no_session_is_not_found_without_asking_the_store(ref: str):
+    alice = person("alice")
+    assert alice.user_id
+    sessions = InMemorySessions({ref: (TENANT, alice.user_id)})  # a store would find it: the name is refused first
+
+    with pytest.raises(SessionNotFound):
+        await AccountService(sessions).end_session(alice, ref, current_session_id=None)
+    assert ref in sessions.sessions
