@@ -36,6 +36,10 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
+    # "cannot switch to state 15; another operation (2) is in progress": during a PostgreSQL restart
+    # asyncpg 0.32's pool can hand out a connection whose start-up the restart interrupted. It is
+    # unusable, like a lost one, and a retry gets a fresh one (seen once in the restart fault test).
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
 )
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (

@@ -27,9 +27,10 @@ class AccountService:
         The asking session is not ended here (logging out does that); neither is anyone else's:
         both are SessionNotFound, like a session that has ended already.
         """
+        account = _account_of(user)
         if not SESSION_REF.fullmatch(ref):  # no session has this name; nor may it reach the database (NUL)
             raise SessionNotFound()
-        if not await self._sessions.end_session_of(user.tenant_id, _account_of(user), ref, keep=current_session_id):
+        if not await self._sessions.end_session_of(user.tenant_id, account, ref, keep=current_session_id):
             raise SessionNotFound()
 
     async def end_other_sessions(self, user: UserContext, current_session_id: str | None) -> int:
