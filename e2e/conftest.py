@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,40 +90,52 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
         "QUEUE_NAME": E2E_QUEUE_NAME,
         "LOG_LEVEL": "INFO",
     }
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    web_log, worker_log = LOG_DIR / "web.log", LOG_DIR / "worker.log"
-    python = sys.executable
-    with web_log.open("wb") as web_out, worker_log.open("wb") as worker_out:
-        web = subprocess.Popen(
-            [
-                python,
-                *f"-m uvicorn --factory app.main:create_app --host 127.0.0.1 --port {port} --workers 1".split(),
-                "--no-access-log",
-                "--no-proxy-headers",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=web_out,
-            stderr=subprocess.STDOUT,
-        )
+    worker_log = LOG_DIR / "worker.log"
+    with worker_log.open("wb") as worker_out:
         worker = subprocess.Popen(
-            [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"],
+            [sys.executable, "-m", "saq", "app.tasks.worker.settings", "--quiet"],
             cwd=ROOT,
             env=env,
             stdout=worker_out,
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_until_ready(url, web, web_log)
-        if worker.poll() is not None:
-            raise RuntimeError(
-                f"The SAQ worker exited with code {worker.returncode}.\n--- {worker_log} ---\n{log_tail(worker_log)}"
-            )
+        with web_server("web.log", env) as url:
+            if worker.poll() is not None:
+                raise RuntimeError(
+                    f"The SAQ worker exited with code {worker.returncode}."
+                    f"\n--- {worker_log} ---\n{log_tail(worker_log)}"
+                )
+            yield url
+    finally:
+        stop(worker)
+
+
+@contextmanager
+def web_server(log_name: str, env: dict[str, str]) -> Iterator[str]:
+    """One uvicorn web process with `env`, logging to LOG_DIR/`log_name`; its base URL once it is ready."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = LOG_DIR / log_name
+    with log.open("wb") as out:
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                *f"-m uvicorn --factory app.main:create_app --host 127.0.0.1 --port {port} --workers 1".split(),
+                "--no-access-log",
+                "--no-proxy-headers",  # only TRUSTED_PROXIES decide whose forwarding headers count
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_ready(url, web, log)
         yield url
     finally:
         stop(web)
-        stop(worker)
 
 
 @pytest.fixture

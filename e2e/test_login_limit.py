@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from e2e.conftest import LOG_DIR, ROOT
+from e2e.conftest import web_server
 from e2e.shop_data import tag
-from tests.support.processes import free_port, stop, wait_until_ready
 
 LIMIT = 3
 WINDOW_SECONDS = 60  # a minute, so the countdown soon turns from "1 min" to seconds
@@ -25,8 +22,6 @@ WINDOW_SECONDS = 60  # a minute, so the countdown soon turns from "1 min" to sec
 
 @pytest.fixture(scope="module")
 def limited_shop(services: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": services["database_url"],
@@ -34,25 +29,8 @@ def limited_shop(services: dict[str, str]) -> Iterator[str]:
         "QUEUE_NAME": "emporium-e2e-login-limit",
         "RATE_LIMIT_LOGIN_ACCOUNT": f"{LIMIT}/{WINDOW_SECONDS}",
     }
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = LOG_DIR / "web-login-limit.log"
-    with log.open("wb") as out:
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port)),
-                *("--workers", "1", "--no-access-log", "--no-proxy-headers"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_ready(url, web, log)
+    with web_server("web-login-limit.log", env) as url:
         yield url
-    finally:
-        stop(web)
 
 
 def test_hammering_the_login_form_shows_the_friendly_limit_in_place(page: Page, limited_shop: str) -> None:

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from e2e.conftest import LOG_DIR, ROOT
+from e2e.conftest import web_server
 from e2e.shop_data import ProductSpec, new_customer, new_products, tag
 from e2e.test_shopper_journey import ORDER_URL, add_to_cart, card, fill_address
-from tests.support.processes import free_port, stop, wait_until_ready
 from tests.support.redis_server import OwnedRedis
 
 
@@ -28,34 +25,17 @@ def shop_without_redis(services: dict[str, str], tmp_path_factory: pytest.TempPa
     """Base URL of a web process whose Redis has been killed after it became ready."""
     redis = OwnedRedis(Path(tmp_path_factory.mktemp("redis-down")))
     redis.start()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": services["database_url"],
         "REDIS_URL": redis.url,
         "QUEUE_NAME": "emporium-e2e-redis-down",
     }
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log = LOG_DIR / "web-redis-down.log"
-    with log.open("wb") as out:
-        web = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1", "--port", str(port)),
-                *("--workers", "1", "--no-access-log"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        wait_until_ready(url, web, log)
-        redis.kill()
-        yield url
+        with web_server("web-redis-down.log", env) as url:
+            redis.kill()
+            yield url
     finally:
-        stop(web)
         redis.kill()
 
 
