@@ -40,6 +40,13 @@ async def is_logged_in(browser: Client) -> bool:
     return (await browser.get("/cart")).status_code == 200  # anonymous visitors are sent to the login
 
 
+async def opens_a_login(client: Client, token: str) -> bool:
+    """Whether another browser presenting the session id `token` is logged in (a replayed cookie)."""
+    browser = second_browser(client)
+    use_session(browser, token)
+    return await is_logged_in(browser)
+
+
 def use_session(browser: Client, token: str) -> None:
     """Make the browser send `token` as its session cookie (as the server's own cookie would be kept)."""
     browser.cookies.clear()
@@ -65,9 +72,7 @@ async def test_logging_in_discards_a_session_id_planted_before(app: Litestar, cl
     assert client.cookies["sessionid"] != planted
     rows = await session_rows(db)
     assert key_of(planted) not in rows and key_of(client.cookies["sessionid"]) in rows
-    attacker = second_browser(client)
-    use_session(attacker, planted)
-    assert not await is_logged_in(attacker)
+    assert not await opens_a_login(client, planted)
 
 
 async def test_logging_out_deletes_the_session_and_the_next_one_has_a_new_id(
@@ -86,9 +91,7 @@ async def test_logging_out_deletes_the_session_and_the_next_one_has_a_new_id(
     rows = await session_rows(db)
     assert key_of(logged_in_id) not in rows
     assert rows[key_of(after)]["user_id"] is None
-    replay = second_browser(client)
-    use_session(replay, logged_in_id)
-    assert not await is_logged_in(replay)
+    assert not await opens_a_login(client, logged_in_id)
 
 
 async def test_after_a_role_change_the_old_session_id_opens_nothing(
@@ -104,9 +107,7 @@ async def test_after_a_role_change_the_old_session_id_opens_nothing(
 
     assert (await client.get("/cart")).status_code == 200  # still logged in, under a new id
     assert client.cookies["sessionid"] != before
-    stolen_copy = second_browser(client)
-    use_session(stolen_copy, before)
-    assert not await is_logged_in(stolen_copy)
+    assert not await opens_a_login(client, before)
 
 
 async def test_the_account_page_lists_the_users_own_sessions_with_this_device_first(
