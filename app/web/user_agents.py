@@ -9,7 +9,7 @@ _BROWSERS = (
     ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/")),
     ("Opera", re.compile(r"\b(?:OPR|Opera)/")),
     ("Firefox", re.compile(r"\b(?:Firefox|FxiOS)/")),
-    ("Chrome", re.compile(r"\b(?:Chrome|Chromium|CriOS)/")),
+    ("Chrome", re.compile(r"\b(?:Chrome|Chromium|CriOS|HeadlessChrome)/")),  # HeadlessChrome: automated Chromium
     ("Safari", re.compile(r"\bVersion/[\d.]+.*\bSafari/")),
     ("curl", re.compile(r"^curl/")),
     ("a script (Python)", re.compile(r"\bpython-(?:httpx|requests)/|^Python-urllib/|^testclient$")),

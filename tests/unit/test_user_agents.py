@@ -28,6 +28,7 @@ CHROME_ANDROID = (
         (EDGE_WINDOWS, "Edge on Windows"),  # says Chrome and Safari too
         (SAFARI_MAC, "Safari on macOS"),
         (CHROME_ANDROID, "Chrome on Android"),  # says Linux too
+        (CHROME_LINUX.replace("Chrome/", "HeadlessChrome/"), "Chrome on Linux"),  # Playwright's Chromium
         ("curl/8.5.0", "curl"),
         ("Mozilla/5.0 (X11; Linux x86_64)", "A browser on Linux"),
         ("", "An unknown browser"),
