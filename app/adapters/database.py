@@ -5,6 +5,12 @@ security shows nothing otherwise): the unit of work sets it, and `fetch` does fo
 The one path that starts without a tenant is `tenant_ids`, which reads the tenant directory so
 cross-tenant jobs (outbox sweep, reservation expiry) can then run once per tenant.
 
+Pooled connections go back without asyncpg's default reset (`pg_advisory_unlock_all(); CLOSE
+ALL; UNLISTEN *; RESET ALL`, four statements at every release): nothing here leaves session state
+behind. The tenant is transaction-local (SET_TENANT_SQL), no code runs `SET`, `LISTEN`, advisory
+locks or cursors outside a transaction, and asyncpg still rolls back a transaction left open.
+tests/integration/test_statement_counts.py checks that a released connection carries no tenant.
+
 A connection the server dropped (restart, failover, `pg_terminate_backend`) surfaces as one of
 CONNECTION_LOST; the web layer answers any of DATABASE_UNAVAILABLE with 503 and Retry-After.
 """
@@ -58,7 +64,9 @@ class Database:
             table._meta.db = self.engine
 
     async def connect(self) -> None:
-        await self.engine.start_connection_pool(min_size=self._pool_sizes[0], max_size=self._pool_sizes[1])
+        await self.engine.start_connection_pool(
+            min_size=self._pool_sizes[0], max_size=self._pool_sizes[1], reset=_keep_session
+        )
 
     async def disconnect(self, grace_seconds: float = POOL_CLOSE_TIMEOUT_SECONDS) -> None:
         """Close the pool gracefully, or terminate it: a connection never given back must not hang shutdown."""
@@ -75,6 +83,10 @@ class Database:
     async def ping(self) -> None:
         async with _pool(self.engine).acquire() as connection:
             await connection.fetchval("SELECT 1")
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset: none beyond asyncpg's own rollback of an open transaction (see the module docstring)."""
 
 
 def _pool(engine: PostgresEngine) -> asyncpg.Pool:
