@@ -9,7 +9,8 @@ import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.integration.conftest import on_app_loop
+from tests.integration.conftest import ensure_user, login, on_app_loop
+from tests.support.statements import StatementLog
 
 
 async def _settled(app: Litestar) -> None:
@@ -36,3 +37,17 @@ async def test_a_released_connection_keeps_no_tenant(app: Litestar, client: Asyn
 
     settings = await on_app_loop(app, tenant_on_every_idle_connection)
     assert settings and all(value in (None, "") for value in settings), settings
+
+
+async def test_a_logged_in_page_knows_its_user_and_flags_in_one_statement(
+    app: Litestar, client: AsyncTestClient[Litestar]
+) -> None:
+    await ensure_user(app, "counted", "counted-password", "customer")
+    await login(client, "counted", "counted-password")
+    log = StatementLog(_pool(app))
+    assert (await client.get("/login")).status_code in (302, 303)  # warm: the once-a-minute touch, pool
+    with log.recording() as statements:
+        response = await client.get("/login")  # a logged-in user is sent on: nothing but who is asking
+        await _settled(app)
+    assert response.status_code == 302
+    assert len(statements) == 1 and "session_context" in statements[0], statements  # was 8 (two transactions)
