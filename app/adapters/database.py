@@ -102,6 +102,16 @@ async def fetch(engine: PostgresEngine, tenant_id: UUID, sql: str, args: Sequenc
         return list(await connection.fetch(sql, *args))
 
 
+async def fetch_alone(engine: PostgresEngine, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    """One statement as its own (implicit) transaction: for the functions that set the tenant themselves.
+
+    `session_context` and `outbox_mark_published` (migration 2026-12-02T05:40) call `set_config(…, true)`
+    first, so one round trip and one statement do what `fetch` needs four for (BEGIN, tenant, query, COMMIT).
+    """
+    async with _pool(engine).acquire() as connection:
+        return list(await connection.fetch(sql, *args))
+
+
 async def retry_read_once(engine: PostgresEngine, read: Callable[[], Awaitable[T]]) -> T:
     """Run `read`, and once more on a fresh connection if the server dropped the first one.
 

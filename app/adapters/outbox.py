@@ -1,7 +1,8 @@
 """The outbox relay and sweeper, and at-least-once, idempotent delivery to subscribers.
 
 - `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
-  event id (SAQ refuses a second job with a live key), then marks the rows published.
+  event id (SAQ refuses a second job with a live key), then marks the rows published (one statement,
+  `outbox_mark_published`, which sets the tenant itself).
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
   (crash between commit and enqueue, Redis down); republishes at once rows whose job Redis no
   longer holds (a Redis restart loses the last second of writes); and republishes rows published
@@ -37,7 +38,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
-from app.adapters.database import fetch, tenant_ids, tenant_transaction
+from app.adapters.database import fetch, fetch_alone, tenant_ids, tenant_transaction
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -106,13 +107,8 @@ class SaqEventPublisher:
             log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
         if not queued:
             return
-        await fetch(
-            self._engine,
-            tenant_id,
-            "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
-            "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
-            [queued],
-        )
+        # Only rows whose job Redis accepted: published_at is what tells the sweeper to leave a row alone.
+        await fetch_alone(self._engine, "SELECT outbox_mark_published($1, $2::uuid[])", [tenant_id, queued])
         OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(queued))
 
 

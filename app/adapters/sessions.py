@@ -25,7 +25,7 @@ from uuid import UUID
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
-from app.adapters.database import SET_TENANT_SQL, retry_read_once
+from app.adapters.database import SET_TENANT_SQL, fetch_alone, retry_read_once
 from app.domain.users import Role, UserContext
 from app.services.ports import SessionView, StoredSession
 
@@ -61,13 +61,9 @@ class PostgresSessionStore:
         key = _key(session_id)
 
         async def read() -> asyncpg.Record | None:
-            if self._engine.pool is None:
-                raise RuntimeError("the database pool is not started")
-            async with self._engine.pool.acquire() as connection:
-                row: asyncpg.Record | None = await connection.fetchrow(
-                    _LOAD, tenant_id, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS, with_flags
-                )
-                return row
+            args = (tenant_id, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS, with_flags)
+            rows = await fetch_alone(self._engine, _LOAD, args)
+            return rows[0] if rows else None
 
         # Safe to repeat: the only write renews a timestamp.
         row = await retry_read_once(self._engine, read)

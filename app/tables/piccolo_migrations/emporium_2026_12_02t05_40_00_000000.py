@@ -1,10 +1,14 @@
-"""Who is asking, in one statement: the session, its user, the user's groups and flags (`session_context`).
+"""One-statement functions for the two things every request or write pays: knowing the user, marking events published.
+
+`session_context`: the session, its user, the user's groups and flags.
 
 A request used to spend 8 statements on it (two transactions, each BEGIN, set the tenant, SELECT,
 COMMIT). A function call outside any transaction is its own transaction: it sets the tenant
 transaction-locally (row-level security applies as before: the function runs as its caller, the
 application role), reads, renews `last_seen_at` when it is older than the touch interval, and ends.
 `enabled_flag_names` is the feature-flag rule, used by this function and by the flags reader.
+`outbox_mark_published`: the relay's bookkeeping after enqueueing (was BEGIN, tenant, UPDATE, COMMIT).
+Both run as their caller, so row-level security holds inside them.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -62,9 +66,23 @@ BEGIN
       ) AS g;
 END
 $$;
+
+CREATE FUNCTION outbox_mark_published(p_tenant_id uuid, p_event_ids uuid[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    marked integer;
+BEGIN
+    PERFORM set_config('{TENANT_SETTING}', p_tenant_id::text, true);
+    UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1
+     WHERE event_id = ANY(p_event_ids) AND published_at IS NULL;
+    GET DIAGNOSTICS marked = ROW_COUNT;
+    RETURN marked;
+END
+$$;
 """
 
 BACKWARDS = """
+DROP FUNCTION outbox_mark_published(uuid, uuid[]);
 DROP FUNCTION session_context(uuid, text, int, int, int, boolean);
 DROP FUNCTION enabled_flag_names(uuid[]);
 """
