@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.integration.conftest import ensure_user, login, on_app_loop
+from tests.integration.conftest import csrf_from, ensure_user, login, on_app_loop
 from tests.support.statements import StatementLog
 
 
@@ -94,3 +95,21 @@ async def test_an_api_add_and_remove_each_send_twelve_statements(
         assert sum("INSERT INTO audit_log" in s for s in statements) == 1  # every event of the unit of work
         assert statements[-1].startswith("SELECT outbox_mark_published")
     assert any(s.startswith('UPDATE "product" SET "stock_quantity" = $1, "version"') for s in added)  # the stock only
+
+
+async def test_an_htmx_add_shows_the_stock_it_reserved_without_reading_the_product_again(
+    app: Litestar, client: AsyncTestClient[Litestar]
+) -> None:
+    await ensure_user(app, "clicker", "clicker-password", "customer")
+    await login(client, "clicker", "clicker-password")
+    product_id = await _product(app)
+    csrf = csrf_from((await client.get(f"/products/{product_id}")).text)
+    log = StatementLog(_pool(app))
+    form = {"product_id": product_id, "quantity": "2", "csrf_token": csrf}
+    with log.recording() as statements:
+        response = await client.post("/cart/items", data=form, headers={"HX-Request": "true"})
+        await _settled(app)
+    assert response.status_code == 200, response.text
+    assert "48 in stock" in response.text  # 50 less the 2 just reserved
+    product_reads = [s for s in statements if s.startswith("SELECT") and re.search(r'FROM "?product"?[ ;]', s)]
+    assert len(product_reads) == 1 and product_reads[0].endswith("FOR UPDATE"), product_reads
