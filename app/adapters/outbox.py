@@ -38,7 +38,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
-from app.adapters.database import fetch, fetch_alone, tenant_ids, tenant_transaction
+from app.adapters.database import fetch_alone, tenant_ids, tenant_transaction
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -255,17 +255,16 @@ async def _jobs_lost(
 
 
 async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> None:
-    await fetch(engine, tenant_id, "UPDATE outbox SET delivered_at = now() WHERE event_id = $1", [event_id])
+    await fetch_alone(engine, "SELECT outbox_mark_delivered($1, $2)", [tenant_id, event_id])
 
 
 async def load_event(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> StoredEvent | None:
     """The event as stored, if `tenant_id` has it (a job naming another tenant's event finds nothing)."""
-    rows = await fetch(
+    rows = await fetch_alone(
         engine,
-        tenant_id,
         "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
-        "occurred_at, payload FROM audit_log WHERE event_id = $1",
-        [event_id],
+        "occurred_at, payload FROM outbox_event($1, $2)",
+        [tenant_id, event_id],
     )
     if not rows:
         return None

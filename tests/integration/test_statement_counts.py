@@ -10,6 +10,7 @@ import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.domain.users import UserContext
 from tests.integration.conftest import csrf_from, ensure_user, login, on_app_loop
 from tests.support.statements import StatementLog
 
@@ -113,3 +114,25 @@ async def test_an_htmx_add_shows_the_stock_it_reserved_without_reading_the_produ
     assert "48 in stock" in response.text  # 50 less the 2 just reserved
     product_reads = [s for s in statements if s.startswith("SELECT") and re.search(r'FROM "?product"?[ ;]', s)]
     assert len(product_reads) == 1 and product_reads[0].endswith("FOR UPDATE"), product_reads
+
+
+async def test_the_worker_delivers_an_event_in_seven_statements(shop: Any, db: asyncpg.Connection) -> None:
+    from app.tasks.worker import deliver_event
+    from tests.integration.conftest import make_user
+
+    alice = await make_user(shop, db, "alice")
+    product = await shop.products.create_product(
+        UserContext.system(alice.tenant_id), name="Worker lamp", price="10.00", stock_quantity=5
+    )
+    await shop.carts.add_item(alice, product.id, 1)
+    event_id = await db.fetchval("SELECT event_id FROM outbox WHERE event_type = 'StockReserved'")
+    log = StatementLog(shop.database.engine.pool)
+    with log.recording() as statements:
+        outcome = await deliver_event(
+            {"database": shop.database}, event_id=str(event_id), tenant_id=str(alice.tenant_id)
+        )
+        await asyncio.sleep(0)
+    assert outcome == {"ran": ["count_domain_events"], "skipped": []}
+    assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM outbox WHERE event_id = $1", event_id)
+    # Before: 13 (the read and the mark each BEGIN, set the tenant, run, COMMIT), 25 with the pool's reset.
+    assert len(statements) == 7, statements

@@ -1,4 +1,4 @@
-"""One-statement functions for the two things every request or write pays: knowing the user, marking events published.
+"""One-statement functions for what every request or event pays: knowing the user, the outbox's bookkeeping.
 
 `session_context`: the session, its user, the user's groups and flags.
 
@@ -7,7 +7,8 @@ COMMIT). A function call outside any transaction is its own transaction: it sets
 transaction-locally (row-level security applies as before: the function runs as its caller, the
 application role), reads, renews `last_seen_at` when it is older than the touch interval, and ends.
 `enabled_flag_names` is the feature-flag rule, used by this function and by the flags reader.
-`outbox_mark_published`: the relay's bookkeeping after enqueueing (was BEGIN, tenant, UPDATE, COMMIT).
+`outbox_mark_published`: the relay's bookkeeping after enqueueing (was BEGIN, tenant, UPDATE, COMMIT);
+`outbox_event` and `outbox_mark_delivered`: the worker's read of an event and its mark once delivered.
 Both run as their caller, so row-level security holds inside them.
 """
 
@@ -79,9 +80,27 @@ BEGIN
     RETURN marked;
 END
 $$;
+
+CREATE FUNCTION outbox_event(p_tenant_id uuid, p_event_id uuid) RETURNS SETOF audit_log
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('{TENANT_SETTING}', p_tenant_id::text, true);
+    RETURN QUERY SELECT * FROM audit_log WHERE event_id = p_event_id;
+END
+$$;
+
+CREATE FUNCTION outbox_mark_delivered(p_tenant_id uuid, p_event_id uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('{TENANT_SETTING}', p_tenant_id::text, true);
+    UPDATE outbox SET delivered_at = now() WHERE event_id = p_event_id;
+END
+$$;
 """
 
 BACKWARDS = """
+DROP FUNCTION outbox_mark_delivered(uuid, uuid);
+DROP FUNCTION outbox_event(uuid, uuid);
 DROP FUNCTION outbox_mark_published(uuid, uuid[]);
 DROP FUNCTION session_context(uuid, text, int, int, int, boolean);
 DROP FUNCTION enabled_flag_names(uuid[]);
