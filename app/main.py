@@ -243,6 +243,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         for name, function in template_globals().items():
             engine.register_template_callable(name, function)
         engine.engine.filters.update(template_filters())
+        # Off outside development: the check stats every template file (base, page, macros) on each render.
+        engine.engine.auto_reload = settings.app.template_auto_reload
         # Show "café", not "caf\u00e9", in JSON rendered into pages (still HTML-safe: tojson escapes <>&').
         engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 

@@ -24,6 +24,11 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, str(default)))
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 @dataclass(frozen=True)
 class AppSettings:
     environment: str = field(default_factory=lambda: _env("APP_ENV", "development"))
@@ -51,6 +56,10 @@ class AppSettings:
     """
     password_hash_threads: int = field(default_factory=lambda: _env_int("PASSWORD_HASH_THREADS", 2))
     """Threads per process that hash and verify passwords (argon2id); more logins than this wait in a queue."""
+    template_auto_reload: bool = field(
+        default_factory=lambda: _env_bool("TEMPLATE_AUTO_RELOAD", _env("APP_ENV", "development") == "development")
+    )
+    """Re-read a template whose file changed (a `stat` per template per render); on by default only in development."""
 
     @property
     def is_development(self) -> bool:

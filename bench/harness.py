@@ -96,6 +96,7 @@ def running_shop(
         "LOG_LEVEL": "WARNING",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
         "DATABASE_POOL_MAX": "20",
+        "TEMPLATE_AUTO_RELOAD": "false",  # as in production (APP_ENV=development would turn it on)
         # The load generator is one client address: limits a person would never reach, unless a benchmark
         # passes its own (bench/login_load.py measures the login policies).
         **dict.fromkeys(("RATE_LIMIT_READS", "RATE_LIMIT_WRITES", "RATE_LIMIT_LOGIN_ADDRESS"), "1000000/60"),

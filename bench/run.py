@@ -1,9 +1,10 @@
 """Load benchmarks against a real server: `make bench` (or `python -m bench.run --help`).
 
 Each scenario runs for a fixed time with a fixed number of concurrent clients and prints
-requests/s, p50 and p99 latency and the error count; the end prints the server processes'
-peak memory. The load generator runs on the same 2-core machine as the server, so the figures
-are a floor and a comparison between versions, not a capacity claim.
+requests/s, p50 and p99 latency, the error count and the CPU milliseconds per request of the
+shop's processes (web and worker) and of PostgreSQL, read from /proc (steadier than requests/s on
+a shared machine); the end prints the server processes' peak memory. The load generator runs on
+the same 2-core machine as the server, so the figures are a floor and a comparison between versions, not a capacity claim.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.harness import CUSTOMER_PASSWORD, Shop, peak_rss_mib, running_shop
+from bench.harness import CUSTOMER_PASSWORD, Shop, cpu_seconds, peak_rss_mib, running_shop
 
 
 @dataclass
@@ -27,15 +28,21 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    app_cpu: float = 0.0
+    """CPU seconds of the web processes and the worker during the scenario."""
+    database_cpu: float = 0.0
+    """CPU seconds of PostgreSQL (postmaster and backends) during the scenario."""
 
     def line(self) -> str:
         ordered = sorted(self.latencies)
         count = len(ordered)
         p50 = statistics.median(ordered) * 1000 if ordered else 0.0
         p99 = ordered[min(count - 1, int(count * 0.99))] * 1000 if ordered else 0.0
+        per_request = 1000 / max(1, count)
         return (
             f"{self.name:<34} {count / self.seconds:>9.1f} req/s   p50 {p50:>7.1f} ms   p99 {p99:>7.1f} ms   "
-            f"requests {count:>6}   errors {self.errors}"
+            f"requests {count:>6}   errors {self.errors}   CPU ms/req app {self.app_cpu * per_request:.2f} "
+            f"db {self.database_cpu * per_request:.2f}"
         )
 
 
@@ -115,14 +122,21 @@ async def benchmark(shop: Shop, seconds: float, concurrency: int) -> list[Result
         listing = (await anonymous[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
         product_ids = [p["id"] for p in listing["results"] if p["stock_quantity"] > 100][:50]
         await run_scenario("warm-up", anonymous, product_list, min(3.0, seconds))
-        return [
-            await run_scenario("catalog filtered search (page 3)", anonymous, filtered_search, seconds),
-            await run_scenario("product list (random page)", anonymous, product_list, seconds),
-            await run_scenario(f"catalog HTML page ({len(customers)} customers)", customers, catalog_page, seconds),
-            await run_scenario(
-                f"cart add+remove ({len(customers)} customers)", customers, cart_loop(product_ids), seconds
-            ),
+        scenarios: list[tuple[str, list[httpx.AsyncClient], Step]] = [
+            ("catalog filtered search (page 3)", anonymous, filtered_search),
+            ("product list (random page)", anonymous, product_list),
+            (f"catalog HTML page ({len(customers)} customers)", customers, catalog_page),
+            (f"cart add+remove ({len(customers)} customers)", customers, cart_loop(product_ids)),
         ]
+        database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
+        results = []
+        for name, clients, step in scenarios:
+            app_before, database_before = cpu_seconds(shop.pids), cpu_seconds(database)
+            result = await run_scenario(name, clients, step, seconds)
+            result.app_cpu = cpu_seconds(shop.pids) - app_before
+            result.database_cpu = cpu_seconds(database) - database_before
+            results.append(result)
+        return results
     finally:
         for client in [*anonymous, *customers]:
             await client.aclose()

@@ -5,6 +5,12 @@ security shows nothing otherwise): the unit of work sets it, and `fetch` does fo
 The one path that starts without a tenant is `tenant_ids`, which reads the tenant directory so
 cross-tenant jobs (outbox sweep, reservation expiry) can then run once per tenant.
 
+Pooled connections go back without asyncpg's default reset (`pg_advisory_unlock_all(); CLOSE
+ALL; UNLISTEN *; RESET ALL`, four statements at every release): nothing here leaves session state
+behind. The tenant is transaction-local (SET_TENANT_SQL), no code runs `SET`, `LISTEN`, advisory
+locks or cursors outside a transaction, and asyncpg still rolls back a transaction left open.
+tests/integration/test_statement_counts.py checks that a released connection carries no tenant.
+
 A connection the server dropped (restart, failover, `pg_terminate_backend`) surfaces as one of
 CONNECTION_LOST; the web layer answers any of DATABASE_UNAVAILABLE with 503 and Retry-After.
 """
@@ -58,7 +64,9 @@ class Database:
             table._meta.db = self.engine
 
     async def connect(self) -> None:
-        await self.engine.start_connection_pool(min_size=self._pool_sizes[0], max_size=self._pool_sizes[1])
+        await self.engine.start_connection_pool(
+            min_size=self._pool_sizes[0], max_size=self._pool_sizes[1], reset=_keep_session
+        )
 
     async def disconnect(self, grace_seconds: float = POOL_CLOSE_TIMEOUT_SECONDS) -> None:
         """Close the pool gracefully, or terminate it: a connection never given back must not hang shutdown."""
@@ -77,6 +85,10 @@ class Database:
             await connection.fetchval("SELECT 1")
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset: none beyond asyncpg's own rollback of an open transaction (see the module docstring)."""
+
+
 def _pool(engine: PostgresEngine) -> asyncpg.Pool:
     if engine.pool is None:
         raise RuntimeError("the database pool is not started")
@@ -87,6 +99,16 @@ async def fetch(engine: PostgresEngine, tenant_id: UUID, sql: str, args: Sequenc
     """Run one parameterised statement in its own transaction, seeing only `tenant_id`'s rows."""
     async with _pool(engine).acquire() as connection, connection.transaction():
         await connection.execute(SET_TENANT_SQL, str(tenant_id))
+        return list(await connection.fetch(sql, *args))
+
+
+async def fetch_alone(engine: PostgresEngine, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    """One statement as its own (implicit) transaction: for the functions that set the tenant themselves.
+
+    `session_context` and `outbox_mark_published` (migration 2026-12-02T05:40) call `set_config(…, true)`
+    first, so one round trip and one statement do what `fetch` needs four for (BEGIN, tenant, query, COMMIT).
+    """
+    async with _pool(engine).acquire() as connection:
         return list(await connection.fetch(sql, *args))
 
 

@@ -1,7 +1,8 @@
 """The outbox relay and sweeper, and at-least-once, idempotent delivery to subscribers.
 
 - `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
-  event id (SAQ refuses a second job with a live key), then marks the rows published.
+  event id (SAQ refuses a second job with a live key), then marks the rows published (one statement,
+  `outbox_mark_published`, which sets the tenant itself).
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
   (crash between commit and enqueue, Redis down); republishes at once rows whose job Redis no
   longer holds (a Redis restart loses the last second of writes); and republishes rows published
@@ -37,7 +38,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_LAG_SECONDS,
     OUTBOX_PUBLISHED_TOTAL,
 )
-from app.adapters.database import fetch, tenant_ids, tenant_transaction
+from app.adapters.database import fetch_alone, tenant_ids, tenant_transaction
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -106,13 +107,8 @@ class SaqEventPublisher:
             log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
         if not queued:
             return
-        await fetch(
-            self._engine,
-            tenant_id,
-            "UPDATE outbox SET published_at = now(), publish_attempts = publish_attempts + 1 "
-            "WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
-            [queued],
-        )
+        # Only rows whose job Redis accepted: published_at is what tells the sweeper to leave a row alone.
+        await fetch_alone(self._engine, "SELECT outbox_mark_published($1, $2::uuid[])", [tenant_id, queued])
         OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(queued))
 
 
@@ -259,17 +255,16 @@ async def _jobs_lost(
 
 
 async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> None:
-    await fetch(engine, tenant_id, "UPDATE outbox SET delivered_at = now() WHERE event_id = $1", [event_id])
+    await fetch_alone(engine, "SELECT outbox_mark_delivered($1, $2)", [tenant_id, event_id])
 
 
 async def load_event(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> StoredEvent | None:
     """The event as stored, if `tenant_id` has it (a job naming another tenant's event finds nothing)."""
-    rows = await fetch(
+    rows = await fetch_alone(
         engine,
-        tenant_id,
         "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
-        "occurred_at, payload FROM audit_log WHERE event_id = $1",
-        [event_id],
+        "occurred_at, payload FROM outbox_event($1, $2)",
+        [tenant_id, event_id],
     )
     if not rows:
         return None

@@ -357,17 +357,7 @@ class SqlDirectoryReader:
         ]
 
     async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:
-        rows = await fetch(
-            self._engine,
-            tenant_id,
-            """
-            SELECT f.name FROM feature_flag f
-            WHERE f.tenant_id = $1 AND f.enabled
-              AND (NOT EXISTS (SELECT 1 FROM feature_flag_target x WHERE x.flag_id = f.id)
-                   OR EXISTS (SELECT 1 FROM feature_flag_target x
-                              WHERE x.flag_id = f.id AND x.group_id = ANY($2::uuid[])))
-            ORDER BY f.name COLLATE "C"
-            """,
-            [tenant_id, list(group_ids)],
-        )
-        return [row["name"] for row in rows]
+        # The rule is one SQL function, shared with the session store's one-statement read.
+        rows = await fetch(self._engine, tenant_id, "SELECT enabled_flag_names($1::uuid[])", [list(group_ids)])
+        names: list[str] = rows[0][0]
+        return names

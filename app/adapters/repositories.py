@@ -38,6 +38,15 @@ class _Repository:
         """The aggregate's state as loaded (empty for a new one)."""
         return self._snapshots.get(aggregate.id, {}) if aggregate.id not in self.new else {}
 
+    def changed_columns(self, aggregate: Aggregate, values: dict[Any, Any]) -> dict[Any, Any]:
+        """The `{column: value}` pairs whose attribute (named like the column) differs from the state loaded."""
+        before = self.snapshot_of(aggregate)
+        return {
+            column: value
+            for column, value in values.items()
+            if column._meta.name not in before or before[column._meta.name] != getattr(aggregate, column._meta.name)
+        }
+
     def changed(self) -> list[Aggregate]:
         """New aggregates and loaded ones whose state differs from when they were loaded."""
         return [
@@ -129,7 +138,7 @@ class PiccoloProductRepository(_Repository):
                 )
             )
             return
-        await _update_versioned(t.Product, product, values, "product")
+        await _update_versioned(t.Product, product, self.changed_columns(product, values), "product")
 
 
 class PiccoloUserRepository(_Repository):
@@ -202,11 +211,14 @@ class PiccoloUserRepository(_Repository):
                 )
             )
             return
-        await _update_versioned(t.AppUser, user, values, "user")
+        await _update_versioned(t.AppUser, user, self.changed_columns(user, values), "user")
 
 
 async def _update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:
-    """`UPDATE … SET …, version = version + 1 WHERE id = $1 AND version = $2`; no row → StaleVersion."""
+    """`UPDATE … SET …, version = version + 1 WHERE id = $1 AND version = $2`; no row → StaleVersion.
+
+    Callers pass only the changed columns: a reservation writes the stock, not the name and price too.
+    """
     rows = (
         await table.update({**values, table.version: table.version + 1})
         .where((table.id == aggregate.id) & (table.version == aggregate.version))

@@ -1,8 +1,9 @@
 """Server-side sessions in PostgreSQL (the web layer's SessionStore port).
 
 - Rows are keyed by the SHA-256 of the cookie's token: a copy of the table opens no session.
-- `load()` reads the session, its user and the user's groups in one statement, so a logged-in
-  request knows who is asking without a second query.
+- `load()` reads the session, its user, the user's groups and (for pages) the user's feature
+  flags in one statement, the `session_context` function (migration 2026-12-02T05:40): a
+  logged-in request knows who is asking for one round trip and no transaction of its own.
 - Idle timeout: `last_seen_at` is renewed on use, but written only when the last touch is older
   than TOUCH_AFTER_SECONDS (a busy session costs one write a minute, not one per request).
 - Row-level security keeps each tenant's rows apart: every statement runs in a transaction that
@@ -24,26 +25,15 @@ from uuid import UUID
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
-from app.adapters.database import retry_read_once
+from app.adapters.database import SET_TENANT_SQL, fetch_alone, retry_read_once
 from app.domain.users import Role, UserContext
 from app.services.ports import SessionView, StoredSession
 
 TOUCH_AFTER_SECONDS = 60
 USER_AGENT_LENGTH = 512
-SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)"
 
-_LOAD = """
-SELECT s.data, s.rotate_requested,
-       s.last_seen_at < now() - make_interval(secs => $4) AS needs_touch,
-       u.id AS user_id, u.username, u.role,
-       ARRAY(SELECT m.group_id FROM user_group_member m
-             WHERE m.user_id = u.id AND m.tenant_id = u.tenant_id) AS group_ids
-FROM session s
-LEFT JOIN app_user u ON u.id = s.user_id AND u.tenant_id = s.tenant_id AND u.is_active
-WHERE s.id = $1
-  AND s.last_seen_at > now() - make_interval(secs => $2)
-  AND s.created_at > now() - make_interval(secs => $3)
-"""
+_LOAD = "SELECT * FROM session_context($1, $2, $3, $4, $5, $6)"
+"""Sets the tenant for its own (implicit) transaction, reads, renews `last_seen_at` when due."""
 
 _LIVE = "last_seen_at > now() - make_interval(secs => $3) AND created_at > now() - make_interval(secs => $4)"
 
@@ -63,20 +53,17 @@ class PostgresSessionStore:
         if self._engine.pool is None:
             raise RuntimeError("the database pool is not started")
         async with self._engine.pool.acquire() as connection, connection.transaction():
-            await connection.execute(SET_TENANT, str(tenant_id))
+            await connection.execute(SET_TENANT_SQL, str(tenant_id))
             yield connection
 
-    async def load(self, tenant_id: UUID, session_id: str) -> StoredSession | None:
+    async def load(self, tenant_id: UUID, session_id: str, *, with_flags: bool = False) -> StoredSession | None:
+        """The live session, its active user and groups; with `with_flags`, the user's enabled flags too."""
         key = _key(session_id)
 
         async def read() -> asyncpg.Record | None:
-            async with self._transaction(tenant_id) as connection:
-                row = await connection.fetchrow(
-                    _LOAD, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS
-                )
-                if row is not None and row["needs_touch"]:
-                    await connection.execute("UPDATE session SET last_seen_at = now() WHERE id = $1", key)
-                return row
+            args = (tenant_id, key, self.idle_seconds, self.absolute_seconds, TOUCH_AFTER_SECONDS, with_flags)
+            rows = await fetch_alone(self._engine, _LOAD, args)
+            return rows[0] if rows else None
 
         # Safe to repeat: the only write renews a timestamp.
         row = await retry_read_once(self._engine, read)
@@ -92,7 +79,14 @@ class PostgresSessionStore:
                 tenant_id=tenant_id,
                 group_ids=frozenset(row["group_ids"]),
             )
-        return StoredSession(data, must_rotate=row["rotate_requested"], user=user, user_read=True)
+        flags = row["flags"]
+        return StoredSession(
+            data,
+            must_rotate=row["rotate_requested"],
+            user=user,
+            user_read=True,
+            enabled_flags=frozenset(flags) if flags is not None else None,
+        )
 
     async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any], *, user_agent: str = "") -> None:
         """Insert or update the session; `user_agent` is the browser that began it (kept as first written)."""

@@ -118,34 +118,20 @@ class PiccoloUnitOfWork:
         self.committed_events = events
 
     async def _write_events(self, events: list[DomainEvent]) -> None:
+        """Every event of the unit of work into the audit log and the outbox: one statement, however many."""
         assert self._transaction is not None
-        request_id = current_request_id()
-        connection = self._transaction.connection
-        await connection.executemany(
-            """
-            INSERT INTO audit_log (event_id, tenant_id, event_type, aggregate_type, aggregate_id,
-                                   actor_id, actor_name, request_id, occurred_at, payload)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)
-            """,
-            [
-                (
-                    e.event_id,
-                    self._actor.tenant_id,
-                    e.event_type,
-                    e.aggregate_type,
-                    e.aggregate_id,
-                    self._actor.user_id,
-                    self._actor.username,
-                    request_id,
-                    e.occurred_at,
-                    json.dumps(e.payload()),
-                )
-                for e in events
-            ],
-        )
-        await connection.executemany(
-            "INSERT INTO outbox (event_id, tenant_id, event_type) VALUES ($1, $2, $3)",
-            [(e.event_id, self._actor.tenant_id, e.event_type) for e in events],
+        await self._transaction.connection.execute(
+            _WRITE_EVENTS_SQL,
+            self._actor.tenant_id,
+            self._actor.user_id,
+            self._actor.username,
+            current_request_id(),
+            [e.event_id for e in events],
+            [e.event_type for e in events],
+            [e.aggregate_type for e in events],
+            [e.aggregate_id for e in events],
+            [e.occurred_at for e in events],
+            [json.dumps(e.payload()) for e in events],
         )
 
     async def _publish_after_commit(self) -> None:
@@ -155,6 +141,22 @@ class PiccoloUnitOfWork:
         except Exception:  # the business operation stands; the sweeper publishes these later
             log.warning("outbox_publish_deferred", events=len(self.committed_events), exc_info=True)
 
+
+# A data-modifying CTE runs once whether or not the main query reads it; the outbox's foreign key to
+# the audit log is checked at the end of the statement, when both inserts are done.
+_WRITE_EVENTS_SQL = """
+WITH events AS (
+    SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[])
+        AS e (event_id, event_type, aggregate_type, aggregate_id, occurred_at, payload)
+), audit AS (
+    INSERT INTO audit_log (event_id, tenant_id, event_type, aggregate_type, aggregate_id,
+                           actor_id, actor_name, request_id, occurred_at, payload)
+    SELECT event_id, $1, event_type, aggregate_type, aggregate_id, $2, $3, $4, occurred_at, payload::jsonb
+    FROM events
+)
+INSERT INTO outbox (event_id, tenant_id, event_type)
+SELECT event_id, $1, event_type FROM events
+"""
 
 _UNIQUE_KEYS: dict[str, Callable[[], DomainError]] = {
     "product_live_name_key": lambda: ValidationError("name", "A product with this name already exists"),

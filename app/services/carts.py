@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -20,6 +21,14 @@ from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import OperationTimer, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class ItemAdded:
+    """What an add leaves: the cart, and the product as the reservation left it (a page shows its stock)."""
+
+    cart: Cart
+    product: Product
 
 
 class CartService:
@@ -37,6 +46,10 @@ class CartService:
         return cart
 
     async def add_item(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
+        return (await self.add_item_with_product(user, product_id, quantity)).cart
+
+    async def add_item_with_product(self, user: UserContext, product_id: UUID, quantity: int) -> ItemAdded:
+        """`add_item`, also returning the product it locked: no second read to show the stock left."""
         require(user, Capability.CART_MODIFY, action="add_to_cart", reason="Log in to add items to your cart")
         async with self._timed("cart_add_item"):
             try:
@@ -48,14 +61,14 @@ class CartService:
                     raise
                 return await self._add(user, product_id, quantity)
 
-    async def _add(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
+    async def _add(self, user: UserContext, product_id: UUID, quantity: int) -> ItemAdded:
         assert user.user_id is not None
         async with self._uow(user) as uow:
             cart = await uow.carts.for_user(user.user_id)
             product = await self._live_product(uow, product_id)
             cart.add_item(product, quantity)
             await uow.commit()
-        return cart
+        return ItemAdded(cart, product)
 
     async def change_quantity(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
         require(user, Capability.CART_MODIFY, action="update_cart", reason="Log in to change your cart")

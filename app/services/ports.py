@@ -330,6 +330,8 @@ class StoredSession:
     user: UserContext | None = None
     """The session's active user, when `user_read` (a store that reads it in the same statement)."""
     user_read: bool = False
+    enabled_flags: frozenset[str] | None = None
+    """The feature flags on for that user (or for anyone, without one), when the store read them too."""
 
 
 class SessionRevoker(Protocol):

@@ -6,8 +6,9 @@ statement as the session; AuthService.current_user is the fallback for a store t
 
 Pages also get the feature flags that are on for this user (`enabled_flags`, for templates), read
 per request like the user: a flag switched in the admin is seen by the next page in every web
-process, because no process keeps a copy. The JSON API skips it: it asks FlagService when it
-needs to (`GET /api/v1/auth/session/` lists them).
+process, because no process keeps a copy. A session store that reads them with the session (one
+statement for session, user, groups and flags) saves the separate flags query. The JSON API skips
+them: it asks FlagService when it needs to (`GET /api/v1/auth/session/` lists them).
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from app.domain.users import UserContext
 from app.services.auth import AuthService
 from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
-from app.web.sessions import get_session
+from app.web.sessions import FLAGLESS_PATHS, get_session
 from app.web.tenancy import answer_no_shop, current_tenant, named_by_header
 
 USER_STATE_KEY = "emporium_user"
 FLAGS_STATE_KEY = "emporium_enabled_flags"
 _NO_USER_PATHS = ("/static/", "/health/", "/metrics")  # never personalised: skip the user query
-_NO_PAGE_PATHS = ("/api/",)  # JSON only: no template asks for the flags
 
 
 class CurrentUserMiddleware:
@@ -53,8 +53,8 @@ class CurrentUserMiddleware:
                     # `X-Tenant` names a shop this caller has no account in: as if the shop did not exist.
                     await answer_no_shop(scope, send)
                     return
-                if not path.startswith(_NO_PAGE_PATHS):
-                    scope["state"][FLAGS_STATE_KEY] = frozenset(await self.flags.enabled_flags(user))
+                if not path.startswith(FLAGLESS_PATHS):
+                    scope["state"][FLAGS_STATE_KEY] = await self._enabled_flags(scope, user)
         await self.app(scope, receive, send)
 
     async def _resolve(self, scope: Scope, tenant_id: UUID) -> UserContext:
@@ -71,6 +71,12 @@ class CurrentUserMiddleware:
             return UserContext.anonymous(tenant_id)
         structlog.contextvars.bind_contextvars(user_id=str(user.user_id))
         return user
+
+    async def _enabled_flags(self, scope: Scope, user: UserContext) -> frozenset[str]:
+        session = get_session(scope)
+        if session.enabled_flags is not None and not session.cleared:  # read with the session, for its user
+            return session.enabled_flags
+        return frozenset(await self.flags.enabled_flags(user))
 
 
 def current_user(scope: Scope) -> UserContext:

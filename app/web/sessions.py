@@ -31,6 +31,8 @@ from app.web.tenancy import current_tenant
 
 SESSION_STATE_KEY = "emporium_session"
 SESSIONLESS_PATHS = ("/static/", "/health/", "/metrics")
+FLAGLESS_PATHS = ("/api/",)
+"""JSON only: no template asks for the user's feature flags, so they are not read with the session."""
 
 
 class Session(MutableMapping[str, Any]):
@@ -44,6 +46,8 @@ class Session(MutableMapping[str, Any]):
         self.user: UserContext | None = None
         """The session's active user as the store read it with the session (when `user_read`)."""
         self.user_read = False
+        self.enabled_flags: frozenset[str] | None = None
+        """The feature flags on for that user, when the store read them with the session."""
         self.user_agent = ""
 
     def __getitem__(self, key: str) -> Any:
@@ -85,8 +89,11 @@ class SessionStore(Protocol):
 
     absolute_seconds: int
 
-    async def load(self, tenant_id: UUID, session_id: str) -> StoredSession | None:
-        """`tenant_id`'s session (None if absent, expired or another shop's), and its user if read alongside."""
+    async def load(self, tenant_id: UUID, session_id: str, *, with_flags: bool = False) -> StoredSession | None:
+        """`tenant_id`'s session (None if absent, expired or another shop's), and its user if read alongside.
+
+        `with_flags` asks for the user's enabled feature flags as well (a store may leave them unread).
+        """
         ...
 
     async def save(self, tenant_id: UUID, session_id: str, data: dict[str, Any], *, user_agent: str = "") -> None: ...
@@ -114,12 +121,14 @@ class SessionMiddleware:
             return
         tenant_id = tenant.id
         session_id = _cookie(scope, self.cookie_name)
-        stored = await self.store.load(tenant_id, session_id) if session_id else None
+        with_flags = not scope["path"].startswith(FLAGLESS_PATHS)
+        stored = await self.store.load(tenant_id, session_id, with_flags=with_flags) if session_id else None
         if stored is None:
             session = Session(None)
         else:
             session = Session(session_id, stored.data)
             session.user, session.user_read = stored.user, stored.user_read
+            session.enabled_flags = stored.enabled_flags
             if stored.must_rotate:
                 session.rotate()  # the user's role changed since this session began
         session.user_agent = _header(scope, b"user-agent")

@@ -28,11 +28,13 @@ from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
 from app.domain.errors import AuthenticationRequired, DomainError, ProductNotFound
 from app.domain.events import utc_now
 from app.domain.parsing import optional_id
+from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
 from app.services.orders import OrderService
+from app.services.ports import ProductView
 from app.services.users import UserAdminService
 from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
 from app.web.flash import flash
@@ -89,7 +91,7 @@ class CartController(Controller):
             raise ProductNotFound(data.get("product_id", ""))
         try:
             quantity = parse_quantity(data.get("quantity"))
-            cart = await carts.add_item(user, product_id, quantity)
+            added = await carts.add_item_with_product(user, product_id, quantity)
         except AuthenticationRequired:
             flash(request.scope, "info", "Log in to add items to your cart.")
             return to_login(request, back)
@@ -109,14 +111,12 @@ class CartController(Controller):
                 status=refusal_status(error),
                 quantity=data.get("quantity", ""),
             )
-        remember_cart(request.scope, cart, carts.reservation_hold)
+        remember_cart(request.scope, added.cart, carts.reservation_hold)
         if not is_htmx(request):
-            added = cart.line_for(product_id)
-            name = added.product_name if added else "the product"
-            flash(request.scope, "success", f"Added {quantity} × {name} to your cart.")
+            flash(request.scope, "success", f"Added {quantity} × {added.product.name} to your cart.")
             return see_other(request, back)
         return await self._purchase_box(
-            request, user, catalog, product_id, back, message=f"Added {quantity} to your cart."
+            request, user, catalog, product_id, back, message=f"Added {quantity} to your cart.", shown=added.product
         )
 
     async def _purchase_box(
@@ -131,12 +131,18 @@ class CartController(Controller):
         failed: bool = False,
         status: int = 200,
         quantity: str = "1",
+        shown: Product | None = None,
     ) -> Template:
-        """The product's purchase box with its stock as it is now, the outcome, and the badge (out of band)."""
-        try:
-            product = await catalog.get_product(user, product_id)
-        except ProductNotFound:
-            product = None
+        """The product's purchase box with its stock as it is now, the outcome, and the badge (out of band).
+
+        `shown` is the product as the operation left it; without it (a refused add) the box reads it.
+        """
+        product: Product | ProductView | None = shown
+        if product is None:
+            try:
+                product = await catalog.get_product(user, product_id)
+            except ProductNotFound:
+                product = None
         return render(
             request,
             "partials/_purchase_outcome.html",
