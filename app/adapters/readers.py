@@ -174,7 +174,8 @@ class SqlCatalogReader:
         if not filters.include_deleted:
             where.add("deleted_at IS NULL")
         if filters.search.strip():
-            where.add("lower(name) LIKE ?", _like_pattern(filters.search.strip()))
+            # Not `lower(name) LIKE ?`: under row-level security that cannot use the trigram index (ADR 0011).
+            where.add("id IN (SELECT catalog_search_ids(?))", _like_pattern(filters.search.strip()))
         if filters.min_price is not None:
             where.add("price >= ?", filters.min_price)
         if filters.max_price is not None:
