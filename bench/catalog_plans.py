@@ -6,7 +6,8 @@ each size in turn (bulk insert, then VACUUM ANALYZE, as a catalog at rest would 
 statement with the catalog reader's own SQL builders, and runs it under EXPLAIN as APPLICATION_ROLE
 with the tenant set, so row-level security applies exactly as in the shop. It prints one line per
 query (execution time, buffers, whether the plan sorts or spills) and writes every full plan to
-`.data/bench/catalog_plans/<size>.txt`. Seeding 1,000,000 products takes a minute or two.
+`.data/bench/catalog_plans/<size>.txt`. Each size has its own database, kept for the next run;
+seeding 1,000,000 products the first time takes several minutes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import asyncio
 import os
 import random
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +32,7 @@ from bench.harness import DATA_DIR
 
 PLANS_DIR = DATA_DIR / "catalog_plans"
 DATABASE = "emporium_plans"
+"""Prefix of the per-size databases."""
 SEARCH_TERM = "pro"
 
 
@@ -154,19 +157,24 @@ def main() -> None:
 
 
 def run(sizes: list[int]) -> None:
-    from app.cli import migrate
+    """One database per size (`emporium_plans_<size>`), kept between runs: a second run seeds nothing."""
     from app.devservices import ensure_services
     from app.settings import get_settings
 
-    services = ensure_services(DATA_DIR, DATABASE)
+    tenant_id = get_settings().app.default_tenant_id
+    PLANS_DIR.mkdir(parents=True, exist_ok=True)
+    opened = []
     try:
-        os.environ.update(DATABASE_URL=services.database_url, MIGRATION_DATABASE_URL=services.migration_database_url)
-        os.environ.update(REDIS_URL=services.redis_url, DATA_DIR=str(DATA_DIR))
-        get_settings.cache_clear()
-        migrate()
-        tenant_id = get_settings().app.default_tenant_id
-        PLANS_DIR.mkdir(parents=True, exist_ok=True)
-        for size in sorted(sizes):
+        for size in sizes:
+            services = ensure_services(DATA_DIR, f"{DATABASE}_{size}")
+            opened.append(services)
+            env = {
+                **os.environ,
+                "DATABASE_URL": services.database_url,
+                "MIGRATION_DATABASE_URL": services.migration_database_url,
+                "REDIS_URL": services.redis_url,
+            }
+            subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
             started = time.perf_counter()
             added = asyncio.run(top_up(services.database_url, services.migration_database_url, tenant_id, size))
             seconds = time.perf_counter() - started
@@ -176,9 +184,10 @@ def run(sizes: list[int]) -> None:
                 print(plan.line())
             out = PLANS_DIR / f"{size}.txt"
             out.write_text("".join(f"-- {plan.query}\n{plan.text}\n\n" for plan in plans))
-            print(f"full plans: {out.relative_to(Path.cwd()) if out.is_relative_to(Path.cwd()) else out}")
+            print(f"full plans: {out}")
     finally:
-        services.stop()
+        for services in reversed(opened):
+            services.stop()
 
 
 if __name__ == "__main__":
