@@ -36,15 +36,27 @@ class _Where:
     def __init__(self) -> None:
         self.clauses: list[str] = []
         self.args: list[Any] = []
+        self.ctes: list[str] = []
 
-    def add(self, clause: str, *values: Any) -> None:
+    def _numbered(self, text: str, values: tuple[Any, ...]) -> str:
         for value in values:
             self.args.append(value)
-            clause = clause.replace("?", f"${len(self.args)}", 1)
-        self.clauses.append(clause)
+            text = text.replace("?", f"${len(self.args)}", 1)
+        return text
+
+    def add(self, clause: str, *values: Any) -> None:
+        self.clauses.append(self._numbered(clause, values))
+
+    def add_cte(self, cte: str, *values: Any) -> None:
+        """A `name AS (…)` the clauses may read; computed once however often the statement reads it."""
+        self.ctes.append(self._numbered(cte, values))
 
     def sql(self) -> str:
         return " AND ".join(self.clauses) if self.clauses else "true"
+
+    def with_sql(self) -> str:
+        """The WITH that has to open the statement (empty when there is none)."""
+        return f"WITH {', '.join(self.ctes)} " if self.ctes else ""
 
 
 def _like_pattern(text: str) -> str:
@@ -62,7 +74,7 @@ def _page_sql(select: str, where: _Where, order: str, page: PageRequest) -> tupl
     """
     n = len(where.args)
     sql = (
-        f"SELECT *, (SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c) AS _total "
+        f"{where.with_sql()}SELECT *, (SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c) AS _total "
         f"FROM ({select} WHERE {where.sql()}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
     )
     return sql, [*where.args, page.page_size, page.offset]
@@ -78,7 +90,9 @@ async def _page(
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    total = await fetch(engine, tenant_id, f"SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args)
+    total = await fetch(
+        engine, tenant_id, f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args
+    )
     return [], total[0]["n"]
 
 
@@ -152,7 +166,7 @@ class SqlCatalogReader:
             where.add(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
         n = len(where.args)
         sql = (
-            f"SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
+            f"{where.with_sql()}SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
             f"ORDER BY {column} {direction}, id {direction} LIMIT ${n + 1} OFFSET ${n + 2}"
         )
         return sql, [*where.args, limit, skip]
@@ -161,7 +175,7 @@ class SqlCatalogReader:
         """How many products match (at most `up_to` + 1 read when given): an index-only scan when it can be."""
         where = self._where(tenant_id, filters)
         limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
-        return f"SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
+        return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
 
     @staticmethod
     def _counted(where: _Where) -> str:
@@ -175,7 +189,13 @@ class SqlCatalogReader:
             where.add("deleted_at IS NULL")
         if filters.search.strip():
             # Not `lower(name) LIKE ?`: under row-level security that cannot use the trigram index (ADR 0011).
-            where.add("id IN (SELECT catalog_search_ids(?))", _like_pattern(filters.search.strip()))
+            # The matching ids once, as an array: `id IN (SELECT …)` may be rescanned for every row, and
+            # the count and the rows of a page both read it.
+            where.add_cte(
+                "search AS (SELECT ARRAY(SELECT id FROM catalog_search_ids(?) AS id) AS ids)",
+                _like_pattern(filters.search.strip()),
+            )
+            where.add("id = ANY ((SELECT ids FROM search)::uuid[])")
         if filters.min_price is not None:
             where.add("price >= ?", filters.min_price)
         if filters.max_price is not None:
