@@ -90,9 +90,8 @@ async def _page(
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    total = await fetch(
-        engine, tenant_id, f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args
-    )
+    counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q"
+    total = await fetch(engine, tenant_id, counted, where.args)
     return [], total[0]["n"]
 
 
