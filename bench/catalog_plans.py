@@ -71,8 +71,11 @@ class Plan:
         )
 
 
-def statements(tenant_id: UUID, after_middle: Any) -> Iterator[tuple[str, str, list[Any]]]:
-    """(label, sql, args) of every catalog query, from the reader's own builders."""
+def statements(tenant_id: UUID, after_middle: Any, common_term: bool) -> Iterator[tuple[str, str, list[Any]]]:
+    """(label, sql, args) of every catalog query, from the reader's own builders.
+
+    `common_term`: SEARCH_TERM has more matches than SEARCH_BY_IDS_UP_TO (the reader's probe says so).
+    """
     from app.adapters.readers import SqlCatalogReader
     from app.domain.pagination import PageRequest
     from app.services.catalog import CATALOG_SORTS, HTML_COUNT_CAP
@@ -82,11 +85,14 @@ def statements(tenant_id: UUID, after_middle: Any) -> Iterator[tuple[str, str, l
     everything = CatalogFilter()
     filtered = CatalogFilter(search=SEARCH_TERM, min_price=Decimal(20), max_price=Decimal(800), in_stock_only=True)
     by_name = CATALOG_SORTS["name"]
+    by_ids = not common_term
+    how = "scan" if common_term else "by ids"
     yield "v1 list page 1 (exact count)", *reader.list_sql(tenant_id, everything, PageRequest(1, 20))
     yield "v1 list page 400 (OFFSET 7980)", *reader.list_sql(tenant_id, everything, PageRequest(400, 20))
-    yield "v1 filtered search page 3", *reader.list_sql(tenant_id, filtered, PageRequest(3, 20))
+    yield "search probe (is the term rare?)", *reader.search_probe_sql(filtered)
+    yield f"v1 filtered search page 3 ({how})", *reader.list_sql(tenant_id, filtered, PageRequest(3, 20), by_ids=by_ids)
     yield "count, exact", *reader.count_sql(tenant_id, everything)
-    yield "count, filtered, exact", *reader.count_sql(tenant_id, filtered)
+    yield f"count, filtered, exact ({how})", *reader.count_sql(tenant_id, filtered, by_ids=by_ids)
     yield f"count, capped at {HTML_COUNT_CAP:,}", *reader.count_sql(tenant_id, everything, HTML_COUNT_CAP)
     for token in CATALOG_SORTS:
         yield (
@@ -95,8 +101,13 @@ def statements(tenant_id: UUID, after_middle: Any) -> Iterator[tuple[str, str, l
         )
     yield "keyset deep page (middle), sort=name", *reader.browse_sql(tenant_id, everything, by_name, after_middle, 21)
     yield (
-        "keyset filtered search page 1, capped count",
-        *reader.browse_sql(tenant_id, filtered, by_name, None, 21, count_up_to=HTML_COUNT_CAP),
+        f"keyset filtered search p1, capped ({how})",
+        *reader.browse_sql(tenant_id, filtered, by_name, None, 21, count_up_to=HTML_COUNT_CAP, by_ids=by_ids),
+    )
+    plain = CatalogFilter(search=SEARCH_TERM)
+    yield (
+        f"keyset search p1, capped ({how})",
+        *reader.browse_sql(tenant_id, plain, by_name, None, 21, count_up_to=HTML_COUNT_CAP, by_ids=by_ids),
     )
     yield (
         "keyset search (rare term) page 1",
@@ -126,7 +137,9 @@ async def top_up(url: str, owner_url: str, tenant_id: UUID, size: int) -> int:
 
 
 async def explain_all(url: str, tenant_id: UUID, size: int) -> list[Plan]:
+    from app.adapters.readers import SEARCH_BY_IDS_UP_TO, SqlCatalogReader
     from app.domain.pagination import Cursor
+    from app.services.ports import CatalogFilter
 
     connection = await asyncpg.connect(url)
     plans = []
@@ -140,7 +153,9 @@ async def explain_all(url: str, tenant_id: UUID, size: int) -> list[Plan]:
                 size // 2,
             )
             after = Cursor("name", middle["name"], middle["id"])
-            for label, sql, args in statements(tenant_id, after):
+            probe, probe_args = SqlCatalogReader.search_probe_sql(CatalogFilter(search=SEARCH_TERM))
+            common = await connection.fetchval(probe, *probe_args) > SEARCH_BY_IDS_UP_TO
+            for label, sql, args in statements(tenant_id, after, common):
                 await connection.fetch(sql, *args)  # warm the cache: the figures are of a catalog in use
                 rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args)
                 plans.append(Plan(label, "\n".join(row[0] for row in rows)))

@@ -95,6 +95,11 @@ async def _page(
     return [], total[0]["n"]
 
 
+SEARCH_BY_IDS_UP_TO = 2000
+"""A search term with more matches than this is a filter on the rows read in order: page 1 of a common term
+is found within the first few hundred rows of an ordering index, while collecting all its ids would cost
+as much as a scan."""
+
 _CATALOG_ORDER_COLUMNS = {"name": 'name COLLATE "C"', "price": "price", "created_at": "created_at"}
 """Sort field → the column expression that one of the catalog ordering indexes is built on."""
 
@@ -109,13 +114,15 @@ class SqlCatalogReader:
         self._engine = engine
 
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
-        where = self._where(tenant_id, filters)
+        where = self._where(tenant_id, filters, by_ids=await self._search_by_ids(tenant_id, filters))
         rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
         items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
-    def list_sql(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> tuple[str, list[Any]]:
-        return _page_sql(self._SELECT, self._where(tenant_id, filters), 'name COLLATE "C", id', page)
+    def list_sql(
+        self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest, *, by_ids: bool = True
+    ) -> tuple[str, list[Any]]:
+        return _page_sql(self._SELECT, self._where(tenant_id, filters, by_ids=by_ids), 'name COLLATE "C", id', page)
 
     async def browse_products(
         self,
@@ -128,7 +135,10 @@ class SqlCatalogReader:
         skip: int = 0,
         count_up_to: int | None = None,
     ) -> tuple[list[ProductView], Count | None]:
-        sql, args = self.browse_sql(tenant_id, filters, sort, after, limit, skip=skip, count_up_to=count_up_to)
+        by_ids = await self._search_by_ids(tenant_id, filters)
+        sql, args = self.browse_sql(
+            tenant_id, filters, sort, after, limit, skip=skip, count_up_to=count_up_to, by_ids=by_ids
+        )
         rows = await fetch(self._engine, tenant_id, sql, args)
         items = [ProductView(**{k: v for k, v in row.items() if k != "_count"}) for row in rows]
         if count_up_to is None:
@@ -136,7 +146,8 @@ class SqlCatalogReader:
         if rows:
             counted = rows[0]["_count"]
         else:  # no row to carry the count (past the end, or nothing matches): ask for it alone
-            counted = (await fetch(self._engine, tenant_id, *self.count_sql(tenant_id, filters, count_up_to)))[0]["n"]
+            count_sql = self.count_sql(tenant_id, filters, count_up_to, by_ids=by_ids)
+            counted = (await fetch(self._engine, tenant_id, *count_sql))[0]["n"]
         return items, Count(min(counted, count_up_to), capped=counted > count_up_to)
 
     def browse_sql(
@@ -149,6 +160,7 @@ class SqlCatalogReader:
         *,
         skip: int = 0,
         count_up_to: int | None = None,
+        by_ids: bool = True,
     ) -> tuple[str, list[Any]]:
         """Rows after `after` in `sort` order (then by id, the same way), and optionally a capped count.
 
@@ -157,7 +169,7 @@ class SqlCatalogReader:
         """
         column = _CATALOG_ORDER_COLUMNS[sort.field]
         direction = "DESC" if sort.descending else "ASC"
-        where = self._where(tenant_id, filters)
+        where = self._where(tenant_id, filters, by_ids=by_ids)
         count = ""
         if count_up_to is not None:
             count = f", (SELECT count(*) FROM ({self._counted(where)} LIMIT {count_up_to + 1:d}) AS c) AS _count"
@@ -170,9 +182,11 @@ class SqlCatalogReader:
         )
         return sql, [*where.args, limit, skip]
 
-    def count_sql(self, tenant_id: UUID, filters: CatalogFilter, up_to: int | None = None) -> tuple[str, list[Any]]:
+    def count_sql(
+        self, tenant_id: UUID, filters: CatalogFilter, up_to: int | None = None, *, by_ids: bool = True
+    ) -> tuple[str, list[Any]]:
         """How many products match (at most `up_to` + 1 read when given): an index-only scan when it can be."""
-        where = self._where(tenant_id, filters)
+        where = self._where(tenant_id, filters, by_ids=by_ids)
         limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
         return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
 
@@ -180,15 +194,34 @@ class SqlCatalogReader:
     def _counted(where: _Where) -> str:
         return f"SELECT 1 FROM product WHERE {where.sql()}"
 
+    async def _search_by_ids(self, tenant_id: UUID, filters: CatalogFilter) -> bool:
+        """Whether the search term is rare enough to look up by the trigram index (see `_where`).
+
+        Asked in the select list, so the function stops after SEARCH_BY_IDS_UP_TO + 1 matches.
+        """
+        if not filters.search.strip():
+            return True
+        rows = await fetch(self._engine, tenant_id, *self.search_probe_sql(filters))
+        return bool(rows[0]["n"] <= SEARCH_BY_IDS_UP_TO)
+
     @staticmethod
-    def _where(tenant_id: UUID, filters: CatalogFilter) -> _Where:
+    def search_probe_sql(filters: CatalogFilter) -> tuple[str, list[Any]]:
+        sql = "SELECT count(*) AS n FROM (SELECT catalog_search_ids($1) LIMIT $2) AS m"
+        return sql, [_like_pattern(filters.search.strip()), SEARCH_BY_IDS_UP_TO + 1]
+
+    @staticmethod
+    def _where(tenant_id: UUID, filters: CatalogFilter, *, by_ids: bool = True) -> _Where:
+        """The filters as SQL. A search `by_ids` reads the matching ids from `catalog_search_ids`; otherwise
+        `lower(name) LIKE` filters the rows as they are read (in index order, for a common term)."""
         where = _Where()
         where.add("tenant_id = ?", tenant_id)
         if not filters.include_deleted:
             where.add("deleted_at IS NULL")
-        if filters.search.strip():
-            # Not `lower(name) LIKE ?`: under row-level security that cannot use the trigram index (ADR 0011).
-            # The matching ids once, as an array: `id IN (SELECT …)` may be rescanned for every row, and
+        if filters.search.strip() and not by_ids:
+            where.add("lower(name) LIKE ?", _like_pattern(filters.search.strip()))
+        elif filters.search.strip():
+            # Under row-level security `lower(name) LIKE ?` cannot use the trigram index (ADR 0011). The
+            # matching ids once, as an array: `id IN (SELECT …)` may be rescanned for every row, and
             # the count and the rows of a page both read it.
             where.add_cte(
                 "search AS (SELECT ARRAY(SELECT id FROM catalog_search_ids(?) AS id) AS ids)",

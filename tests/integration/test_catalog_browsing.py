@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 
+from app.adapters import readers
 from app.domain.pagination import Count, PageRequest
 from app.domain.users import UserContext
 from app.services.catalog import CATALOG_SORTS
@@ -97,9 +98,11 @@ async def test_products_created_and_deleted_while_walking_never_repeat_or_hide_t
     assert set(seen) <= set(ids) | set(created)
 
 
+@pytest.mark.parametrize("ids_up_to", [2000, 3], ids=["rare term: by ids", "common term: filtered scan"])
 async def test_filters_apply_on_every_page_and_the_capped_count_says_when_it_stopped(
-    shop: Any, db: asyncpg.Connection
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch, ids_up_to: int
 ):
+    monkeypatch.setattr(readers, "SEARCH_BY_IDS_UP_TO", ids_up_to)
     await insert(db, [f"Pro lamp {i}" for i in range(12)] + [f"Basic chair {i}" for i in range(5)], stock=2)
     await insert(db, ["Pro sold out"], stock=0)
     shopper = UserContext.anonymous(get_settings().app.default_tenant_id)
@@ -115,7 +118,11 @@ async def test_filters_apply_on_every_page_and_the_capped_count_says_when_it_sto
     assert past_the_end.items == [] and past_the_end.count == Count(12)
 
 
-async def test_search_finds_only_the_current_shops_products(shop: Any, db: asyncpg.Connection):
+@pytest.mark.parametrize("ids_up_to", [2000, 0], ids=["by ids", "filtered scan"])
+async def test_search_finds_only_the_current_shops_products(
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch, ids_up_to: int
+):
+    monkeypatch.setattr(readers, "SEARCH_BY_IDS_UP_TO", ids_up_to)
     await db.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'outlet', 'Emporium Outlet')", OUTLET)
     [ours] = await insert(db, ["Brass lamp"])
     await insert(db, ["Brass lamp", "Brass lantern"], tenant_id=OUTLET)
@@ -128,7 +135,11 @@ async def test_search_finds_only_the_current_shops_products(shop: Any, db: async
     assert [p.id for p in listed.items] == [ours] and listed.total_count == 1
 
 
-async def test_search_patterns_are_literal_text(shop: Any, db: asyncpg.Connection):
+@pytest.mark.parametrize("ids_up_to", [2000, 0], ids=["by ids", "filtered scan"])
+async def test_search_patterns_are_literal_text(
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch, ids_up_to: int
+):
+    monkeypatch.setattr(readers, "SEARCH_BY_IDS_UP_TO", ids_up_to)
     await insert(db, ["100% wool", "1000 wool", "under_score", "underscore"])
     shopper = UserContext.anonymous(get_settings().app.default_tenant_id)
 
