@@ -149,7 +149,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20, help="anonymous clients for catalog scenarios")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of each scenario")
     parser.add_argument("--web-processes", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--catalog-plans",
+        metavar="SIZES",
+        help="instead of the load scenarios, EXPLAIN every catalog query at these catalog sizes "
+        "(comma-separated, e.g. 10000,100000,1000000; see bench/catalog_plans.py)",
+    )
     args = parser.parse_args()
+    if args.catalog_plans:
+        from bench.catalog_plans import run as explain_catalog
+
+        explain_catalog([int(size) for size in args.catalog_plans.split(",")])
+        return
 
     print(f"Preparing a shop with {args.products:,} products and {args.customers} customers…", flush=True)
     with running_shop(products=args.products, customers=args.customers, web_processes=args.web_processes) as shop:

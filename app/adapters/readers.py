@@ -13,7 +13,7 @@ from app.adapters.database import fetch
 from app.adapters.order_rows import order_from_row
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
-from app.domain.pagination import Page, PageRequest
+from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
 from app.domain.parsing import storable
 from app.services.ports import (
     AuditEntry,
@@ -36,15 +36,27 @@ class _Where:
     def __init__(self) -> None:
         self.clauses: list[str] = []
         self.args: list[Any] = []
+        self.ctes: list[str] = []
 
-    def add(self, clause: str, *values: Any) -> None:
+    def _numbered(self, text: str, values: tuple[Any, ...]) -> str:
         for value in values:
             self.args.append(value)
-            clause = clause.replace("?", f"${len(self.args)}", 1)
-        self.clauses.append(clause)
+            text = text.replace("?", f"${len(self.args)}", 1)
+        return text
+
+    def add(self, clause: str, *values: Any) -> None:
+        self.clauses.append(self._numbered(clause, values))
+
+    def add_cte(self, cte: str, *values: Any) -> None:
+        """A `name AS (…)` the clauses may read; computed once however often the statement reads it."""
+        self.ctes.append(self._numbered(cte, values))
 
     def sql(self) -> str:
         return " AND ".join(self.clauses) if self.clauses else "true"
+
+    def with_sql(self) -> str:
+        """The WITH that has to open the statement (empty when there is none)."""
+        return f"WITH {', '.join(self.ctes)} " if self.ctes else ""
 
 
 def _like_pattern(text: str) -> str:
@@ -53,49 +65,176 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
+def _page_sql(select: str, where: _Where, order: str, page: PageRequest) -> tuple[str, list[Any]]:
+    """The rows of a page and the total count in one statement.
+
+    The count is its own scalar subquery, which PostgreSQL runs once (an InitPlan), so the rows can
+    come from an index in order and stop at the page's end. A `count(*) OVER ()` would make it read
+    and sort the whole filtered set for every page.
+    """
+    n = len(where.args)
+    sql = (
+        f"{where.with_sql()}SELECT *, (SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c) AS _total "
+        f"FROM ({select} WHERE {where.sql()}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
+    )
+    return sql, [*where.args, page.page_size, page.offset]
+
+
 async def _page(
     engine: PostgresEngine, tenant_id: UUID, select: str, where: _Where, order: str, page: PageRequest
 ) -> tuple[list[Any], int]:
-    """Rows of the requested page and the total count, in one round trip (window count)."""
-    n = len(where.args)
-    rows = await fetch(
-        engine,
-        tenant_id,
-        f"SELECT *, count(*) OVER () AS _total FROM ({select} WHERE {where.sql()}) AS q "
-        f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}",
-        [*where.args, page.page_size, page.offset],
-    )
+    """Rows of the requested page and the total count, in one round trip (see `_page_sql`)."""
+    rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page))
     if rows:
         return rows, rows[0]["_total"]
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    total = await fetch(engine, tenant_id, f"SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args)
+    counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q"
+    total = await fetch(engine, tenant_id, counted, where.args)
     return [], total[0]["n"]
 
 
+SEARCH_BY_IDS_UP_TO = 2000
+"""A search term with more matches than this is a filter on the rows read in order: page 1 of a common term
+is found within the first few hundred rows of an ordering index, while collecting all its ids would cost
+as much as a scan."""
+
+_CATALOG_ORDER_COLUMNS = {"name": 'name COLLATE "C"', "price": "price", "created_at": "created_at"}
+"""Sort field → the column expression that one of the catalog ordering indexes is built on."""
+
+
 class SqlCatalogReader:
-    _SELECT = "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
+    """The catalog's reads; `*_sql` build the statements (bench/catalog_plans.py explains them)."""
+
+    _COLUMNS = "id, name, price, stock_quantity, image_key, created_at, deleted_at, version"
+    _SELECT = f"SELECT {_COLUMNS} FROM product"
 
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
 
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
+        where = self._where(tenant_id, filters, by_ids=await self._search_by_ids(tenant_id, filters))
+        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
+        items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
+        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+    def list_sql(
+        self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest, *, by_ids: bool = True
+    ) -> tuple[str, list[Any]]:
+        return _page_sql(self._SELECT, self._where(tenant_id, filters, by_ids=by_ids), 'name COLLATE "C", id', page)
+
+    async def browse_products(
+        self,
+        tenant_id: UUID,
+        filters: CatalogFilter,
+        sort: Sort,
+        after: Cursor | None,
+        limit: int,
+        *,
+        skip: int = 0,
+        count_up_to: int | None = None,
+    ) -> tuple[list[ProductView], Count | None]:
+        by_ids = await self._search_by_ids(tenant_id, filters)
+        sql, args = self.browse_sql(
+            tenant_id, filters, sort, after, limit, skip=skip, count_up_to=count_up_to, by_ids=by_ids
+        )
+        rows = await fetch(self._engine, tenant_id, sql, args)
+        items = [ProductView(**{k: v for k, v in row.items() if k != "_count"}) for row in rows]
+        if count_up_to is None:
+            return items, None
+        if rows:
+            counted = rows[0]["_count"]
+        else:  # no row to carry the count (past the end, or nothing matches): ask for it alone
+            count_sql = self.count_sql(tenant_id, filters, count_up_to, by_ids=by_ids)
+            counted = (await fetch(self._engine, tenant_id, *count_sql))[0]["n"]
+        return items, Count(min(counted, count_up_to), capped=counted > count_up_to)
+
+    def browse_sql(
+        self,
+        tenant_id: UUID,
+        filters: CatalogFilter,
+        sort: Sort,
+        after: Cursor | None,
+        limit: int,
+        *,
+        skip: int = 0,
+        count_up_to: int | None = None,
+        by_ids: bool = True,
+    ) -> tuple[str, list[Any]]:
+        """Rows after `after` in `sort` order (then by id, the same way), and optionally a capped count.
+
+        The row comparison `(key, id) > (…)` is an index condition on the sort's ordering index, so a
+        deep page costs what page 1 costs.
+        """
+        column = _CATALOG_ORDER_COLUMNS[sort.field]
+        direction = "DESC" if sort.descending else "ASC"
+        where = self._where(tenant_id, filters, by_ids=by_ids)
+        count = ""
+        if count_up_to is not None:
+            count = f", (SELECT count(*) FROM ({self._counted(where)} LIMIT {count_up_to + 1:d}) AS c) AS _count"
+        if after is not None:
+            where.add(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
+        n = len(where.args)
+        sql = (
+            f"{where.with_sql()}SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
+            f"ORDER BY {column} {direction}, id {direction} LIMIT ${n + 1} OFFSET ${n + 2}"
+        )
+        return sql, [*where.args, limit, skip]
+
+    def count_sql(
+        self, tenant_id: UUID, filters: CatalogFilter, up_to: int | None = None, *, by_ids: bool = True
+    ) -> tuple[str, list[Any]]:
+        """How many products match (at most `up_to` + 1 read when given): an index-only scan when it can be."""
+        where = self._where(tenant_id, filters, by_ids=by_ids)
+        limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
+        return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
+
+    @staticmethod
+    def _counted(where: _Where) -> str:
+        return f"SELECT 1 FROM product WHERE {where.sql()}"
+
+    async def _search_by_ids(self, tenant_id: UUID, filters: CatalogFilter) -> bool:
+        """Whether the search term is rare enough to look up by the trigram index (see `_where`).
+
+        Asked in the select list, so the function stops after SEARCH_BY_IDS_UP_TO + 1 matches.
+        """
+        if not filters.search.strip():
+            return True
+        rows = await fetch(self._engine, tenant_id, *self.search_probe_sql(filters))
+        return bool(rows[0]["n"] <= SEARCH_BY_IDS_UP_TO)
+
+    @staticmethod
+    def search_probe_sql(filters: CatalogFilter) -> tuple[str, list[Any]]:
+        sql = "SELECT count(*) AS n FROM (SELECT catalog_search_ids($1) LIMIT $2) AS m"
+        return sql, [_like_pattern(filters.search.strip()), SEARCH_BY_IDS_UP_TO + 1]
+
+    @staticmethod
+    def _where(tenant_id: UUID, filters: CatalogFilter, *, by_ids: bool = True) -> _Where:
+        """The filters as SQL. A search `by_ids` reads the matching ids from `catalog_search_ids`; otherwise
+        `lower(name) LIKE` filters the rows as they are read (in index order, for a common term)."""
         where = _Where()
         where.add("tenant_id = ?", tenant_id)
         if not filters.include_deleted:
             where.add("deleted_at IS NULL")
-        if filters.search.strip():
+        if filters.search.strip() and not by_ids:
             where.add("lower(name) LIKE ?", _like_pattern(filters.search.strip()))
+        elif filters.search.strip():
+            # Under row-level security `lower(name) LIKE ?` cannot use the trigram index (ADR 0011). The
+            # matching ids once, as an array: `id IN (SELECT …)` may be rescanned for every row, and
+            # the count and the rows of a page both read it.
+            where.add_cte(
+                "search AS (SELECT ARRAY(SELECT id FROM catalog_search_ids(?) AS id) AS ids)",
+                _like_pattern(filters.search.strip()),
+            )
+            where.add("id = ANY ((SELECT ids FROM search)::uuid[])")
         if filters.min_price is not None:
             where.add("price >= ?", filters.min_price)
         if filters.max_price is not None:
             where.add("price <= ?", filters.max_price)
         if filters.in_stock_only:
             where.add("stock_quantity > 0")
-        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
-        items = [ProductView(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
-        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+        return where
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
         rows = await fetch(

@@ -18,7 +18,7 @@ from app.domain.carts import Cart
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag, UserGroup
 from app.domain.orders import Order
-from app.domain.pagination import Page, PageRequest
+from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import User, UserContext
@@ -160,6 +160,21 @@ class ProductView:
 
 class CatalogReader(Protocol):
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]: ...
+    async def browse_products(
+        self,
+        tenant_id: UUID,
+        filters: CatalogFilter,
+        sort: Sort,
+        after: Cursor | None,
+        limit: int,
+        *,
+        skip: int = 0,
+        count_up_to: int | None = None,
+    ) -> tuple[list[ProductView], Count | None]:
+        """Up to `limit` products after `after` in `sort` order, then by id in the same direction; with
+        `count_up_to`, how many match, read no further than `count_up_to` + 1 rows."""
+        ...
+
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None: ...
 
 

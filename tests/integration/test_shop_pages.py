@@ -138,16 +138,55 @@ async def test_a_bad_price_bound_is_ignored_with_a_note_beside_its_field(
     assert field_error(huge.text, "note-max_price") == "Ignored “1e30”: price is too large."
 
 
-async def test_page_links_keep_the_filters(app: Litestar, client: Client, db: asyncpg.Connection):
+async def test_next_page_links_carry_a_cursor_and_keep_the_filters_and_the_sort(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    for n in range(3):
+        await product(app, db, name=f"Lamp {n}", price=f"{5 + n}.00")
+    await product(app, db, name="Table", price="5.00")
+    names = re.compile(r'<h2 class="name"><a href="/products/[^"]+">([^<]+)</a>')
+
+    page = await client.get("/", params={"search": "lamp", "in_stock": "1", "page_size": "2", "sort": "-price"})
+
+    assert names.findall(page.text) == ["Lamp 2", "Lamp 1"]
+    assert '<option value="-price" selected>' in page.text
+    link = re.search(
+        r'<a href="(/\?search=lamp&amp;in_stock=1&amp;page_size=2&amp;sort=-price&amp;after=[^"]+)"', page.text
+    )
+    assert link, page.text
+    second = await client.get(link.group(1).replace("&amp;", "&"))
+    assert names.findall(second.text) == ["Lamp 0"]
+    assert 'rel="first"' in second.text and 'href="/?search=lamp&amp;in_stock=1&amp;page_size=2&amp;sort=-price"' in (
+        second.text
+    )
+    assert "3 results" in page.text
+
+
+async def test_old_page_number_links_still_open_their_page(app: Litestar, client: Client, db: asyncpg.Connection):
     for n in range(3):
         await product(app, db, name=f"Lamp {n}", price="5.00")
-    await product(app, db, name="Table", price="5.00")
 
-    page = await client.get("/", params={"search": "lamp", "in_stock": "1", "page_size": "2"})
+    second = await client.get("/", params={"search": "lamp", "page_size": "2", "page": "2"})
 
-    assert "/?search=lamp&amp;in_stock=1&amp;page_size=2&amp;page=2" in page.text
-    second = await client.get("/", params={"search": "lamp", "in_stock": "1", "page_size": "2", "page": "2"})
-    assert "Lamp 2" in second.text and "Table" not in second.text
+    assert second.status_code == 200 and "Lamp 2" in second.text and "Lamp 0" not in second.text
+
+
+async def test_a_damaged_cursor_or_an_unknown_sort_is_a_clear_400(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await product(app, db, name="Lamp", price="5.00")
+    page = await client.get("/", params={"page_size": "1"})
+    await product(app, db, name="Lamp 2", price="5.00")
+    cursor = re.search(r"after=([^\"&]+)", (await client.get("/", params={"page_size": "1"})).text)
+    assert cursor and "after=" not in page.text
+
+    damaged = await client.get("/", params={"after": cursor.group(1)[:-3] + "!!!"})
+    other_sort = await client.get("/", params={"after": cursor.group(1), "sort": "price"})
+    unknown = await client.get("/", params={"sort": "stock"})
+
+    assert damaged.status_code == 400 and "This page link is not valid" in damaged.text
+    assert other_sort.status_code == 400 and "another sort order" in other_sort.text
+    assert unknown.status_code == 400 and "Sort by one of" in unknown.text
 
 
 async def test_htmx_filtering_returns_only_the_results_and_the_notes_out_of_band(

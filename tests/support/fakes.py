@@ -11,10 +11,11 @@ from uuid import UUID
 
 from app.domain.events import DomainEvent
 from app.domain.incidents import Incident, IncidentWindow
+from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import Role, User, UserContext
-from app.services.ports import ManagedUserView
+from app.services.ports import CatalogFilter, ManagedUserView, ProductView
 from app.services.tenants import TenantDirectoryUnavailable
 
 
@@ -227,3 +228,58 @@ class FakeTenantDirectory:
             raise TenantDirectoryUnavailable("ConnectionRefusedError")
         self.reads += 1
         return list(self.tenants)
+
+
+class FakeCatalogReader:
+    """The catalog's reads over a list of ProductViews, ordered as the SQL reader orders them."""
+
+    def __init__(self, products: Sequence[ProductView] = (), tenant_id: UUID | None = None) -> None:
+        self.products = list(products)
+        self.tenant_id = tenant_id
+        self.calls: list[dict[str, object]] = []
+
+    def _matching(self, tenant_id: UUID, filters: CatalogFilter) -> list[ProductView]:
+        assert self.tenant_id is None or tenant_id == self.tenant_id
+        term = filters.search.strip().lower()
+        return [
+            p
+            for p in self.products
+            if (filters.include_deleted or p.deleted_at is None)
+            and term in p.name.lower()
+            and (filters.min_price is None or p.price >= filters.min_price)
+            and (filters.max_price is None or p.price <= filters.max_price)
+            and (not filters.in_stock_only or p.stock_quantity > 0)
+        ]
+
+    async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
+        rows = sorted(self._matching(tenant_id, filters), key=lambda p: (p.name, p.id))
+        return Page(rows[page.offset : page.offset + page.page_size], page.page, page.page_size, len(rows))
+
+    async def browse_products(
+        self,
+        tenant_id: UUID,
+        filters: CatalogFilter,
+        sort: Sort,
+        after: Cursor | None,
+        limit: int,
+        *,
+        skip: int = 0,
+        count_up_to: int | None = None,
+    ) -> tuple[list[ProductView], Count | None]:
+        self.calls.append({"sort": sort.token, "after": after, "limit": limit, "skip": skip, "count": count_up_to})
+        matching = self._matching(tenant_id, filters)
+
+        def key(p: ProductView) -> tuple[object, str]:
+            return getattr(p, sort.field), str(p.id)  # str order is code point order, as COLLATE "C"
+
+        rows = sorted(matching, key=key, reverse=sort.descending)
+        if after is not None:
+            mark = (after.key, str(after.id))
+            rows = [p for p in rows if (key(p) < mark if sort.descending else key(p) > mark)]  # type: ignore[operator]
+        count = None
+        if count_up_to is not None:
+            count = Count(min(len(matching), count_up_to), capped=len(matching) > count_up_to)
+        return rows[skip : skip + limit], count
+
+    async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
+        return next((p for p in self.products if p.id == product_id), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, get
@@ -13,14 +14,22 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from app.domain.errors import ValidationError
-from app.domain.pagination import PageRequest
+from app.domain.pagination import Cursor, PageRequest
 from app.domain.parsing import parse_price
 from app.domain.users import UserContext
 from app.services.carts import CartService
-from app.services.catalog import CatalogService
+from app.services.catalog import HTML_COUNT_CAP, CatalogService, catalog_sort
 from app.services.ports import CatalogFilter
 from app.web.cart_badge import refresh_cart_badge
-from app.web.rendering import page_url, render
+from app.web.rendering import render
+
+SORT_LABELS = {
+    "name": "Name (A–Z)",
+    "-name": "Name (Z–A)",
+    "price": "Price, low to high",
+    "-price": "Price, high to low",
+    "-created_at": "Newest first",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class CatalogQuery:
     max_price: str = ""
     in_stock: bool = False
     page_size: str = ""
+    sort: str = "name"
 
     def to_filter(self) -> tuple[CatalogFilter, dict[str, str]]:
         """The filter for the catalog service, and a note for each price bound that was ignored."""
@@ -48,14 +58,22 @@ class CatalogQuery:
         return bool(self.search.strip() or self.min_price.strip() or self.max_price.strip() or self.in_stock)
 
     def params(self) -> dict[str, Any]:
-        """Query parameters that page links keep (empty ones are dropped by `page_url`)."""
+        """Query parameters that page links keep (`url` drops the empty ones)."""
         return {
             "search": self.search,
             "min_price": self.min_price,
             "max_price": self.max_price,
             "in_stock": "1" if self.in_stock else "",
             "page_size": self.page_size,
+            "sort": "" if self.sort == "name" else self.sort,
         }
+
+    def url(self, after: Cursor | None = None) -> str:
+        """This query's catalog URL, starting after `after` (from the first page without it)."""
+        kept = {k: v for k, v in self.params().items() if v}
+        if after is not None:
+            kept["after"] = after.encode()
+        return f"/?{urlencode(kept)}" if kept else "/"
 
 
 def _price_bound(raw: str) -> tuple[Decimal | None, str | None]:
@@ -82,12 +100,20 @@ class CatalogController(Controller):
         min_price: FromQuery[str] = "",
         max_price: FromQuery[str] = "",
         in_stock: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        after: FromQuery[str] = "",
         page: FromQuery[str | None] = None,
         page_size: FromQuery[str] = "",
     ) -> Template:
-        query = CatalogQuery(search, min_price, max_price, in_stock not in ("", "0"), page_size)
+        """Keyset pages ("Next" carries a cursor in `after`); `page=N` still works for links made before."""
+        order = catalog_sort(sort)
+        query = CatalogQuery(search, min_price, max_price, in_stock not in ("", "0"), page_size, order.token)
         filters, notes = query.to_filter()
-        results = await catalog.list_products(user, filters, PageRequest.parse(page, page_size or None))
+        cursor = Cursor.decode(after, order) if after else None
+        numbered = PageRequest.parse(page, page_size or None)
+        results = await catalog.browse_products(
+            user, filters, order, cursor, numbered.page_size, skip=numbered.offset, count_up_to=HTML_COUNT_CAP
+        )
         await refresh_cart_badge(request, user, carts)
         return render(
             request,
@@ -96,7 +122,9 @@ class CatalogController(Controller):
             page=results,
             query=query,
             notes=notes,
-            page_url=page_url("/", query.params()),
+            sorts=SORT_LABELS,
+            next_url=query.url(results.next_cursor) if results.next_cursor else None,
+            first_url=query.url() if cursor is not None or numbered.offset else None,
         )
 
     @get("/products/{product_id:uuid}", operation_id="productPage", include_in_schema=False)
