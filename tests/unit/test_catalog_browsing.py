@@ -125,6 +125,7 @@ async def test_only_those_who_may_see_deleted_products_browse_them():
 def test_cursors_survive_encoding_for_every_key_type():
     for cursor in (
         Cursor("name", "Lampe à huile", uuid4()),
+        Cursor("name", "🪔" * 200, uuid4()),  # the longest name, of 4-byte characters
         Cursor("-price", Decimal("1234.50"), uuid4()),
         Cursor("-created_at", START + timedelta(microseconds=7), uuid4()),
     ):
@@ -142,7 +143,7 @@ def _raw(*parts: object) -> str:
     [
         "",
         "not base64!",
-        "x" * 2000,
+        "x" * 3000,
         base64.urlsafe_b64encode(b"\xff\xfe").decode(),
         _raw(1, "price", "d", "NaN", str(uuid4())),
         _raw(1, "price", "d", "1e400", str(uuid4())),
