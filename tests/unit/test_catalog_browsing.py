@@ -82,7 +82,7 @@ async def test_the_last_page_has_no_next_cursor_and_an_exact_fit_needs_no_empty_
     page = await catalog.browse_products(SHOPPER, CatalogFilter(), limit=2)
 
     assert [p.name for p in page.items] == ["A", "B"] and page.next_cursor is None
-    assert reader.calls[-1]["limit"] == 3  # one more row than shown tells whether a next page exists
+    assert reader.calls[-1].limit == 3  # one more row than shown tells whether a next page exists
 
 
 async def test_the_count_is_asked_for_only_when_wanted_and_reports_its_cap():
@@ -102,7 +102,7 @@ async def test_the_limit_is_clamped_and_skip_serves_old_page_numbers():
 
     assert [p.name for p in page.items] == ["N2", "N3"]
     await catalog.browse_products(SHOPPER, CatalogFilter(), limit=10_000, skip=-4)
-    assert reader.calls[-1]["limit"] == 101 and reader.calls[-1]["skip"] == 0
+    assert reader.calls[-1].limit == 101 and reader.calls[-1].skip == 0
 
 
 async def test_a_cursor_of_another_sort_is_refused():
