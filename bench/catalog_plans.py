@@ -79,12 +79,13 @@ def statements(tenant_id: UUID, after_middle: Any, common_term: bool) -> Iterato
     from app.adapters.readers import SqlCatalogReader
     from app.domain.pagination import PageRequest
     from app.services.catalog import CATALOG_SORTS, HTML_COUNT_CAP
-    from app.services.ports import CatalogFilter
+    from app.services.ports import Browse, CatalogFilter
 
     reader = SqlCatalogReader(None)  # type: ignore[arg-type]  # only builds SQL
     everything = CatalogFilter()
     filtered = CatalogFilter(search=SEARCH_TERM, min_price=Decimal(20), max_price=Decimal(800), in_stock_only=True)
     by_name = CATALOG_SORTS["name"]
+    cap = HTML_COUNT_CAP
     by_ids = not common_term
     how = "scan" if common_term else "by ids"
     yield "v1 list page 1 (exact count)", *reader.list_sql(tenant_id, everything, PageRequest(1, 20))
@@ -97,21 +98,24 @@ def statements(tenant_id: UUID, after_middle: Any, common_term: bool) -> Iterato
     for token in CATALOG_SORTS:
         yield (
             f"keyset page 1, sort={token}, capped count",
-            *reader.browse_sql(tenant_id, everything, CATALOG_SORTS[token], None, 21, count_up_to=HTML_COUNT_CAP),
+            *reader.browse_sql(tenant_id, everything, Browse(CATALOG_SORTS[token], None, 21, count_up_to=cap)),
         )
-    yield "keyset deep page (middle), sort=name", *reader.browse_sql(tenant_id, everything, by_name, after_middle, 21)
+    yield (
+        "keyset deep page (middle), sort=name",
+        *reader.browse_sql(tenant_id, everything, Browse(by_name, after_middle, 21)),
+    )
     yield (
         f"keyset filtered search p1, capped ({how})",
-        *reader.browse_sql(tenant_id, filtered, by_name, None, 21, count_up_to=HTML_COUNT_CAP, by_ids=by_ids),
+        *reader.browse_sql(tenant_id, filtered, Browse(by_name, None, 21, count_up_to=cap), by_ids=by_ids),
     )
     plain = CatalogFilter(search=SEARCH_TERM)
     yield (
         f"keyset search p1, capped ({how})",
-        *reader.browse_sql(tenant_id, plain, by_name, None, 21, count_up_to=HTML_COUNT_CAP, by_ids=by_ids),
+        *reader.browse_sql(tenant_id, plain, Browse(by_name, None, 21, count_up_to=cap), by_ids=by_ids),
     )
     yield (
         "keyset search (rare term) page 1",
-        *reader.browse_sql(tenant_id, CatalogFilter(search="zz-no-such"), by_name, None, 21),
+        *reader.browse_sql(tenant_id, CatalogFilter(search="zz-no-such"), Browse(by_name, None, 21)),
     )
 
 

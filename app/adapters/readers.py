@@ -13,11 +13,12 @@ from app.adapters.database import fetch
 from app.adapters.order_rows import order_from_row
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
-from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
+from app.domain.pagination import Count, Page, PageRequest
 from app.domain.parsing import storable
 from app.services.ports import (
     AuditEntry,
     AuditFilter,
+    Browse,
     CatalogFilter,
     GroupView,
     ManagedUserView,
@@ -125,54 +126,38 @@ class SqlCatalogReader:
         return _page_sql(self._SELECT, self._where(tenant_id, filters, by_ids=by_ids), 'name COLLATE "C", id', page)
 
     async def browse_products(
-        self,
-        tenant_id: UUID,
-        filters: CatalogFilter,
-        sort: Sort,
-        after: Cursor | None,
-        limit: int,
-        *,
-        skip: int = 0,
-        count_up_to: int | None = None,
+        self, tenant_id: UUID, filters: CatalogFilter, browse: Browse
     ) -> tuple[list[ProductView], Count | None]:
         by_ids = await self._search_by_ids(tenant_id, filters)
-        sql, args = self.browse_sql(
-            tenant_id, filters, sort, after, limit, skip=skip, count_up_to=count_up_to, by_ids=by_ids
-        )
-        rows = await fetch(self._engine, tenant_id, sql, args)
+        rows = await fetch(self._engine, tenant_id, *self.browse_sql(tenant_id, filters, browse, by_ids=by_ids))
         items = [ProductView(**{k: v for k, v in row.items() if k != "_count"}) for row in rows]
-        if count_up_to is None:
+        cap = browse.count_up_to
+        if cap is None:
             return items, None
         if rows:
             counted = rows[0]["_count"]
         else:  # no row to carry the count (past the end, or nothing matches): ask for it alone
-            count_sql = self.count_sql(tenant_id, filters, count_up_to, by_ids=by_ids)
-            counted = (await fetch(self._engine, tenant_id, *count_sql))[0]["n"]
-        return items, Count(min(counted, count_up_to), capped=counted > count_up_to)
+            counted = (await fetch(self._engine, tenant_id, *self.count_sql(tenant_id, filters, cap, by_ids=by_ids)))[
+                0
+            ]["n"]
+        return items, Count(min(counted, cap), capped=counted > cap)
 
     def browse_sql(
-        self,
-        tenant_id: UUID,
-        filters: CatalogFilter,
-        sort: Sort,
-        after: Cursor | None,
-        limit: int,
-        *,
-        skip: int = 0,
-        count_up_to: int | None = None,
-        by_ids: bool = True,
+        self, tenant_id: UUID, filters: CatalogFilter, browse: Browse, *, by_ids: bool = True
     ) -> tuple[str, list[Any]]:
-        """Rows after `after` in `sort` order (then by id, the same way), and optionally a capped count.
+        """Rows after `browse.after` in its sort order (then by id, the same way), and optionally a capped count.
 
         The row comparison `(key, id) > (…)` is an index condition on the sort's ordering index, so a
         deep page costs what page 1 costs.
         """
+        sort, after = browse.sort, browse.after
         column = _CATALOG_ORDER_COLUMNS[sort.field]
         direction = "DESC" if sort.descending else "ASC"
         where = self._where(tenant_id, filters, by_ids=by_ids)
         count = ""
-        if count_up_to is not None:
-            count = f", (SELECT count(*) FROM ({self._counted(where)} LIMIT {count_up_to + 1:d}) AS c) AS _count"
+        if browse.count_up_to is not None:
+            limited = f"{self._counted(where)} LIMIT {browse.count_up_to + 1:d}"
+            count = f", (SELECT count(*) FROM ({limited}) AS c) AS _count"
         if after is not None:
             where.add(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
         n = len(where.args)
@@ -180,7 +165,7 @@ class SqlCatalogReader:
             f"{where.with_sql()}SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
             f"ORDER BY {column} {direction}, id {direction} LIMIT ${n + 1} OFFSET ${n + 2}"
         )
-        return sql, [*where.args, limit, skip]
+        return sql, [*where.args, browse.limit, browse.skip]
 
     def count_sql(
         self, tenant_id: UUID, filters: CatalogFilter, up_to: int | None = None, *, by_ids: bool = True

@@ -75,7 +75,7 @@ CursorKey = str | Decimal | datetime
 """The value of the sort column a cursor carries (a name, a price, a timestamp)."""
 
 _KEY_TAGS: dict[type, str] = {str: "s", Decimal: "d", datetime: "t"}
-_MAX_CURSOR_LENGTH = 1024
+_MAX_CURSOR_LENGTH = 2048  # a 200-character name of 4-byte characters encodes to about 1,160
 _MAX_KEY_NUMBER = Decimal(10) ** 15  # past numeric(12,2), and small enough for PostgreSQL to compare at once
 
 
@@ -116,7 +116,7 @@ class Cursor:
     def encode(self) -> str:
         tag = _KEY_TAGS[type(self.key)]
         value = self.key.isoformat() if isinstance(self.key, datetime) else str(self.key)
-        text = json.dumps([1, self.sort, tag, value, str(self.id)], separators=(",", ":"))
+        text = json.dumps([1, self.sort, tag, value, str(self.id)], separators=(",", ":"), ensure_ascii=False)
         return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
     @classmethod

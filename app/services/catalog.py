@@ -10,7 +10,7 @@ from app.domain.errors import ProductNotFound, ValidationError
 from app.domain.pagination import MAX_PAGE_SIZE, Cursor, InvalidCursor, Page, PageRequest, Slice, Sort
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import CatalogFilter, CatalogReader, ProductView
+from app.services.ports import Browse, CatalogFilter, CatalogReader, ProductView
 
 CATALOG_SORTS: dict[str, Sort] = {
     sort.token: sort
@@ -79,9 +79,8 @@ class CatalogService:
         if after is not None and after.sort != sort.token:
             raise InvalidCursor("it belongs to another sort order")
         limit = min(MAX_PAGE_SIZE, max(1, limit))
-        rows, count = await self._reader.browse_products(
-            user.tenant_id, filters, sort, after, limit + 1, skip=max(0, skip), count_up_to=count_up_to
-        )
+        browse = Browse(sort, after, limit + 1, skip=max(0, skip), count_up_to=count_up_to)
+        rows, count = await self._reader.browse_products(user.tenant_id, filters, browse)
         items = rows[:limit]
         last = items[-1] if len(rows) > limit else None
         next_cursor = Cursor(sort.token, getattr(last, sort.field), last.id) if last is not None else None

@@ -158,21 +158,28 @@ class ProductView:
     version: int
 
 
+@dataclass(frozen=True)
+class Browse:
+    """Which keyset page the catalog reader reads: `limit` rows after `after` in `sort` order.
+
+    `skip` is an OFFSET from there (old page-number links only); `count_up_to` asks for a count
+    capped there (None: no count).
+    """
+
+    sort: Sort
+    after: Cursor | None = None
+    limit: int = 20
+    skip: int = 0
+    count_up_to: int | None = None
+
+
 class CatalogReader(Protocol):
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]: ...
     async def browse_products(
-        self,
-        tenant_id: UUID,
-        filters: CatalogFilter,
-        sort: Sort,
-        after: Cursor | None,
-        limit: int,
-        *,
-        skip: int = 0,
-        count_up_to: int | None = None,
+        self, tenant_id: UUID, filters: CatalogFilter, browse: Browse
     ) -> tuple[list[ProductView], Count | None]:
-        """Up to `limit` products after `after` in `sort` order, then by id in the same direction; with
-        `count_up_to`, how many match, read no further than `count_up_to` + 1 rows."""
+        """Up to `browse.limit` products after `browse.after` in `browse.sort` order, then by id in the same
+        direction; with `browse.count_up_to`, how many match, reading no more than that + 1 rows."""
         ...
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None: ...

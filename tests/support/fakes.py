@@ -11,11 +11,11 @@ from uuid import UUID
 
 from app.domain.events import DomainEvent
 from app.domain.incidents import Incident, IncidentWindow
-from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
+from app.domain.pagination import Count, Page, PageRequest
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import Role, User, UserContext
-from app.services.ports import CatalogFilter, ManagedUserView, ProductView
+from app.services.ports import Browse, CatalogFilter, ManagedUserView, ProductView
 from app.services.tenants import TenantDirectoryUnavailable
 
 
@@ -236,7 +236,7 @@ class FakeCatalogReader:
     def __init__(self, products: Sequence[ProductView] = (), tenant_id: UUID | None = None) -> None:
         self.products = list(products)
         self.tenant_id = tenant_id
-        self.calls: list[dict[str, object]] = []
+        self.calls: list[Browse] = []
 
     def _matching(self, tenant_id: UUID, filters: CatalogFilter) -> list[ProductView]:
         assert self.tenant_id is None or tenant_id == self.tenant_id
@@ -256,17 +256,10 @@ class FakeCatalogReader:
         return Page(rows[page.offset : page.offset + page.page_size], page.page, page.page_size, len(rows))
 
     async def browse_products(
-        self,
-        tenant_id: UUID,
-        filters: CatalogFilter,
-        sort: Sort,
-        after: Cursor | None,
-        limit: int,
-        *,
-        skip: int = 0,
-        count_up_to: int | None = None,
+        self, tenant_id: UUID, filters: CatalogFilter, browse: Browse
     ) -> tuple[list[ProductView], Count | None]:
-        self.calls.append({"sort": sort.token, "after": after, "limit": limit, "skip": skip, "count": count_up_to})
+        self.calls.append(browse)
+        sort, after, cap = browse.sort, browse.after, browse.count_up_to
         matching = self._matching(tenant_id, filters)
 
         def key(p: ProductView) -> tuple[object, str]:
@@ -276,10 +269,8 @@ class FakeCatalogReader:
         if after is not None:
             mark = (after.key, str(after.id))
             rows = [p for p in rows if (key(p) < mark if sort.descending else key(p) > mark)]  # type: ignore[operator]
-        count = None
-        if count_up_to is not None:
-            count = Count(min(len(matching), count_up_to), capped=len(matching) > count_up_to)
-        return rows[skip : skip + limit], count
+        count = None if cap is None else Count(min(len(matching), cap), capped=len(matching) > cap)
+        return rows[browse.skip : browse.skip + browse.limit], count
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
         return next((p for p in self.products if p.id == product_id), None)
