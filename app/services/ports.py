@@ -126,6 +126,25 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, actor: UserContext) -> UnitOfWork: ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    content_type: str
+
+
+class ObjectStorage(Protocol):
+    """Bytes by key (uploaded images and their thumbnails): a local directory or an S3-compatible bucket.
+
+    Keys are made by the shop (never a visitor's file name): `<tenant id>/<uuid>[-w<width>].<ext>`.
+    """
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    async def get(self, key: str) -> StoredObject | None: ...
+    async def delete(self, key: str) -> None:
+        """Remove the object; removing one that is not there is no error."""
+        ...
+
+
 class PasswordHasher(Protocol):
     unknown_user_hash: str
     """Checked against when the user is unknown, so both failures cost one verification."""
