@@ -67,6 +67,9 @@ class LocalDirectoryStorage:
             return None
         return StoredObject(data=data, content_type=content_type)
 
+    async def close(self) -> None:
+        """Nothing to release (the S3 store closes its connections)."""
+
     async def delete(self, key: str) -> None:
         path = self._path(key)
         for target in (path, path.with_name(path.name + CONTENT_TYPE_SUFFIX)):
@@ -111,10 +114,14 @@ class S3Storage:
     async def create_bucket(self) -> None:
         """Create the bucket (tests and development; a deployment's bucket is made by its operator)."""
         region = self._location.region
-        body = b"" if region == "us-east-1" else (
-            "<CreateBucketConfiguration><LocationConstraint>"
-            f"{region}</LocationConstraint></CreateBucketConfiguration>"
-        ).encode()
+        body = (
+            b""
+            if region == "us-east-1"
+            else (
+                "<CreateBucketConfiguration><LocationConstraint>"
+                f"{region}</LocationConstraint></CreateBucketConfiguration>"
+            ).encode()
+        )
         self._raise_for(await self._send("PUT", "", body))
 
     async def close(self) -> None:

@@ -75,7 +75,11 @@ async def _page(
 
 
 class SqlCatalogReader:
-    _SELECT = "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version FROM product"
+    _SELECT = (
+        "SELECT id, name, price, stock_quantity, image_key, created_at, deleted_at, version, description, "
+        "image_width, image_height, thumbnails_key IS NOT NULL AND thumbnails_key = image_key AS thumbnails_ready "
+        "FROM product"
+    )
 
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine

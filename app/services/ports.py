@@ -17,6 +17,7 @@ from app.domain.addresses import UnverifiedAddress, VerifiedAddress
 from app.domain.carts import Cart
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag, UserGroup
+from app.domain.images import NormalisedImage
 from app.domain.orders import Order
 from app.domain.pagination import Page, PageRequest
 from app.domain.products import Product
@@ -145,6 +146,19 @@ class ObjectStorage(Protocol):
         ...
 
 
+class ImageCodec(Protocol):
+    """Decodes uploads and draws thumbnails (CPU work: implementations run it off the event loop)."""
+
+    async def normalise(self, data: bytes) -> NormalisedImage:
+        """The upload re-encoded without metadata if it decodes as JPEG, PNG or WebP within the pixel limit;
+        raises ImageRefused otherwise."""
+        ...
+
+    async def thumbnail(self, data: bytes, width: int) -> bytes:
+        """A WebP of the (already normalised) image scaled to `width` pixels wide."""
+        ...
+
+
 class PasswordHasher(Protocol):
     unknown_user_hash: str
     """Checked against when the user is unknown, so both failures cost one verification."""
@@ -175,6 +189,11 @@ class ProductView:
     created_at: datetime
     deleted_at: datetime | None
     version: int
+    description: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
+    thumbnails_ready: bool = False
+    """The worker has made the WebP thumbnails (`THUMBNAIL_WIDTHS`) of the current image."""
 
 
 class CatalogReader(Protocol):
