@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
@@ -262,3 +263,54 @@ async def test_the_edit_page_without_javascript_shows_the_picture_form_and_a_ref
 
 def test_store_directory_is_under_the_test_data_dir():
     assert Path(get_settings().app.data_dir) in STORE.parents
+
+
+async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the_first_row(
+    client: AsyncTestClient[Litestar], db: asyncpg.Connection
+):
+    keys = [f"{uuid4()}.jpg" for _ in range(6)]
+    for position, key in enumerate(keys):
+        ready = key if position < 5 else None  # the last one's thumbnails are not made yet
+        await db.execute(
+            "INSERT INTO product (id, tenant_id, name, price, stock_quantity, created_at, version, description, "
+            "image_key, image_width, image_height, thumbnails_key) "
+            "VALUES (gen_random_uuid(), $1, $2, 5, 5, now(), 1, 'Blue and bold.', $3, 800, 600, $4)",
+            TENANT,
+            f"Aaa picture {position}",
+            key,
+            ready,
+        )
+
+    page = (await client.get("/")).text
+
+    pictures = re.findall(r'<img class="product-picture product-picture-thumb"[^>]*>', page)
+    assert len(pictures) == 6
+    assert all('width="320" height="240"' in picture for picture in pictures)
+    assert ["loading=" in picture for picture in pictures] == [False] * 4 + [True] * 2
+    stem = keys[0].removesuffix(".jpg")
+    assert f"/images/{stem}-w160.webp 160w, /images/{stem}-w320.webp 320w" in pictures[0]
+    assert f"/images/{keys[0]} 800w" in pictures[0]  # the upload, wider than the widest thumbnail
+    assert "srcset" not in pictures[5] and f'src="/images/{keys[5]}"' in pictures[5]
+
+
+async def test_the_product_page_shows_the_large_picture_and_the_description(
+    client: AsyncTestClient[Litestar], db: asyncpg.Connection
+):
+    key = f"{uuid4()}.png"
+    product_id = await db.fetchval(
+        "INSERT INTO product (id, tenant_id, name, price, stock_quantity, created_at, version, description, "
+        "image_key, image_width, image_height, thumbnails_key) "
+        "VALUES (gen_random_uuid(), $1, 'Lamp', 5, 5, now(), 1, 'A lamp <b>that</b> glows.', $2, 1000, 500, $2) "
+        "RETURNING id",
+        TENANT,
+        key,
+    )
+
+    page = (await client.get(f"/products/{product_id}")).text
+
+    assert re.search(
+        r'<img class="product-picture product-picture-large" alt="Picture of Lamp"[^>]*'
+        r'width="640" height="320"',
+        page,
+    )
+    assert "A lamp &lt;b&gt;that&lt;/b&gt; glows." in page
