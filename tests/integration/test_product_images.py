@@ -63,6 +63,15 @@ async def image_key(db: asyncpg.Connection, product_id: UUID) -> str | None:
     return key
 
 
+async def served_after_upload(
+    client: AsyncTestClient[Litestar], admin: str, db: asyncpg.Connection, data: bytes, filename: str, ctype: str
+) -> Any:
+    """Upload `data` to a new product (accepted) and fetch the picture the shop now serves for it."""
+    product_id = await new_product(db)
+    assert (await upload(client, admin, product_id, data, filename, ctype)).status_code == 200
+    return await client.get(f"/images/{await image_key(db, product_id)}")
+
+
 async def assert_refused(
     client: AsyncTestClient[Litestar], admin: str, db: asyncpg.Connection, data: bytes, filename: str, ctype: str
 ) -> str:
@@ -129,13 +138,11 @@ async def test_an_svg_with_a_script_is_refused(client: AsyncTestClient[Litestar]
 async def test_a_jpeg_html_polyglot_is_re_encoded_without_its_html(
     client: AsyncTestClient[Litestar], admin: str, db: asyncpg.Connection
 ):
-    product_id = await new_product(db)
     polyglot = files.jpeg_html_polyglot()
     assert b"<script>" in polyglot
 
-    assert (await upload(client, admin, product_id, polyglot, "page.html", "text/html")).status_code == 200
+    served = await served_after_upload(client, admin, db, polyglot, "page.html", "text/html")
 
-    served = await client.get(f"/images/{await image_key(db, product_id)}")
     assert served.headers["content-type"] == "image/jpeg"
     assert b"<script" not in served.content and b"<html" not in served.content
     assert served.content.endswith(b"\xff\xd9")  # nothing after the JPEG's end marker
@@ -177,13 +184,11 @@ async def test_a_bomb_beyond_pillows_own_limit_is_refused_too(
 async def test_the_gps_position_and_camera_are_stripped_from_a_photo(
     client: AsyncTestClient[Litestar], admin: str, db: asyncpg.Connection
 ):
-    product_id = await new_product(db)
     photo = files.jpeg_with_gps()
     assert Image.open(io.BytesIO(photo)).getexif().get_ifd(0x8825)  # the fixture does carry a position
 
-    assert (await upload(client, admin, product_id, photo, "IMG_0001.JPG", "image/jpeg")).status_code == 200
+    served = (await served_after_upload(client, admin, db, photo, "IMG_0001.JPG", "image/jpeg")).content
 
-    served = (await client.get(f"/images/{await image_key(db, product_id)}")).content
     assert not Image.open(io.BytesIO(served)).getexif()
     assert b"Exif" not in served and b"Spy Camera" not in served
 
