@@ -111,6 +111,8 @@ class SeedReport:
     accounts_created: tuple[str, ...]
     products_created: int
     product_seconds: float
+    pictures_given: int = 0
+    picture_seconds: float = 0.0
 
     def summary(self) -> str:
         accounts = ", ".join(self.accounts_created) or "none (all present)"
@@ -119,7 +121,8 @@ class SeedReport:
             products = f"{self.products_created:,} in {self.product_seconds:.1f} s ({rate:,.0f} rows/s)"
         else:
             products = "none"
-        return f"accounts created: {accounts}\nproducts created: {products}"
+        pictures = f"\npictures drawn for: {self.pictures_given:,} products in {self.picture_seconds:.1f} s"
+        return f"accounts created: {accounts}\nproducts created: {products}" + (pictures if self.pictures_given else "")
 
 
 class ProductNamer:
@@ -338,10 +341,14 @@ async def seed(
         created = await insert_products(
             pool, tenant_id, products, only_if_empty=only_if_empty, rng=random.Random(rng_seed), progress=progress
         )
-        if pictures:
-            await add_demo_pictures(pool, tenant_id, container.image_storage)
+        product_seconds = time.perf_counter() - started
+        pictured = await add_demo_pictures(pool, tenant_id, container.image_storage) if pictures else 0
         return SeedReport(
-            accounts_created=accounts, products_created=created, product_seconds=time.perf_counter() - started
+            accounts_created=accounts,
+            products_created=created,
+            product_seconds=product_seconds,
+            pictures_given=pictured,
+            picture_seconds=time.perf_counter() - started - product_seconds,
         )
     finally:
         if owned:
