@@ -72,10 +72,12 @@ def create_admin(tenant_slug: str | None = None) -> None:
 
 
 def seed_demo_data(products: int, *, only_if_empty: bool, rng_seed: int | None = None) -> None:
-    """Accounts and generated products (see app/seed.py), with a progress bar on stderr."""
+    """Accounts and generated products with pictures (see app/seed.py), with a progress bar on stderr."""
     from app.seed import seed
 
-    report = asyncio.run(seed(products, only_if_empty=only_if_empty, rng_seed=rng_seed, progress=sys.stderr))
+    report = asyncio.run(
+        seed(products, only_if_empty=only_if_empty, rng_seed=rng_seed, progress=sys.stderr, pictures=True)
+    )
     print(report.summary(), flush=True)
 
 

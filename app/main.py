@@ -28,7 +28,9 @@ from app.adapters.address_verification import StubAddressVerifier
 from app.adapters.circuit_breaker import CircuitBreaker
 from app.adapters.dashboard import RedisRecentErrors, SaqQueueHealth, SqlDashboardReader
 from app.adapters.database import DATABASE_UNAVAILABLE, Database
+from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import SaqIncidentReporter
+from app.adapters.object_storage import LocalDirectoryStorage, S3Storage, object_storage_from
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher, hasher_for
@@ -62,7 +64,9 @@ from app.controllers.pages.admin import (
 )
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
+from app.controllers.pages.images import ImagesController
 from app.controllers.pages.shop import CartController, OrderController
+from app.domain.images import THUMBNAIL_WIDTHS
 from app.log_config import configure_logging_from
 from app.services.account import AccountService
 from app.services.audit import AuditService
@@ -75,6 +79,7 @@ from app.services.dashboard import DashboardService
 from app.services.flags import FlagService
 from app.services.health import HealthService
 from app.services.orders import OrderService
+from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService
 from app.services.rate_limits import RateLimitPolicy
 from app.services.reports import ReportService
@@ -112,6 +117,8 @@ class Container:
     orders: OrderService
     catalog: CatalogService
     products: ProductAdminService
+    images: ProductImageService
+    image_storage: LocalDirectoryStorage | S3Storage
     audit: AuditService
     coupons: CouponService
     reports: ReportService
@@ -127,7 +134,7 @@ class Container:
 
     async def close(self) -> None:
         """Release every connection; a dependency that is already gone must not block shutdown."""
-        for close in (self.queue.disconnect, self.redis.aclose, self.database.disconnect):
+        for close in (self.queue.disconnect, self.redis.aclose, self.database.disconnect, self.image_storage.close):
             try:
                 await close()
             except Exception:
@@ -160,6 +167,7 @@ def build_container(settings: Settings) -> Container:
     hasher = hasher_for(settings.app.environment, threads=settings.app.password_hash_threads)
     directory = SqlDirectoryReader(database.engine)
     recent_errors = RedisRecentErrors(redis)
+    image_storage = object_storage_from(settings.images, settings.app.data_dir)
     sessions = PostgresSessionStore(
         database.engine,
         idle_seconds=settings.session.idle_timeout_minutes * 60,
@@ -177,6 +185,8 @@ def build_container(settings: Settings) -> Container:
         orders=OrderService(SqlOrderReader(database.engine)),
         catalog=CatalogService(SqlCatalogReader(database.engine)),
         products=ProductAdminService(uow),
+        images=ProductImageService(uow, image_storage, PillowImageCodec(max_pixels=settings.images.max_pixels)),
+        image_storage=image_storage,
         audit=AuditService(SqlAuditReader(database.engine)),
         coupons=CouponService(uow, SqlCouponReader(database.engine)),
         reports=ReportService(SqlProductReportReader(database.engine)),
@@ -245,6 +255,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.filters.update(template_filters())
         # Off outside development: the check stats every template file (base, page, macros) on each render.
         engine.engine.auto_reload = settings.app.template_auto_reload
+        engine.engine.globals["image_widths"] = THUMBNAIL_WIDTHS
+        engine.engine.globals["image_upload_limit_mb"] = f"{settings.images.max_upload_bytes / 1_048_576:.3g}"
+        engine.engine.globals["image_upload_limit_bytes"] = settings.images.max_upload_bytes
         # Show "café", not "caf\u00e9", in JSON rendered into pages (still HTML-safe: tojson escapes <>&').
         engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
@@ -253,6 +266,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             CatalogController,
+            ImagesController,
             CartController,
             OrderController,
             AuthController,
@@ -283,6 +297,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "orders": provider(container.orders),
             "catalog": provider(container.catalog),
             "products": provider(container.products),
+            "images": provider(container.images),
             "audit": provider(container.audit),
             "coupons": provider(container.coupons),
             "reports": provider(container.reports),
@@ -299,6 +314,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         exception_handlers={**EXCEPTION_HANDLERS, **dict.fromkeys(DATABASE_UNAVAILABLE, unavailable_handler)},
         template_config=template_engine,
+        # The largest request body of any form: an image upload (larger: 413, app.web.errors says why).
+        request_max_body_size=settings.images.max_upload_bytes,
         plugins=[HTMXPlugin()],
         lifespan=[lifespan],
         debug=False,

@@ -17,6 +17,7 @@ still reads like a shop's.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 import time
@@ -30,9 +31,14 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from app.adapters.database import SET_TENANT_SQL
+from app.adapters.demo_pictures import HEIGHT as DEMO_HEIGHT
+from app.adapters.demo_pictures import WIDTH as DEMO_WIDTH
+from app.adapters.demo_pictures import demo_pictures
 from app.adapters.tenants import create_tenant, list_tenants
+from app.domain.images import THUMBNAIL_WIDTHS, ImageName
 from app.domain.users import Role, UserContext
 from app.main import Container, build_container
+from app.services.ports import ObjectStorage
 from app.settings import get_settings
 
 ADJECTIVES = (
@@ -48,6 +54,34 @@ CATEGORIES = (
 VARIANTS = (
     "Pro", "Plus", "Max", "Mini", "Lite", "X", "S", "SE", "Elite", "Air", "2024", "Gen 2", "Gen 3", "MK II", "Rev B",
 )  # fmt: skip
+USES = {
+    "Laptop": "for work and play on the go",
+    "Keyboard": "with a crisp, quiet key feel",
+    "Mouse": "that fits the hand",
+    "Monitor": "with sharp, even colour",
+    "Headphones": "for long listening sessions",
+    "Speaker": "that fills a room",
+    "Camera": "for everyday photos and video",
+    "Tablet": "for reading, notes and films",
+    "Phone": "that lasts all day",
+    "Watch": "that tracks the day at a glance",
+    "Charger": "that charges fast and stays cool",
+    "Cable": "built to bend for years",
+    "Adapter": "for every port you meet",
+    "Stand": "that lifts a screen to eye level",
+    "Case": "that protects without bulk",
+    "Bag": "with a place for everything",
+    "Light": "with soft, adjustable light",
+    "Microphone": "for clear calls and recordings",
+    "Webcam": "for calls that look their best",
+    "Hub": "that turns one port into many",
+    "Printer": "for crisp pages at home",
+    "Scanner": "that digitises a page in seconds",
+    "Drive": "for fast, safe storage",
+    "Router": "for strong Wi-Fi in every room",
+    "Switch": "that connects the whole desk",
+}
+"""What each category is for: the second half of a demo product's description."""
 VARIANT_SHARE = 0.7
 BASE_NAME_DRAWS = 10
 MODEL_NUMBERS = 10_000
@@ -63,7 +97,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role], ...] = (
 )
 """Besides the default admin; each one's password is its username (development only)."""
 
-PRODUCT_COLUMNS = ("id", "tenant_id", "name", "price", "stock_quantity", "created_at", "version")
+PRODUCT_COLUMNS = ("id", "tenant_id", "name", "price", "stock_quantity", "created_at", "version", "description")
 
 DEMO_SHOP = ("outlet", "Emporium Outlet", ("outlet.localhost",))
 """The second shop of `make run` (slug, display name, host names): *.localhost is loopback in browsers and curl."""
@@ -77,6 +111,8 @@ class SeedReport:
     accounts_created: tuple[str, ...]
     products_created: int
     product_seconds: float
+    pictures_given: int = 0
+    picture_seconds: float = 0.0
 
     def summary(self) -> str:
         accounts = ", ".join(self.accounts_created) or "none (all present)"
@@ -85,7 +121,8 @@ class SeedReport:
             products = f"{self.products_created:,} in {self.product_seconds:.1f} s ({rate:,.0f} rows/s)"
         else:
             products = "none"
-        return f"accounts created: {accounts}\nproducts created: {products}"
+        pictures = f"\npictures drawn for: {self.pictures_given:,} products in {self.picture_seconds:.1f} s"
+        return f"accounts created: {accounts}\nproducts created: {products}" + (pictures if self.pictures_given else "")
 
 
 class ProductNamer:
@@ -112,6 +149,19 @@ class ProductNamer:
         return name
 
 
+def name_parts(name: str) -> tuple[str, str, str]:
+    """(adjective, category, variant) of a generated name; the variant is "" when it has none."""
+    words = name.split(" #", 1)[0].split(" ")
+    at = next(i for i, word in enumerate(words) if word in USES)
+    return " ".join(words[:at]), words[at], " ".join(words[at + 1 :])
+
+
+def describe(name: str) -> str:
+    adjective, category, variant = name_parts(name)
+    edition = f" This is the {variant} edition." if variant else ""
+    return f"{adjective} {category.lower()} {USES[category]}.{edition}"
+
+
 def product_records(tenant_id: UUID, count: int, rng: random.Random, taken: set[str]) -> Iterator[tuple[Any, ...]]:
     """Rows in PRODUCT_COLUMNS order: prices in whole cents from 9.99 to 999.99, stock 0 to 500."""
     namer = ProductNamer(rng, taken)
@@ -119,7 +169,43 @@ def product_records(tenant_id: UUID, count: int, rng: random.Random, taken: set[
     for _ in range(count):
         name = namer()
         price = Decimal(rng.randint(*PRICE_CENTS)).scaleb(-2)
-        yield (uuid4(), tenant_id, name, price, rng.randint(*STOCK), created_at, 1)
+        yield (uuid4(), tenant_id, name, price, rng.randint(*STOCK), created_at, 1, describe(name))
+
+
+async def add_demo_pictures(pool: asyncpg.Pool, tenant_id: UUID, storage: ObjectStorage) -> int:
+    """Give every product of the tenant without a picture one drawn for its category and variant; returns how many.
+
+    One picture (and its thumbnails) per category and variant, shared by the products that have both:
+    names are immutable keys, so sharing one is safe. Written as ready, thumbnails included, because
+    seeded products write no events for the worker to act on.
+    """
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(SET_TENANT_SQL, str(tenant_id))
+        rows = await connection.fetch(
+            "SELECT id, name FROM product WHERE tenant_id = $1 AND image_key IS NULL", tenant_id
+        )
+    groups: dict[tuple[str, str], list[UUID]] = {}
+    for row in rows:
+        _, category, variant = name_parts(row["name"])
+        groups.setdefault((category, variant), []).append(row["id"])
+
+    async def store(category: str, variant: str) -> str:
+        original, thumbnails = await asyncio.to_thread(demo_pictures, category, variant, THUMBNAIL_WIDTHS)
+        name = ImageName.new("webp")
+        await storage.put(name.storage_key(tenant_id), original, name.content_type)
+        for width, data in thumbnails.items():
+            await storage.put(name.thumbnail(width).storage_key(tenant_id), data, name.content_type)
+        return str(name)
+
+    names = await asyncio.gather(*(store(category, variant) for category, variant in groups))
+    async with pool.acquire() as connection, connection.transaction():
+        await connection.execute(SET_TENANT_SQL, str(tenant_id))
+        await connection.executemany(
+            "UPDATE product SET image_key = $1, thumbnails_key = $1, image_width = $2, image_height = $3 "
+            "WHERE id = ANY($4::uuid[])",
+            [(name, DEMO_WIDTH, DEMO_HEIGHT, ids) for name, ids in zip(names, groups.values(), strict=True)],
+        )
+    return len(rows)
 
 
 class ProgressBar:
@@ -230,11 +316,13 @@ async def seed(
     container: Container | None = None,
     progress: TextIO | None = None,
     tenant_id: UUID | None = None,
+    pictures: bool = False,
 ) -> SeedReport:
     """Seed a tenant (the default one unless given). Demo accounts default to development only; without a
     container, one is built.
 
     The same `rng_seed` on the same catalog gives the same names, prices and stock (ids are random).
+    `pictures` draws a picture for every product that has none (`make run`, `make seed`; tests leave it off).
     """
     settings = container.settings if container is not None else get_settings()
     owned = container is None
@@ -253,8 +341,14 @@ async def seed(
         created = await insert_products(
             pool, tenant_id, products, only_if_empty=only_if_empty, rng=random.Random(rng_seed), progress=progress
         )
+        product_seconds = time.perf_counter() - started
+        pictured = await add_demo_pictures(pool, tenant_id, container.image_storage) if pictures else 0
         return SeedReport(
-            accounts_created=accounts, products_created=created, product_seconds=time.perf_counter() - started
+            accounts_created=accounts,
+            products_created=created,
+            product_seconds=product_seconds,
+            pictures_given=pictured,
+            picture_seconds=time.perf_counter() - started - product_seconds,
         )
     finally:
         if owned:
@@ -297,7 +391,13 @@ async def seed_demo_shops(products: int, *, progress: TextIO | None = None) -> S
     await container.queue.connect()
     try:
         report = await seed(
-            products, only_if_empty=True, demo_users=True, container=container, progress=progress, tenant_id=outlet
+            products,
+            only_if_empty=True,
+            demo_users=True,
+            container=container,
+            progress=progress,
+            tenant_id=outlet,
+            pictures=True,
         )
         for tenant_id in (settings.app.default_tenant_id, outlet):
             await ensure_demo_extras(container, tenant_id)

@@ -210,6 +210,33 @@ class RateLimitSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    """Uploaded product images: where they are kept and what an upload may be (docs/patterns/file-uploads.md)."""
+
+    storage: str = field(default_factory=lambda: _env("IMAGE_STORAGE", "local"))
+    """`local` (a directory: one machine) or `s3` (an S3-compatible bucket: any number of machines)."""
+    directory: str = field(default_factory=lambda: _env("IMAGE_DIR", ""))
+    """Directory of the `local` store; empty: DATA_DIR/images."""
+    s3_endpoint_url: str = field(default_factory=lambda: _env("S3_ENDPOINT_URL", ""))
+    """Endpoint of the `s3` store, e.g. https://s3.eu-west-1.amazonaws.com or http://minio:9000."""
+    s3_bucket: str = field(default_factory=lambda: _env("S3_BUCKET", ""))
+    """Bucket of the `s3` store (it must exist; objects are addressed path-style)."""
+    s3_region: str = field(default_factory=lambda: _env("S3_REGION", "us-east-1"))
+    """Region the `s3` store's requests are signed for."""
+    s3_access_key_id: str = field(default_factory=lambda: _env("S3_ACCESS_KEY_ID", ""))
+    """Access key of the `s3` store."""
+    s3_secret_access_key: str = field(default_factory=lambda: _env("S3_SECRET_ACCESS_KEY", ""))
+    """Secret key of the `s3` store."""
+    max_upload_bytes: int = field(default_factory=lambda: _env_int("IMAGE_MAX_UPLOAD_BYTES", 8 * 1024 * 1024))
+    """Largest upload request body accepted; a larger one is refused with 413 before it is read whole."""
+    max_pixels: int = field(default_factory=lambda: _env_int("IMAGE_MAX_PIXELS", 25_000_000))
+    """Most pixels (width x height) an uploaded image may have: a decompression bomb is refused unread."""
+
+    def local_directory(self, data_dir: Path) -> Path:
+        return Path(self.directory) if self.directory else data_dir / "images"
+
+
+@dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -222,6 +249,7 @@ class Settings:
     tenancy: TenancySettings = field(default_factory=TenancySettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
 
 
 @lru_cache(maxsize=1)

@@ -108,7 +108,10 @@ _CATALOG_ORDER_COLUMNS = {"name": 'name COLLATE "C"', "price": "price", "created
 class SqlCatalogReader:
     """The catalog's reads; `*_sql` build the statements (bench/catalog_plans.py explains them)."""
 
-    _COLUMNS = "id, name, price, stock_quantity, image_key, created_at, deleted_at, version"
+    _COLUMNS = (
+        "id, name, price, stock_quantity, image_key, created_at, deleted_at, version, description, "
+        "image_width, image_height, thumbnails_key IS NOT NULL AND thumbnails_key = image_key AS thumbnails_ready"
+    )
     _SELECT = f"SELECT {_COLUMNS} FROM product"
 
     def __init__(self, engine: PostgresEngine) -> None:

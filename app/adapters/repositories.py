@@ -73,7 +73,10 @@ def _product(row: dict[str, Any]) -> Product:
         name=row["name"],
         price=row["price"],
         stock_quantity=row["stock_quantity"],
+        description=row["description"],
         image_key=row["image_key"],
+        image_width=row["image_width"],
+        image_height=row["image_height"],
         created_at=row["created_at"],
         deleted_at=row["deleted_at"],
     )
@@ -124,7 +127,10 @@ class PiccoloProductRepository(_Repository):
             t.Product.name: product.name,
             t.Product.price: product.price,
             t.Product.stock_quantity: product.stock_quantity,
+            t.Product.description: product.description,
             t.Product.image_key: product.image_key,
+            t.Product.image_width: product.image_width,
+            t.Product.image_height: product.image_height,
             t.Product.deleted_at: product.deleted_at,
         }
         if product.id in self.new:
@@ -212,6 +218,18 @@ class PiccoloUserRepository(_Repository):
             )
             return
         await _update_versioned(t.AppUser, user, self.changed_columns(user, values), "user")
+
+
+async def mark_thumbnails_made(product_id: UUID, image_key: str) -> None:
+    """Record that the thumbnails of `image_key` exist (inside the subscriber's transaction and tenant).
+
+    Not part of the aggregate's state and no new version: thumbnails are derived data, and an admin's
+    edit against the version they saw must not be refused, or undo this, because the worker finished.
+    A product that has moved on to a newer picture keeps waiting for that one's thumbnails.
+    """
+    await t.Product.raw(
+        "UPDATE product SET thumbnails_key = {} WHERE id = {} AND image_key = {}", image_key, product_id, image_key
+    )
 
 
 async def _update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:

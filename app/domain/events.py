@@ -71,6 +71,16 @@ class ProductUpdated(ProductEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProductImageUploaded(ProductEvent):
+    """A new picture replaced the product's previous one (if any); the worker makes its thumbnails."""
+
+    image_key: str
+    width: int
+    height: int
+    replaced_key: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class StockReserved(ProductEvent):
     quantity: int
     stock_left: int

@@ -13,16 +13,19 @@ from app.domain.errors import InsufficientStock, ProductAlreadyDeleted, ProductN
 from app.domain.events import (
     ProductCreated,
     ProductDeleted,
+    ProductImageUploaded,
     ProductRestored,
     ProductUpdated,
     StockReleased,
     StockReserved,
     utc_now,
 )
+from app.domain.images import NormalisedImage
 from app.domain.parsing import is_storable, parse_price, whole_number
 from app.domain.validation import validate_fields
 
 NAME_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
 MAX_STOCK = 2_147_483_647
 
 
@@ -37,6 +40,15 @@ def validate_name(raw: object) -> str:
     return name
 
 
+def validate_description(raw: object) -> str:
+    description = raw.strip() if isinstance(raw, str) else ""
+    if not is_storable(description):
+        raise ValidationError("description", "Description contains characters that cannot be stored")
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError("description", f"Description must be at most {DESCRIPTION_MAX_LENGTH:,} characters")
+    return description
+
+
 def validate_stock(raw: object, field: str = "stock_quantity") -> int:
     return whole_number(raw, field=field, label="Stock", minimum=0, maximum=MAX_STOCK)
 
@@ -47,7 +59,11 @@ class Product(Aggregate):
     price: Decimal
     stock_quantity: int
     """Unreserved stock: what shoppers can still add to a cart."""
+    description: str = ""
     image_key: str | None = None
+    """The picture's name in the image store (`ImageName`), made by the shop; None until one is uploaded."""
+    image_width: int | None = None
+    image_height: int | None = None
     created_at: datetime = field(default_factory=utc_now)
     deleted_at: datetime | None = None
 
@@ -73,8 +89,10 @@ class Product(Aggregate):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    def update(self, *, name: object = None, price: object = None, stock_quantity: object = None) -> None:
-        """Rename, reprice and/or restock in one change; records one ProductUpdated if anything changed."""
+    def update(
+        self, *, name: object = None, price: object = None, stock_quantity: object = None, description: object = None
+    ) -> None:
+        """Rename, reprice, restock and/or redescribe in one change; records one ProductUpdated if anything changed."""
         changes: dict[str, Any] = {}
         if name is not None:
             new_name = validate_name(name)
@@ -91,8 +109,27 @@ class Product(Aggregate):
             if new_stock != self.stock_quantity:
                 changes["stock_quantity"] = {"from": self.stock_quantity, "to": new_stock}
                 self.stock_quantity = new_stock
+        if description is not None:
+            new_description = validate_description(description)
+            if new_description != self.description:
+                changes["description"] = {"from": self.description, "to": new_description}
+                self.description = new_description
         if changes:
             self.record(ProductUpdated(aggregate_id=self.id, changes=changes))
+
+    def show_image(self, image_key: str, image: NormalisedImage) -> None:
+        """The stored picture `image_key` (already checked and re-encoded) becomes the product's picture."""
+        replaced = self.image_key
+        self.image_key, self.image_width, self.image_height = image_key, image.width, image.height
+        self.record(
+            ProductImageUploaded(
+                aggregate_id=self.id,
+                image_key=image_key,
+                width=image.width,
+                height=image.height,
+                replaced_key=replaced,
+            )
+        )
 
     def reserve_stock(self, quantity: int) -> None:
         """`quantity` is a line's quantity, already checked by the cart (`app.domain.carts.parse_quantity`)."""

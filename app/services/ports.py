@@ -17,6 +17,7 @@ from app.domain.addresses import UnverifiedAddress, VerifiedAddress
 from app.domain.carts import Cart
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag, UserGroup
+from app.domain.images import NormalisedImage
 from app.domain.orders import Order
 from app.domain.pagination import Count, Cursor, Page, PageRequest, Sort
 from app.domain.products import Product
@@ -126,6 +127,38 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, actor: UserContext) -> UnitOfWork: ...
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    content_type: str
+
+
+class ObjectStorage(Protocol):
+    """Bytes by key (uploaded images and their thumbnails): a local directory or an S3-compatible bucket.
+
+    Keys are made by the shop (never a visitor's file name): `<tenant id>/<uuid>[-w<width>].<ext>`.
+    """
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    async def get(self, key: str) -> StoredObject | None: ...
+    async def delete(self, key: str) -> None:
+        """Remove the object; removing one that is not there is no error."""
+        ...
+
+
+class ImageCodec(Protocol):
+    """Decodes uploads and draws thumbnails (CPU work: implementations run it off the event loop)."""
+
+    async def normalise(self, data: bytes) -> NormalisedImage:
+        """The upload re-encoded without metadata if it decodes as JPEG, PNG or WebP within the pixel limit;
+        raises ImageRefused otherwise."""
+        ...
+
+    async def thumbnail(self, data: bytes, width: int) -> bytes:
+        """A WebP of the (already normalised) image scaled to `width` pixels wide."""
+        ...
+
+
 class PasswordHasher(Protocol):
     unknown_user_hash: str
     """Checked against when the user is unknown, so both failures cost one verification."""
@@ -156,6 +189,11 @@ class ProductView:
     created_at: datetime
     deleted_at: datetime | None
     version: int
+    description: str = ""
+    image_width: int | None = None
+    image_height: int | None = None
+    thumbnails_ready: bool = False
+    """The worker has made the WebP thumbnails (`THUMBNAIL_WIDTHS`) of the current image."""
 
 
 @dataclass(frozen=True)

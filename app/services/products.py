@@ -48,6 +48,7 @@ class ProductAdminService:
         name: object = None,
         price: object = None,
         stock_quantity: object = None,
+        description: object = None,
     ) -> Product:
         """Edit against the version the admin saw: a newer version means someone else changed it (StaleVersion)."""
         require(
@@ -59,7 +60,7 @@ class ProductAdminService:
                 raise ProductNotFound(product_id)
             if product.version != expected_version:
                 raise StaleVersion("product", product_id)
-            product.update(name=name, price=price, stock_quantity=stock_quantity)
+            product.update(name=name, price=price, stock_quantity=stock_quantity, description=description)
             renamed_live = name is not None and not product.is_deleted
             if renamed_live and await uow.products.live_name_taken(product.name, excluding=product.id):
                 raise DuplicateProductName(product.name)

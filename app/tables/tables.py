@@ -58,6 +58,11 @@ class Product(Table, tablename="product"):
     created_at = Timestamptz()
     deleted_at = Timestamptz(null=True)
     version = Integer()
+    description = Text()
+    image_width = Integer(null=True)
+    image_height = Integer(null=True)
+    thumbnails_key = Varchar(length=100, null=True)
+    """The image the worker last made thumbnails of: they are ready when it equals `image_key`."""
 
 
 class AuditLog(Table, tablename="audit_log"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.adapters.outbox import Handler, StoredEvent, count_event
+from app.adapters.repositories import mark_thumbnails_made
+from app.services.product_images import ProductImageService
 
 ALL_EVENTS = "*"
 
@@ -22,3 +24,16 @@ class Subscriber:
 
 
 SUBSCRIBERS: tuple[Subscriber, ...] = (Subscriber(name="count_domain_events", handler=count_event),)
+
+
+def product_thumbnails(images: ProductImageService) -> Subscriber:
+    """Makes the thumbnails of each uploaded product picture (the worker adds it with its image store)."""
+
+    async def make_thumbnails(event: StoredEvent) -> None:
+        image_key = event.payload["image_key"]
+        if await images.make_thumbnails(event.tenant_id, image_key):
+            await mark_thumbnails_made(event.aggregate_id, image_key)
+
+    return Subscriber(
+        name="make_product_thumbnails", handler=make_thumbnails, event_types=frozenset({"ProductImageUploaded"})
+    )

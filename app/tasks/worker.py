@@ -14,7 +14,9 @@ import structlog
 
 from app.adapters.database import Database, tenant_ids
 from app.adapters.email import FileEmailSender, SmtpEmailSender
+from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import RedisIncidentThrottle
+from app.adapters.object_storage import object_storage_from
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
 from app.adapters.passwords import hasher_for
@@ -30,8 +32,9 @@ from app.services.carts import CartService
 from app.services.correlation import request_id_var
 from app.services.flags import FlagService
 from app.services.incidents import EmailSender, IncidentService
+from app.services.product_images import ProductImageService
 from app.settings import Settings, get_settings
-from app.tasks.subscribers import SUBSCRIBERS, Subscriber
+from app.tasks.subscribers import SUBSCRIBERS, Subscriber, product_thumbnails
 
 log = structlog.get_logger("app.worker")
 DEQUEUE_WAIT_SECONDS = 2.0
@@ -142,6 +145,9 @@ async def startup(ctx: dict[str, Any]) -> None:
         reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes),
     )
     ctx["sessions"] = build_session_store(settings, database)
+    ctx["image_storage"] = object_storage_from(settings.images, settings.app.data_dir)
+    images = ProductImageService(uow, ctx["image_storage"], PillowImageCodec(max_pixels=settings.images.max_pixels))
+    ctx["subscribers"] = (*SUBSCRIBERS, product_thumbnails(images))
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),
         AuthService(uow, hasher_for(settings.app.environment, threads=1)),
@@ -183,6 +189,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     database: Database | None = ctx.get("database")
     if database is not None:
         await database.disconnect()
+    if "image_storage" in ctx:
+        await ctx["image_storage"].close()
 
 
 def every(seconds: int) -> str:

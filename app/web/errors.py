@@ -102,9 +102,18 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
         message = "There is nothing at this address."
     elif status == 405:
         message = f"{request.method} is not allowed here."
+    elif status == 413:
+        message = too_large_message(request)
     else:
         message = exc.detail or title_of(status)
     return _error_page(request, status, message)
+
+
+def too_large_message(request: Request[Any, Any, Any]) -> str:
+    """What a 413 says: the limit in the words of a person choosing a file (Litestar's own says only the status)."""
+    limit = request.route_handler.resolve_request_max_body_size()
+    size = f"{limit / 1_048_576:.3g} MB" if limit else "the size this form accepts"
+    return f"This file is too large to upload: the most the shop accepts is {size}. Choose a smaller file."
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -15,7 +15,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self'",
+        "img-src 'self' blob:",  # blob: the admin's preview of a chosen picture before it is uploaded
         "connect-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",

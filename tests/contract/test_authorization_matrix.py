@@ -155,6 +155,8 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/admin/products/{product_id:uuid}/delete"): Expect(303, 403, 200),
     ("POST", "/admin/products/{product_id:uuid}/delete"): Expect(303, 403, 303),
     ("POST", "/admin/products/{product_id:uuid}/restore"): Expect(303, 403, 303),
+    ("POST", "/admin/products/{product_id:uuid}/image"): Expect(303, 403, 422),  # no file chosen
+    ("GET", "/images/{name:str}"): Expect(404, 404, 404, ids="random"),  # pictures are public, by the shop's names
     ("GET", "/admin/report"): Expect(303, 403, 200),
     ("GET", "/admin/orders"): Expect(303, 403, 200),
     ("GET", "/admin/audit"): Expect(303, 403, 200),

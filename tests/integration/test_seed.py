@@ -149,3 +149,33 @@ async def test_development_seeds_a_second_shop_with_its_own_accounts_catalog_and
             for table in ("coupon", "user_group", "feature_flag")
         ]
         assert counts == [2, 1, 1], tenant_id
+
+
+async def test_seeding_with_pictures_gives_each_category_and_variant_its_own_ready_picture(
+    container: Container, db: asyncpg.Connection
+):
+    from app.domain.images import THUMBNAIL_WIDTHS, ImageName
+    from app.domain.users import UserContext
+    from app.seed import name_parts
+
+    await seed(30, only_if_empty=False, rng_seed=3, container=container, pictures=True)
+
+    rows = await db.fetch("SELECT name, description, image_key, thumbnails_key, image_width FROM product")
+    assert all(row["image_key"] and row["thumbnails_key"] == row["image_key"] for row in rows)
+    assert all(row["description"].startswith(name_parts(row["name"])[0]) for row in rows)
+    by_kind: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        by_kind.setdefault(name_parts(row["name"])[1:], set()).add(row["image_key"])
+    assert all(len(keys) == 1 for keys in by_kind.values())  # one picture per category and variant…
+    assert len({key for keys in by_kind.values() for key in keys}) == len(by_kind)  # …and each its own
+    name = ImageName.parse(rows[0]["image_key"])
+    assert name is not None
+    system = UserContext.system(TENANT)
+    for width in THUMBNAIL_WIDTHS:
+        assert await container.images.open_image(system, str(name.thumbnail(width))) is not None
+
+
+async def test_seeding_without_pictures_leaves_products_without_one(container: Container, db: asyncpg.Connection):
+    await seed(5, only_if_empty=False, container=container)
+
+    assert await db.fetchval("SELECT count(*) FROM product WHERE image_key IS NOT NULL") == 0

@@ -10,12 +10,13 @@ from typing import Self
 from uuid import UUID
 
 from app.domain.events import DomainEvent
+from app.domain.images import ImageRefused, NormalisedImage
 from app.domain.incidents import Incident, IncidentWindow
 from app.domain.pagination import Count, Page, PageRequest
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import Role, User, UserContext
-from app.services.ports import Browse, CatalogFilter, ManagedUserView, ProductView
+from app.services.ports import Browse, CatalogFilter, ManagedUserView, ProductView, StoredObject
 from app.services.tenants import TenantDirectoryUnavailable
 
 
@@ -274,3 +275,29 @@ class FakeCatalogReader:
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
         return next((p for p in self.products if p.id == product_id), None)
+class FakeObjectStorage:
+    """Objects in a dict, by key."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, StoredObject] = {}
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = StoredObject(data=data, content_type=content_type)
+
+    async def get(self, key: str) -> StoredObject | None:
+        return self.objects.get(key)
+
+    async def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
+
+class FakeImageCodec:
+    """Takes bytes starting with b"IMG" as a 400 x 300 PNG; refuses anything else. Thumbnails name their width."""
+
+    async def normalise(self, data: bytes) -> NormalisedImage:
+        if not data.startswith(b"IMG"):
+            raise ImageRefused("This file is not a JPEG, PNG or WebP image.")
+        return NormalisedImage(data=b"clean:" + data, extension="png", width=400, height=300)
+
+    async def thumbnail(self, data: bytes, width: int) -> bytes:
+        return f"thumbnail {width} of ".encode() + data

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
@@ -27,12 +28,14 @@ from app.domain.errors import (
     StaleVersion,
     ValidationError,
 )
+from app.domain.images import ImageRefused
 from app.domain.pagination import PageRequest
 from app.domain.parsing import ascii_int
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.catalog import CatalogService
 from app.services.ports import CatalogFilter, ProductView
+from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService, ProductInCart
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
@@ -41,9 +44,12 @@ from app.web.rendering import is_htmx, page_url, render
 
 NextPage = Annotated[str, QueryParameter(name="next")]
 PRODUCT_FIELDS = ("name", "price", "stock_quantity")
+EDIT_FIELDS = (*PRODUCT_FIELDS, "description")
+"""The edit form's fields: the create form's, and the description shoppers read on the product's page."""
 LIST_PATH = "/admin/products"
 LIST_PAGE = "pages/admin/products.html"
 ROW = "partials/_product_row.html"
+IMAGE_FORM = "partials/_product_image_form.html"
 PAGE_SIZE = 50
 
 
@@ -86,7 +92,12 @@ class ProductEdit:
 
     @classmethod
     def of(cls, product: ProductView) -> ProductEdit:
-        values = {"name": product.name, "price": f"{product.price:.2f}", "stock_quantity": str(product.stock_quantity)}
+        values = {
+            "name": product.name,
+            "price": f"{product.price:.2f}",
+            "stock_quantity": str(product.stock_quantity),
+            "description": product.description,
+        }
         return cls(values=values, version=product.version)
 
     @classmethod
@@ -95,12 +106,12 @@ class ProductEdit:
         # refused as a conflict, and the admin sees the current values and may save again.
         version = ascii_int(data.get("version", "")) or 0
         version = version if 0 < version <= MAX_VERSION else 0  # beyond the column's integer: no product has it
-        return cls(values={name: data.get(name, "") for name in PRODUCT_FIELDS}, version=version)
+        return cls(values={name: data.get(name, "") for name in EDIT_FIELDS}, version=version)
 
     def refused(self, error: ValidationError) -> ProductEdit:
         """The same form with each message beside its field (or above the form when it names none)."""
-        errors = {name: text for name, text in error.errors.items() if name in PRODUCT_FIELDS}
-        elsewhere = [text for name, text in error.errors.items() if name not in PRODUCT_FIELDS]
+        errors = {name: text for name, text in error.errors.items() if name in EDIT_FIELDS}
+        elsewhere = [text for name, text in error.errors.items() if name not in EDIT_FIELDS]
         return replace(self, errors=errors, message=" ".join(elsewhere))
 
     def conflicting(self, current: ProductView) -> ProductEdit:
@@ -125,6 +136,16 @@ def _refusal(error: DomainError) -> str:
     if isinstance(error, DuplicateProductName):
         return f"{error.message}. Rename one of the two (Edit), then restore this one."
     return error.message
+
+
+_STALE_PICTURE = (
+    "Someone else changed this product while you had it open: the picture was not saved. "
+    "Cancel, open the product again and upload the picture once more."
+)
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _require_admin_page(user: UserContext) -> None:
@@ -263,6 +284,62 @@ class AdminProductsController(Controller):
             flash(request.scope, "success", f"Product “{product.name}” saved.")
             return see_other(request, back)
         return render(request, ROW, product=product, back=back, notice=RowNotice("Saved."), new=True, focus=True)
+
+    @post("/{product_id:uuid}/image", operation_id="adminUploadProductImage")
+    async def upload_image(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        images: NamedDependency[ProductImageService],
+        catalog: NamedDependency[CatalogService],
+        product_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """A multipart form with one file. htmx: the picture form alone comes back (the edit form beside it
+        keeps what the admin typed, and gets the new version out of band); a browser: the edit page again."""
+        form = await request.form()
+        back = safe_next(_text(form.get("next")), LIST_PATH)
+        version = ProductEdit.posted({"version": _text(form.get("version"))}).version
+        upload = form.get("image")
+        data = await upload.read() if isinstance(upload, UploadFile) else b""
+        try:
+            await images.upload_image(user, product_id, data, expected_version=version)
+        except (ImageRefused, StaleVersion) as error:
+            product = await catalog.get_product(user, product_id)
+            message = error.message if isinstance(error, ImageRefused) else _STALE_PICTURE
+            status = 422 if isinstance(error, ImageRefused) else 409
+            return self._image_answer(request, product, back, status=status, version=version, error=message)
+        product = await catalog.get_product(user, product_id)
+        if not is_htmx(request):
+            flash(request.scope, "success", f"New picture of “{product.name}” saved.")
+            return see_other(request, f"{LIST_PATH}/{product_id}/edit?{urlencode({'next': back})}")
+        return self._image_answer(request, product, back, notice="Picture saved. Shoppers see it now.")
+
+    def _image_answer(
+        self,
+        request: Request[Any, Any, Any],
+        product: ProductView,
+        back: str,
+        *,
+        status: int = 200,
+        version: int | None = None,
+        error: str = "",
+        notice: str = "",
+    ) -> Template:
+        edit = ProductEdit.of(product)
+        if not is_htmx(request):
+            page = "pages/admin/product_edit.html"
+            return render(request, page, status_code=status, product=product, edit=edit, back=back, image_error=error)
+        return render(
+            request,
+            IMAGE_FORM,
+            status_code=status,
+            product=product,
+            version=version or product.version,
+            back=back,
+            image_error=error,
+            image_notice=notice,
+            oob_version=not error,
+        )
 
     def _edit_answer(
         self, request: Request[Any, Any, Any], product: ProductView, edit: ProductEdit, back: str, *, status: int = 200

@@ -1,0 +1,76 @@
+"""Demo pictures for the seeded catalog, drawn with Pillow: one per category and variant, each distinct.
+
+A category has its own colour and motif, a variant its own pattern and label, so page 1 of a demo
+catalog shows different pictures, not twenty copies of one. Only `make run` / `make seed` draw
+them (`seed(..., pictures=True)`); tests seed without.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import functools
+import hashlib
+import io
+
+from PIL import Image, ImageDraw, ImageFont
+
+WIDTH, HEIGHT = 640, 480
+
+
+def _hue(text: str) -> float:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:2], "big") / 65535
+
+
+def _rgb(hue: float, lightness: float, saturation: float) -> tuple[int, int, int]:
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, saturation)
+    return round(red * 255), round(green * 255), round(blue * 255)
+
+
+def demo_pictures(category: str, variant: str, widths: tuple[int, ...]) -> tuple[bytes, dict[int, bytes]]:
+    """The picture as a 640 x 480 WebP and a WebP in each of `widths`, encoded fast (seeding is not an upload)."""
+    image = _draw(category, variant)
+    original = _webp(image)
+    sizes = {}
+    for width in widths:
+        # Whole fractions of 640 (160, 320, 640): `reduce` averages blocks of pixels, far cheaper than resampling.
+        sizes[width] = original if width == WIDTH else _webp(image.reduce(max(1, WIDTH // width)), quality=60)
+    return original, sizes
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _webp(image: Image.Image, quality: int = 80) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "WEBP", quality=quality, method=0)
+    return out.getvalue()
+
+
+def _draw(category: str, variant: str) -> Image.Image:
+    """The category's colour and motif, the variant's stripes and label."""
+    hue = _hue(category)
+    image = Image.new("RGB", (WIDTH, HEIGHT), _rgb(hue, 0.88, 0.45))
+    draw = ImageDraw.Draw(image)
+    accent, dark = _rgb(hue, 0.5, 0.6), _rgb(hue, 0.25, 0.5)
+    if variant:
+        stripe = _rgb((hue + _hue(variant) * 0.5) % 1, 0.8, 0.5)
+        step = 40 + int(_hue(variant) * 60)
+        for x in range(-HEIGHT, WIDTH, step):
+            draw.line([(x, HEIGHT), (x + HEIGHT, 0)], fill=stripe, width=step // 3)
+    motif = int(_hue(category + "motif") * 4)
+    box = (200, 110, 440, 350)
+    if motif == 0:
+        draw.ellipse(box, fill=accent, outline=dark, width=8)
+    elif motif == 1:
+        draw.rounded_rectangle(box, radius=36, fill=accent, outline=dark, width=8)
+    elif motif == 2:
+        draw.polygon([(320, 100), (450, 350), (190, 350)], fill=accent, outline=dark, width=8)
+    else:
+        draw.regular_polygon((320, 230, 125), 6, fill=accent, outline=dark, width=8)
+    letter = _font(120)
+    draw.text((320, 230), category[:1], font=letter, fill="white", anchor="mm", stroke_width=4, stroke_fill=dark)
+    label = _font(40)
+    draw.text((320, 420), f"{category} {variant}".strip(), font=label, fill=dark, anchor="mm")
+    return image

@@ -1,0 +1,86 @@
+"""The thumbnail subscriber: the worker makes WebP thumbnails of an uploaded picture, once, in its shop."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+from PIL import Image
+
+from app.domain.images import THUMBNAIL_WIDTHS, ImageName
+from app.domain.users import Role, UserContext
+from app.settings import get_settings
+from app.tasks.subscribers import product_thumbnails
+from app.tasks.worker import deliver_event
+from tests.integration.test_product_images import new_product
+from tests.support import images as files
+from tests.support.worker import running_worker
+
+TENANT = get_settings().app.default_tenant_id
+
+
+def admin(tenant_id: uuid.UUID = TENANT) -> UserContext:
+    return UserContext(user_id=uuid.uuid4(), username="admin", role=Role.ADMIN, tenant_id=tenant_id)
+
+
+async def uploaded(shop: Any, db: asyncpg.Connection) -> tuple[uuid.UUID, str]:
+    product_id = await new_product(db)
+    product = await shop.images.upload_image(admin(), product_id, files.picture("PNG", size=(800, 600)))
+    return product_id, product.image_key
+
+
+async def test_the_subscriber_stores_a_webp_in_each_width_and_marks_the_thumbnails_ready(
+    shop: Any, db: asyncpg.Connection
+):
+    product_id, key = await uploaded(shop, db)
+    event_id = await db.fetchval("SELECT event_id FROM outbox WHERE event_type = 'ProductImageUploaded'")
+    ctx = {"database": shop.database, "subscribers": (product_thumbnails(shop.images),)}
+
+    first = await deliver_event(ctx, event_id=str(event_id), tenant_id=str(TENANT))
+    again = await deliver_event(ctx, event_id=str(event_id), tenant_id=str(TENANT))
+
+    assert (first["ran"], again["skipped"]) == (["make_product_thumbnails"], ["make_product_thumbnails"])
+    name = ImageName.parse(key)
+    assert name is not None
+    for width in THUMBNAIL_WIDTHS:
+        stored = await shop.images.open_image(admin(), str(name.thumbnail(width)))
+        assert stored is not None and stored.content_type == "image/webp"
+        thumbnail = Image.open(io.BytesIO(stored.data))
+        assert (thumbnail.format, thumbnail.size) == ("WEBP", (width, width * 3 // 4))
+    assert await db.fetchval("SELECT thumbnails_key FROM product WHERE id = $1", product_id) == key
+    view = await shop.catalog.get_product(admin(), product_id)
+    assert view.thumbnails_ready and (view.image_width, view.image_height) == (800, 600)
+
+
+async def test_thumbnails_of_a_replaced_picture_do_not_count_for_the_new_one(shop: Any, db: asyncpg.Connection):
+    product_id, _ = await uploaded(shop, db)
+    first_event = await db.fetchval("SELECT event_id FROM outbox WHERE event_type = 'ProductImageUploaded'")
+    newer = await shop.images.upload_image(admin(), product_id, files.picture("JPEG", size=(90, 60)))
+    ctx = {"database": shop.database, "subscribers": (product_thumbnails(shop.images),)}
+
+    await deliver_event(ctx, event_id=str(first_event), tenant_id=str(TENANT))  # the old picture's job, late
+
+    row = await db.fetchrow("SELECT image_key, thumbnails_key FROM product WHERE id = $1", product_id)
+    assert row["image_key"] == newer.image_key and row["thumbnails_key"] is None
+
+
+async def test_another_shop_cannot_read_a_picture_by_its_name(shop: Any, db: asyncpg.Connection):
+    _, key = await uploaded(shop, db)
+
+    assert await shop.images.open_image(admin(), key) is not None
+    assert await shop.images.open_image(admin(uuid.uuid4()), key) is None
+
+
+async def test_the_running_worker_makes_the_thumbnails_after_an_upload(
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+):
+    product_id, key = await uploaded(shop, db)  # the job waits in the queue (the worker binds its own engine)
+    async with running_worker(monkeypatch):
+        async with asyncio.timeout(30):
+            while await db.fetchval("SELECT thumbnails_key FROM product WHERE id = $1", product_id) != key:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)  # polls the worker's progress
+    assert await shop.images.open_image(admin(), str(ImageName.parse(key).thumbnail(160))) is not None  # type: ignore[union-attr]

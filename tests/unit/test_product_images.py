@@ -1,0 +1,137 @@
+"""Picture names, the product's picture and description, and ProductImageService with in-memory ports."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from app.domain.errors import PermissionDenied, StaleVersion, ValidationError
+from app.domain.events import ProductImageUploaded
+from app.domain.images import THUMBNAIL_WIDTHS, ImageName, ImageRefused, NormalisedImage
+from app.domain.products import Product
+from app.domain.users import Role, UserContext
+from app.services.product_images import ProductImageService
+from tests.support.fakes import FakeImageCodec, FakeObjectStorage, FakeStore
+
+TENANT = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+def user(role: Role = Role.ADMIN, tenant_id: uuid.UUID = TENANT) -> UserContext:
+    return UserContext(user_id=uuid.uuid4(), username="someone", role=role, tenant_id=tenant_id)
+
+
+def a_product(store: FakeStore) -> Product:
+    product = Product.create(tenant_id=TENANT, name="Lamp", price="9.99", stock_quantity=2)
+    product.pull_events()
+    store.products[product.id] = product
+    return product
+
+
+def service() -> tuple[ProductImageService, FakeStore, FakeObjectStorage]:
+    store, storage = FakeStore(), FakeObjectStorage()
+    return ProductImageService(store, storage, FakeImageCodec()), store, storage
+
+
+def test_a_new_name_is_a_random_uuid_with_the_format_never_an_uploaded_name():
+    first, second = ImageName.new("jpg"), ImageName.new("jpg")
+
+    assert first != second
+    assert ImageName.parse(str(first)) == first
+    assert first.storage_key(TENANT) == f"{TENANT}/{first.id}.jpg"
+    assert str(first.thumbnail(320)) == f"{first.id}-w320.webp"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "photo.jpg",
+        "../x.jpg",
+        f"{uuid.uuid4()}.svg",
+        f"{uuid.uuid4()}.jpg.php",
+        f"{uuid.uuid4()}-w999.webp",  # not one of the thumbnail widths
+        f"{uuid.uuid4()}-w320.jpg",  # thumbnails are WebP only
+        str(uuid.uuid4()).upper() + ".jpg",
+    ],
+)
+def test_a_name_the_shop_could_not_have_made_names_nothing(text: str):
+    assert ImageName.parse(text) is None
+
+
+def test_showing_a_picture_records_what_it_replaced():
+    product = Product.create(tenant_id=TENANT, name="Lamp", price="9.99", stock_quantity=2)
+    product.pull_events()
+    image = NormalisedImage(data=b"", extension="png", width=40, height=30)
+
+    product.show_image("a.png", image)
+    product.show_image("b.png", image)
+
+    events = product.pull_events()
+    assert [(e.image_key, e.replaced_key) for e in events if isinstance(e, ProductImageUploaded)] == [
+        ("a.png", None),
+        ("b.png", "a.png"),
+    ]
+    assert (product.image_key, product.image_width, product.image_height) == ("b.png", 40, 30)
+
+
+def test_a_description_is_trimmed_and_limited_to_two_thousand_characters():
+    product = Product.create(tenant_id=TENANT, name="Lamp", price="9.99", stock_quantity=2)
+
+    product.update(description="  Warm light.  ")
+    with pytest.raises(ValidationError, match="at most 2,000 characters") as refused:
+        product.update(description="x" * 2001)
+
+    assert product.description == "Warm light."
+    assert refused.value.field == "description"
+
+
+async def test_an_upload_is_stored_re_encoded_under_the_shops_prefix_and_shown():
+    images, store, storage = service()
+    product = a_product(store)
+
+    shown = await images.upload_image(user(), product.id, b"IMG holiday")
+
+    name = ImageName.parse(shown.image_key or "")
+    assert name is not None and name.extension == "png"
+    assert storage.objects[name.storage_key(TENANT)].data == b"clean:IMG holiday"
+    assert [type(e).__name__ for e in store.events] == ["ProductImageUploaded"]
+
+
+async def test_a_refused_upload_stores_nothing_and_changes_nothing():
+    images, store, storage = service()
+    product = a_product(store)
+
+    with pytest.raises(ImageRefused):
+        await images.upload_image(user(), product.id, b"<svg>")
+
+    assert storage.objects == {} and store.products[product.id].image_key is None and store.commits == 0
+
+
+async def test_a_customer_may_not_upload():
+    images, store, _ = service()
+    with pytest.raises(PermissionDenied):
+        await images.upload_image(user(Role.CUSTOMER), a_product(store).id, b"IMG")
+
+
+async def test_an_upload_against_a_version_someone_else_changed_is_stale():
+    images, store, storage = service()
+    product = a_product(store)
+
+    with pytest.raises(StaleVersion):
+        await images.upload_image(user(), product.id, b"IMG", expected_version=product.version + 1)
+    assert storage.objects == {}
+
+
+async def test_thumbnails_are_made_in_every_width_and_read_by_name_in_the_same_shop_only():
+    images, store, _ = service()
+    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
+    assert shown.image_key is not None
+
+    made = await images.make_thumbnails(TENANT, shown.image_key)
+
+    assert [ImageName.parse(name).width for name in made] == list(THUMBNAIL_WIDTHS)  # type: ignore[union-attr]
+    thumbnail = await images.open_image(user(Role.CUSTOMER), made[0])
+    assert thumbnail is not None and thumbnail.content_type == "image/webp"
+    assert thumbnail.data == b"thumbnail 160 of clean:IMG"
+    assert await images.open_image(user(tenant_id=uuid.uuid4()), made[0]) is None
+    assert await images.make_thumbnails(TENANT, made[0]) == []  # a thumbnail has no thumbnails
