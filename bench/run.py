@@ -135,7 +135,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20, help="anonymous clients for catalog scenarios")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of each scenario")
     parser.add_argument("--web-processes", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--locking",
+        action="store_true",
+        help="instead: stock locking, pessimistic against optimistic at low and high contention (bench/locking.py)",
+    )
+    from bench import locking
+
+    locking.add_arguments(parser)
     args = parser.parse_args()
+    if args.locking:
+        locking.run(
+            products=min(args.products, 1_000),
+            customers=args.customers,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            web_processes=args.web_processes,
+        )
+        return
 
     print(f"Preparing a shop with {args.products:,} products and {args.customers} customers…", flush=True)
     with running_shop(products=args.products, customers=args.customers, web_processes=args.web_processes) as shop:
