@@ -8,7 +8,8 @@ then remove it" through API v1:
 - low contention: each step picks one of many products at random;
 - high contention: every client adds and removes the same hot product.
 
-Per scenario it prints requests/s, p50/p99, 409 "try again" answers, the conflicts and retries the
+Per scenario it prints requests/s (every answer, 409 included), reservations made per second,
+p50/p99, 409 "try again" answers, the conflicts and retries the
 optimistic strategy counted (Prometheus counters scraped from /metrics), deadlocks (the app's
 counter and PostgreSQL's pg_stat_database), and CPU ms per request of the shop's processes and
 PostgreSQL (from /proc). Figures, not assertions: the load generator shares the machine.
@@ -46,6 +47,8 @@ class Figure:
     result: Result
     counts: dict[str, float]
     try_again: int
+    reserved: int
+    """Adds answered 2xx: reservations made (each followed by its removal)."""
     pg_deadlocks: int
     app_cpu: float
     database_cpu: float
@@ -80,7 +83,8 @@ def row(scenario: str, strategy: str, found: list[Figure]) -> str:
         return sum(value(f) for f in found)
 
     return (
-        f"{scenario:<18} {strategy:<11} {mean(lambda f: f.rate):>7.1f} req/s  "
+        f"{scenario:<18} {strategy:<11} {mean(lambda f: f.rate):>6.1f} req/s  "
+        f"{mean(lambda f: f.reserved / f.result.seconds):>6.1f} reserved/s  "
         f"p50 {mean(lambda f: f.percentile(0.5)):>6.1f} ms  p99 {mean(lambda f: f.percentile(0.99)):>7.1f} ms  "
         f"409 {total(lambda f: f.try_again):>4.0f}  conflicts {total(lambda f: f.counts['conflicts']):>5.0f}  "
         f"retries {total(lambda f: f.counts['retries']):>5.0f}  "
@@ -89,15 +93,18 @@ def row(scenario: str, strategy: str, found: list[Figure]) -> str:
     )
 
 
-def add_and_remove(product_ids: list[str], try_again: list[int]):  # type: ignore[no-untyped-def]
+def add_and_remove(product_ids: list[str], tally: dict[str, int]):  # type: ignore[no-untyped-def]
+    """One step: add 1 to the cart, then remove it; `tally` counts 409 answers and reservations made."""
+
     async def step(client: httpx.AsyncClient, rng: random.Random) -> list[httpx.Response]:
         product_id = rng.choice(product_ids)
         added = await client.post("/api/v1/cart/items/", json={"product_id": product_id, "quantity": 1})
         if added.status_code == 409:
-            try_again[0] += 1
+            tally["try_again"] += 1
             return [added]
+        tally["reserved"] += added.is_success
         removed = await client.delete(f"/api/v1/cart/items/{product_id}/remove/")
-        try_again[0] += removed.status_code == 409
+        tally["try_again"] += removed.status_code == 409
         return [added, removed]
 
     return step
@@ -133,19 +140,21 @@ async def measure(shop: Shop, strategy: str, seconds: float, products: int) -> l
             found = await customers[0].get("/api/v1/products/", params={"page_size": "100", "page": str(page)})
             listing += [p["id"] for p in found.json()["results"] if p["stock_quantity"] > 100]
         scenarios = {f"low ({len(listing)} products)": listing, "high (1 product)": listing[:1]}
-        await run_scenario("warm-up", customers, add_and_remove(listing, [0]), min(3.0, seconds))
+        warm_up = add_and_remove(listing, {"try_again": 0, "reserved": 0})
+        await run_scenario("warm-up", customers, warm_up, min(3.0, seconds))
         figures = []
         for scenario, product_ids in scenarios.items():
-            try_again = [0]
+            tally = {"try_again": 0, "reserved": 0}
             before, deadlocks_before = await counters(customers[0]), await pg_deadlocks(database_url)
             app_before, database_before = cpu_seconds(shop.pids), cpu_seconds(database)
-            result = await run_scenario(scenario, customers, add_and_remove(product_ids, try_again), seconds)
+            result = await run_scenario(scenario, customers, add_and_remove(product_ids, tally), seconds)
             app_cpu, database_cpu = cpu_seconds(shop.pids) - app_before, cpu_seconds(database) - database_before
             await asyncio.sleep(1.0)  # PostgreSQL flushes its statistics about once a second
             after, deadlocks_after = await counters(customers[0]), await pg_deadlocks(database_url)
             counts = {key: after[key] - before[key] for key in COUNTERS}
+            deadlocks = deadlocks_after - deadlocks_before
             figures.append(
-                Figure(strategy, scenario, result, counts, try_again[0], deadlocks_after - deadlocks_before,
+                Figure(strategy, scenario, result, counts, tally["try_again"], tally["reserved"], deadlocks,
                        app_cpu, database_cpu)
             )  # fmt: skip
         return figures
