@@ -1,6 +1,6 @@
 """Stock locking side by side: pessimistic against optimistic, at low and at high contention.
 
-`python -m bench.run --locking` (or `python -m bench.locking`) starts the bench shop
+`python -m bench.run --locking` (`make bench BENCH_ARGS=--locking`) starts the bench shop
 (bench/harness.py) once per strategy (STOCK_LOCKING), alternating ROUNDS times on the same
 database, and runs two scenarios of CUSTOMERS logged-in clients, each looping "add 1 to cart,
 then remove it" through API v1:
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 
-from bench.harness import DATA_DIR, Shop, cpu_seconds, running_shop
+from bench.harness import Shop, cpu_seconds, running_shop, shared_services
 from bench.run import Result, logged_in_client, run_scenario
 
 STRATEGIES = ("pessimistic", "optimistic")
@@ -174,17 +174,8 @@ def summary(figures: list[Figure]) -> list[str]:
 
 
 def run(*, products: int, customers: int, seconds: float, rounds: int, web_processes: int) -> None:
-    from app.devservices import ensure_services
-
-    # One PostgreSQL and Redis for every round (each shop below reuses them through the environment).
-    services = ensure_services(DATA_DIR, "emporium_bench")
-    os.environ.update(
-        DATABASE_URL=services.database_url,
-        MIGRATION_DATABASE_URL=services.migration_database_url,
-        REDIS_URL=services.redis_url,
-    )
     figures: list[Figure] = []
-    try:
+    with shared_services():
         for round_number in range(1, rounds + 1):
             for strategy in STRATEGIES:
                 print(f"Round {round_number}, {strategy}…", flush=True)
@@ -198,8 +189,6 @@ def run(*, products: int, customers: int, seconds: float, rounds: int, web_proce
                 for figure in found:
                     print("  " + figure.line(), flush=True)
                 figures += found
-    finally:
-        services.stop()
     print(
         f"\n{rounds} rounds, {seconds:.0f} s per scenario, {customers} clients, {web_processes} web processes "
         f"(deadlocks: app counter / pg_stat_database)\n"
@@ -209,24 +198,3 @@ def run(*, products: int, customers: int, seconds: float, rounds: int, web_proce
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=2, help="alternations of the two strategies")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=1_000, help="catalog size (default 1,000)")
-    parser.add_argument("--customers", type=int, default=20, help="logged-in clients")
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each scenario")
-    parser.add_argument("--web-processes", type=int, default=2, help="uvicorn worker processes")
-    add_arguments(parser)
-    args = parser.parse_args()
-    run(
-        products=args.products,
-        customers=args.customers,
-        seconds=args.seconds,
-        rounds=args.rounds,
-        web_processes=args.web_processes,
-    )
-
-
-if __name__ == "__main__":
-    main()
