@@ -197,3 +197,17 @@ def test_the_setting_names_the_strategy():
 class _NoTimer:
     def observe(self, operation: str, seconds: float, outcome: str) -> None:
         pass
+
+
+def test_a_stock_locking_setting_that_names_no_strategy_stops_the_start(monkeypatch: pytest.MonkeyPatch):
+    from app.settings import ShopSettings
+
+    monkeypatch.delenv("STOCK_LOCKING", raising=False)
+    assert ShopSettings().stock_locking == "pessimistic"
+    monkeypatch.setenv("STOCK_LOCKING", "Optimistic ")
+    with pytest.raises(ValueError, match="STOCK_LOCKING must be pessimistic or optimistic"):
+        ShopSettings()
+    monkeypatch.setenv("STOCK_LOCKING", "optimistic")
+    monkeypatch.setenv("STOCK_RETRY_ATTEMPTS", "0")
+    with pytest.raises(ValueError, match="STOCK_RETRY_ATTEMPTS"):
+        ShopSettings()
