@@ -7,9 +7,10 @@ no test waits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -18,7 +19,7 @@ from app.domain.products import Product
 from app.domain.users import Role, UserContext
 from app.services.carts import CartService
 from app.services.stock_locking import OptimisticLocking, PessimisticLocking, RetryPolicy, stock_locking
-from tests.support.fakes import FakeStore
+from tests.support.fakes import FakeStore, FakeUnitOfWork
 
 HOLD = timedelta(minutes=30)
 
@@ -64,13 +65,28 @@ def another_buyer_takes(quantity: int, lamp: Product):
     return commit
 
 
+Reads = list[tuple[list[UUID], list[UUID]]]
+
+
+def recording_reads(store: FakeStore) -> tuple[Callable[[UserContext], FakeUnitOfWork], Reads]:
+    """A unit-of-work factory over `store`, and for each unit of work: the products read locked, and unlocked."""
+    reads: Reads = []
+
+    def factory(actor: UserContext) -> FakeUnitOfWork:
+        uow = store(actor)
+        reads.append((uow.products.locked, uow.products.read_unlocked))
+        return uow
+
+    return factory, reads
+
+
 def optimistic(attempts: int = 4, draw: float = 0.5) -> tuple[OptimisticLocking, Counts, Pauses]:
     counts, pauses = Counts(), Pauses()
     policy = RetryPolicy(attempts=attempts, base_delay=0.01, max_delay=0.03)
     return OptimisticLocking(policy, counts, draw=lambda: draw, sleep=pauses), counts, pauses
 
 
-async def test_pessimistic_locking_locks_the_product_row_and_runs_once():
+async def test_pessimistic_locking_reserves_in_one_unit_of_work_and_bumps_the_version_once():
     store, lamp, shopper = shop(stock=5)
     service = CartService(store, _NoTimer(), reservation_hold=HOLD, locking=PessimisticLocking())
 
@@ -83,14 +99,7 @@ async def test_pessimistic_locking_locks_the_product_row_and_runs_once():
 
 async def test_pessimistic_reads_every_product_it_changes_with_a_row_lock():
     store, lamp, shopper = shop(stock=5)
-    reads: list[tuple[list[object], list[object]]] = []
-    original = store.__call__
-
-    def spying(actor: UserContext):  # type: ignore[no-untyped-def]
-        uow = original(actor)
-        reads.append((uow.products.locked, uow.products.read_unlocked))
-        return uow
-
+    spying, reads = recording_reads(store)
     service = CartService(spying, _NoTimer(), reservation_hold=HOLD, locking=PessimisticLocking())
     await service.add_item(shopper, lamp.id, 1)
     await service.change_quantity(shopper, lamp.id, 3)
@@ -103,18 +112,11 @@ async def test_pessimistic_reads_every_product_it_changes_with_a_row_lock():
 async def test_optimistic_reads_without_a_lock_and_commits_at_once_when_nobody_raced():
     store, lamp, shopper = shop(stock=5)
     locking, counts, pauses = optimistic()
-    reads: list[list[object]] = []
-    original = store.__call__
-
-    def spying(actor: UserContext):  # type: ignore[no-untyped-def]
-        uow = original(actor)
-        reads.append(uow.products.locked)
-        return uow
-
+    spying, reads = recording_reads(store)
     service = CartService(spying, _NoTimer(), reservation_hold=HOLD, locking=locking)
     await service.add_item(shopper, lamp.id, 2)
 
-    assert reads == [[]]
+    assert reads == [([], [lamp.id])]
     assert store.products[lamp.id].stock_quantity == 3
     assert (counts.conflicts, counts.retries, pauses.seconds) == (0, 0, [])
 
