@@ -6,6 +6,8 @@ Run it with `uvicorn --factory app.main:create_app`.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from app.adapters.database import DATABASE_UNAVAILABLE, Database
 from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import SaqIncidentReporter
 from app.adapters.object_storage import LocalDirectoryStorage, S3Storage, object_storage_from
-from app.adapters.operation_metrics import PrometheusOperationTimer
+from app.adapters.operation_metrics import PrometheusContentionCounter, PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
 from app.adapters.passwords import Argon2PasswordHasher, hasher_for
 from app.adapters.queue import build_queue
@@ -83,6 +85,7 @@ from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService
 from app.services.rate_limits import RateLimitPolicy
 from app.services.reports import ReportService
+from app.services.stock_locking import RetryPolicy, stock_locking
 from app.services.tenants import TenantResolver
 from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
@@ -180,7 +183,22 @@ def build_container(settings: Settings) -> Container:
         redis_breaker=redis_breaker,
         queue=queue,
         auth=AuthService(uow, hasher),
-        carts=CartService(uow, timer, reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes)),
+        carts=CartService(
+            uow,
+            timer,
+            reservation_hold=timedelta(minutes=settings.shop.cart_reservation_minutes),
+            locking=stock_locking(
+                settings.shop.stock_locking,
+                RetryPolicy(
+                    attempts=settings.shop.stock_retry_attempts,
+                    base_delay=settings.shop.stock_retry_base_ms / 1000,
+                    max_delay=settings.shop.stock_retry_max_ms / 1000,
+                ),
+                PrometheusContentionCounter(),
+                draw=random.random,
+                sleep=asyncio.sleep,
+            ),
+        ),
         checkout=CheckoutService(uow, StubAddressVerifier(), timer),
         orders=OrderService(SqlOrderReader(database.engine)),
         catalog=CatalogService(SqlCatalogReader(database.engine)),

@@ -157,6 +157,20 @@ class ShopSettings:
     """A cart idle this long loses its reservations (the expiry job releases the stock)."""
     expiry_sweep_seconds: int = field(default_factory=lambda: _env_int("CART_EXPIRY_SWEEP_SECONDS", 60))
     """How often the expiry job looks for stale carts: 60 or more is once a minute, else 1-30 (31-59 become 30)."""
+    stock_locking: str = field(default_factory=lambda: _env("STOCK_LOCKING", "pessimistic"))
+    """How reservations guard product rows: `pessimistic` (SELECT … FOR UPDATE) or `optimistic` (version + retry)."""
+    stock_retry_attempts: int = field(default_factory=lambda: _env_int("STOCK_RETRY_ATTEMPTS", 6))
+    """Optimistic only: tries of one operation before a lost race is answered 409 "try again"."""
+    stock_retry_base_ms: float = field(default_factory=lambda: _env_float("STOCK_RETRY_BASE_MS", 2.0))
+    """Optimistic only: the pause before retry n is random in [0, base · 2^(n-1)] ms (jitter)…"""
+    stock_retry_max_ms: float = field(default_factory=lambda: _env_float("STOCK_RETRY_MAX_MS", 50.0))
+    """…and never longer than this."""
+
+    def __post_init__(self) -> None:
+        if self.stock_locking not in {"pessimistic", "optimistic"}:
+            raise ValueError(f"STOCK_LOCKING must be pessimistic or optimistic, not {self.stock_locking!r}")
+        if self.stock_retry_attempts < 1:
+            raise ValueError("STOCK_RETRY_ATTEMPTS must be at least 1")
 
 
 @dataclass(frozen=True)

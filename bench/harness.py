@@ -151,6 +151,23 @@ def running_shop(
         services.stop()
 
 
+@contextmanager
+def shared_services() -> Iterator[None]:
+    """One PostgreSQL and Redis for several shops in a row: each `running_shop` in the block reuses them."""
+    from app.devservices import ensure_services
+
+    services = ensure_services(DATA_DIR, "emporium_bench")
+    os.environ.update(
+        DATABASE_URL=services.database_url,
+        MIGRATION_DATABASE_URL=services.migration_database_url,
+        REDIS_URL=services.redis_url,
+    )
+    try:
+        yield
+    finally:
+        services.stop()
+
+
 def _process_tree(pid: int) -> tuple[int, ...]:
     """The uvicorn supervisor and its worker processes."""
     children = Path(f"/proc/{pid}/task/{pid}/children")

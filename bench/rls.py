@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 from dataclasses import dataclass
 
 import httpx
 
-from bench.harness import DATA_DIR, Shop, cpu_seconds, running_shop
+from bench.harness import Shop, cpu_seconds, running_shop, shared_services
 from bench.run import (
     Result,
     Step,
@@ -109,17 +108,8 @@ def main() -> None:
     parser.add_argument("--web-processes", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args()
 
-    from app.devservices import ensure_services
-
-    # One PostgreSQL and Redis for every round (each shop below reuses them through the environment).
-    services = ensure_services(DATA_DIR, "emporium_bench")
-    os.environ.update(
-        DATABASE_URL=services.database_url,
-        MIGRATION_DATABASE_URL=services.migration_database_url,
-        REDIS_URL=services.redis_url,
-    )
     figures: list[Figure] = []
-    try:
+    with shared_services():
         for round_number in range(1, args.rounds + 1):
             for mode, bypass in MODES.items():
                 print(f"Round {round_number}, {mode}…", flush=True)
@@ -133,8 +123,6 @@ def main() -> None:
                 for figure in found:
                     print("  " + figure.line(), flush=True)
                 figures += found
-    finally:
-        services.stop()
     print(f"\n{args.rounds} rounds, {args.seconds:.0f} s per scenario, {args.web_processes} web processes\n")
     print("\n".join(summary(figures)))
 

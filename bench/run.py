@@ -156,11 +156,28 @@ def main() -> None:
         help="instead of the load scenarios, EXPLAIN every catalog query at these catalog sizes "
         "(comma-separated, e.g. 10000,100000,1000000; see bench/catalog_plans.py)",
     )
+    parser.add_argument(
+        "--locking",
+        action="store_true",
+        help="instead: stock locking, pessimistic against optimistic at low and high contention (bench/locking.py)",
+    )
+    from bench import locking
+
+    locking.add_arguments(parser)
     args = parser.parse_args()
     if args.catalog_plans:
         from bench.catalog_plans import run as explain_catalog
 
         explain_catalog([int(size) for size in args.catalog_plans.split(",")])
+        return
+    if args.locking:
+        locking.run(
+            products=min(args.products, 1_000),
+            customers=args.customers,
+            seconds=args.seconds,
+            rounds=args.rounds,
+            web_processes=args.web_processes,
+        )
         return
 
     print(f"Preparing a shop with {args.products:,} products and {args.customers} customers…", flush=True)

@@ -98,17 +98,21 @@ class PiccoloProductRepository(_Repository):
         row = await self._query(product_id).lock_rows().first()
         return self._track(_product(row)) if row else None
 
-    async def get_many_for_update(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
-        """`SELECT … ORDER BY id FOR UPDATE`: rows are locked in id order, the same in every operation."""
+    async def get_many_for_stock_change(self, product_ids: Sequence[UUID], *, lock_rows: bool) -> dict[UUID, Product]:
+        """`SELECT … ORDER BY id [FOR UPDATE]`: rows come (and are locked) in id order, the same in every operation.
+
+        Unlocked, the save's `WHERE version = …` refuses a row changed since (StaleVersion); the
+        UPDATEs then lock the rows at commit in this same id order, so optimistic never deadlocks either.
+        """
         unique_ids = sorted(set(product_ids))
         if not unique_ids:
             return {}
-        rows = (
-            await t.Product.select()
+        query = (
+            t.Product.select()
             .where((t.Product.id.is_in(unique_ids)) & (t.Product.tenant_id == self._tenant_id))
             .order_by(t.Product.id)
-            .lock_rows()
         )
+        rows = await (query.lock_rows() if lock_rows else query)
         return {row["id"]: self._track(_product(row)) for row in rows}
 
     async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:

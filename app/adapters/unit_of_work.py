@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from app.adapters.database import SET_TENANT_SQL
 from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
+from app.adapters.operation_metrics import DEADLOCKS
 from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
 from app.adapters.shopping_repositories import (
     PiccoloCartRepository,
@@ -93,6 +94,8 @@ class PiccoloUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._transaction is not None
+        if isinstance(exc, asyncpg.DeadlockDetectedError):
+            DEADLOCKS.inc()
         if not self._committed and not self._transaction._rolled_back:
             await self._transaction.rollback()  # leaving without commit() undoes everything
         await self._transaction.__aexit__(exc_type, exc, tb)

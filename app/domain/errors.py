@@ -120,3 +120,13 @@ class StaleVersion(Conflict):
         super().__init__(f"This {aggregate} was changed by someone else; reload and try again")
         self.aggregate = aggregate
         self.aggregate_id = aggregate_id
+
+
+class StockContention(Conflict):
+    """Optimistic stock locking lost the race for a product every time it tried: the shopper may try again."""
+
+    code = "stock_contention"
+
+    def __init__(self, product_id: UUID) -> None:
+        super().__init__("Many shoppers are buying this product right now; please try again in a moment")
+        self.product_id = product_id

@@ -2,16 +2,19 @@
 
 Every operation runs in one unit of work and takes its locks in one order: the cart row first,
 then the product rows by id. Stock and cart lines change together or not at all, and no two
-operations can wait on each other in a cycle (no deadlock, no oversell).
+operations can wait on each other in a cycle (no deadlock, no oversell). How the product rows are
+guarded is the stock-locking strategy's (app.services.stock_locking): locked as they are read, or
+read plainly and version-checked at commit, the unit of work run again on a lost race.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from app.domain.carts import Cart, CartItemNotFound
@@ -21,6 +24,9 @@ from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import OperationTimer, UnitOfWork, UnitOfWorkFactory
+from app.services.stock_locking import PessimisticLocking, StockLocking
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,10 +38,18 @@ class ItemAdded:
 
 
 class CartService:
-    def __init__(self, uow: UnitOfWorkFactory, timer: OperationTimer, *, reservation_hold: timedelta) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        timer: OperationTimer,
+        *,
+        reservation_hold: timedelta,
+        locking: StockLocking | None = None,
+    ) -> None:
         self._uow = uow
         self._timer = timer
         self.reservation_hold = reservation_hold
+        self._locking = locking or PessimisticLocking()
 
     async def get_cart(self, user: UserContext) -> Cart:
         require(user, Capability.CART_VIEW, action="view_cart", reason="Log in to see your cart")
@@ -63,36 +77,47 @@ class CartService:
 
     async def _add(self, user: UserContext, product_id: UUID, quantity: int) -> ItemAdded:
         assert user.user_id is not None
-        async with self._uow(user) as uow:
-            cart = await uow.carts.for_user(user.user_id)
+        user_id = user.user_id
+
+        async def add(uow: UnitOfWork) -> ItemAdded:
+            cart = await uow.carts.for_user(user_id)
             product = await self._live_product(uow, product_id)
             cart.add_item(product, quantity)
-            await uow.commit()
-        return ItemAdded(cart, product)
+            return ItemAdded(cart, product)
+
+        return await self._reserving(user, add)
 
     async def change_quantity(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
         require(user, Capability.CART_MODIFY, action="update_cart", reason="Log in to change your cart")
         assert user.user_id is not None
-        async with self._timed("cart_update_item"), self._uow(user) as uow:
-            cart = await uow.carts.for_user(user.user_id)
+        user_id = user.user_id
+
+        async def change(uow: UnitOfWork) -> Cart:
+            cart = await uow.carts.for_user(user_id)
             if cart.line_for(product_id) is None:
                 raise CartItemNotFound(product_id)
-            products = await uow.products.get_many_for_update([product_id])
+            products = await self._products(uow, [product_id])
             cart.change_quantity(products[product_id], quantity)
-            await uow.commit()
-        return cart
+            return cart
+
+        async with self._timed("cart_update_item"):
+            return await self._reserving(user, change)
 
     async def remove_item(self, user: UserContext, product_id: UUID) -> Cart:
         require(user, Capability.CART_MODIFY, action="remove_from_cart", reason="Log in to change your cart")
         assert user.user_id is not None
-        async with self._timed("cart_remove_item"), self._uow(user) as uow:
-            cart = await uow.carts.for_user(user.user_id)
+        user_id = user.user_id
+
+        async def remove(uow: UnitOfWork) -> Cart:
+            cart = await uow.carts.for_user(user_id)
             if cart.line_for(product_id) is None:
                 raise CartItemNotFound(product_id)
-            products = await uow.products.get_many_for_update([product_id])
+            products = await self._products(uow, [product_id])
             cart.remove_item(products[product_id])
-            await uow.commit()
-        return cart
+            return cart
+
+        async with self._timed("cart_remove_item"):
+            return await self._reserving(user, remove)
 
     async def expire_stale_carts(self, actor: UserContext, *, now: datetime | None = None, limit: int = 200) -> int:
         """Release the stock of carts idle longer than the hold; safe to run twice or on many workers."""
@@ -112,18 +137,34 @@ class CartService:
         return sum([await self._expire_one(system, cart_id, now) for cart_id in cart_ids])
 
     async def _expire_one(self, actor: UserContext, cart_id: UUID, now: datetime) -> int:
-        async with self._timed("cart_expire"), self._uow(actor) as uow:
+        async def expire(uow: UnitOfWork) -> int:
             cart = await uow.carts.get_for_update(cart_id)
             # Re-check under the lock: the shopper may have acted, or another worker expired it.
             if cart is None or not cart.is_stale(now, self.reservation_hold):
                 return 0
-            products = await uow.products.get_many_for_update([line.product_id for line in cart.items])
+            products = await self._products(uow, [line.product_id for line in cart.items])
             cart.expire(products, now)
-            await uow.commit()
-        return 1
+            return 1
+
+        async with self._timed("cart_expire"):
+            return await self._reserving(actor, expire)
+
+    async def _reserving(self, actor: UserContext, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        """One unit of work that moves stock, under the locking strategy (optimistic may run it again)."""
+
+        async def unit() -> T:
+            async with self._uow(actor) as uow:
+                result = await change(uow)
+                await uow.commit()
+            return result
+
+        return await self._locking.run(unit)
+
+    async def _products(self, uow: UnitOfWork, product_ids: list[UUID]) -> dict[UUID, Product]:
+        return await uow.products.get_many_for_stock_change(product_ids, lock_rows=self._locking.lock_rows)
 
     async def _live_product(self, uow: UnitOfWork, product_id: UUID) -> Product:
-        product = (await uow.products.get_many_for_update([product_id])).get(product_id)
+        product = (await self._products(uow, [product_id])).get(product_id)
         if product is None or product.is_deleted:
             raise ProductNotFound(product_id)
         return product

@@ -27,8 +27,12 @@ from app.domain.users import User, UserContext
 
 class ProductRepository(Protocol):
     async def get(self, product_id: UUID) -> Product | None: ...
-    async def get_many_for_update(self, product_ids: Sequence[UUID]) -> dict[UUID, Product]:
-        """Lock the products' rows in id order (the one lock order every operation uses)."""
+    async def get_many_for_stock_change(self, product_ids: Sequence[UUID], *, lock_rows: bool) -> dict[UUID, Product]:
+        """The products whose stock an operation moves, read in id order (the one lock order).
+
+        `lock_rows` (pessimistic) locks their rows until the unit of work ends; without it (optimistic)
+        they are read plainly and saving one whose version moved meanwhile raises StaleVersion.
+        """
         ...
 
     async def get_for_update(self, product_id: UUID) -> Product | None:

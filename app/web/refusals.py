@@ -20,6 +20,7 @@ from app.domain.errors import (
     InvalidCredentials,
     NotFound,
     PermissionDenied,
+    StockContention,
     ValidationError,
 )
 
@@ -43,8 +44,13 @@ STATUSES: Mapping[type[DomainError], Status] = {
 }
 """Every interface's statuses, unless it overrides some. A refused input (ValidationError) is a plain 400."""
 
-V1_STATUSES: Mapping[type[DomainError], Status] = {Conflict: 400, AddressVerificationFailed: 400}
-"""API v1 answers every business refusal with 400 (insufficient stock and an unverifiable address included)."""
+V1_STATUSES: Mapping[type[DomainError], Status] = {
+    Conflict: 400,
+    AddressVerificationFailed: 400,
+    StockContention: 409,
+}
+"""API v1 answers every business refusal with 400 (insufficient stock and an unverifiable address included);
+a lost race for stock is no refusal of the request but "try again": 409, as everywhere."""
 
 FORM_STATUSES: Mapping[type[DomainError], Status] = {ValidationError: 422}
 """A form sent back with the reasons beside its fields: 422, input to correct and send again."""

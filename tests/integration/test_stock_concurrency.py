@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.domain.errors import DomainError, InsufficientStock
+from app.domain.errors import DomainError, InsufficientStock, StockContention
 from app.domain.events import utc_now
 from app.main import build_container
 from app.settings import DatabaseSettings, get_settings
@@ -22,14 +22,18 @@ from tests.integration.test_event_backbone import wait_for
 from tests.support.worker import running_worker
 
 CLIENTS = 24
+STRATEGIES = ["pessimistic", "optimistic"]
+"""Pass to `@pytest.mark.parametrize("shop", STRATEGIES, indirect=True)`: the shop then runs that stock locking."""
 
 
 @pytest.fixture
-async def shop(db: asyncpg.Connection, redis_client: Any) -> AsyncIterator[Any]:
+async def shop(request: pytest.FixtureRequest, db: asyncpg.Connection, redis_client: Any) -> AsyncIterator[Any]:
     """A pool with a connection per client, so every client's transaction really runs in parallel."""
     settings = get_settings()
     settings = dataclasses.replace(
-        settings, database=DatabaseSettings(url=settings.database.url, pool_min_size=CLIENTS, pool_max_size=CLIENTS)
+        settings,
+        database=DatabaseSettings(url=settings.database.url, pool_min_size=CLIENTS, pool_max_size=CLIENTS),
+        shop=dataclasses.replace(settings.shop, stock_locking=getattr(request, "param", "pessimistic")),
     )
     container = build_container(settings)
     await container.database.connect()
@@ -50,31 +54,83 @@ async def sold(db: asyncpg.Connection, product_id: Any) -> int:
     return await db.fetchval("SELECT coalesce(sum(quantity), 0) FROM order_item WHERE product_id = $1", product_id)
 
 
-async def test_parallel_shoppers_buying_the_last_units_never_oversell(shop: Any, db: asyncpg.Connection):
+@pytest.mark.parametrize("shop", STRATEGIES, indirect=True)
+async def test_parallel_shoppers_buying_the_last_unit_never_oversell(shop: Any, db: asyncpg.Connection):
     admin = await admin_of(shop, db)
-    last_units = await product(shop, admin, stock=10)
-    shoppers = await customers(shop, db, CLIENTS)
+    last_unit = await product(shop, admin, stock=1)
+    shoppers = await customers(shop, db, 20)
     start = asyncio.Event()
 
     async def buy(shopper: Any) -> str:
         await start.wait()
         try:
-            await shop.carts.add_item(shopper, last_units.id, 1)
+            await shop.carts.add_item(shopper, last_unit.id, 1)
             await shop.checkout.submit_cart(shopper, address=ADDRESS)
             return "bought"
         except InsufficientStock:
             return "sold out"
+        except StockContention:
+            return "try again"
 
     tasks = [asyncio.create_task(buy(s)) for s in shoppers]
     start.set()
     outcomes = await asyncio.gather(*tasks)
 
-    assert outcomes.count("bought") == 10 and outcomes.count("sold out") == CLIENTS - 10
+    assert outcomes.count("bought") == 1
+    assert outcomes.count("sold out") + outcomes.count("try again") == 19
+    assert await stock_of(db, last_unit.id) == 0
+    assert await sold(db, last_unit.id) == 1
+    assert await reserved(db, last_unit.id) == 0
+
+
+@pytest.mark.parametrize("shop", STRATEGIES, indirect=True)
+async def test_twenty_buyers_racing_for_the_last_hundred_units_take_exactly_a_hundred(
+    shop: Any, db: asyncpg.Connection
+):
+    admin = await admin_of(shop, db)
+    last_units = await product(shop, admin, stock=100)
+    shoppers = await customers(shop, db, 20)
+    start = asyncio.Event()
+
+    async def buy_until_sold_out(shopper: Any, seed: int) -> int:
+        """Adds 1-3 units at a time (what is left, when less), checking out every other add; "try again" is retried."""
+        local, bought, adds = random.Random(seed), 0, 0
+        await start.wait()
+        while True:
+            wanted = local.randint(1, 3)
+            try:
+                await shop.carts.add_item(shopper, last_units.id, wanted)
+            except InsufficientStock as refused:
+                if refused.available == 0:
+                    break
+                wanted = refused.available
+                continue
+            except StockContention:
+                continue
+            bought, adds = bought + wanted, adds + 1
+            if adds % 2 == 0:
+                await shop.checkout.submit_cart(shopper, address=ADDRESS)
+        if not (await shop.carts.get_cart(shopper)).is_empty:
+            await shop.checkout.submit_cart(shopper, address=ADDRESS)
+        return bought
+
+    tasks = [asyncio.create_task(buy_until_sold_out(s, i)) for i, s in enumerate(shoppers)]
+    start.set()
+    bought = await asyncio.gather(*tasks)
+
+    assert sum(bought) == 100
     assert await stock_of(db, last_units.id) == 0
-    assert await sold(db, last_units.id) == 10
+    assert await sold(db, last_units.id) == 100
     assert await reserved(db, last_units.id) == 0
+    # Every committed reservation saw its own stock level: none was lost or applied twice.
+    total, levels, count, lowest = await db.fetchrow(
+        "SELECT sum((payload->>'quantity')::int), count(DISTINCT payload->>'stock_left'), count(*), "
+        "min((payload->>'stock_left')::int) FROM audit_log WHERE event_type = 'StockReserved'"
+    )
+    assert (total, levels, lowest) == (100, count, 0)
 
 
+@pytest.mark.parametrize("shop", STRATEGIES, indirect=True)
 async def test_random_interleavings_keep_stock_lines_and_orders_in_balance(shop: Any, db: asyncpg.Connection):
     admin = await admin_of(shop, db)
     products = [await product(shop, admin, stock=15) for _ in range(3)]

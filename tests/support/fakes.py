@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from app.domain.carts import Cart
+from app.domain.errors import StaleVersion
 from app.domain.events import DomainEvent
 from app.domain.images import ImageRefused, NormalisedImage
 from app.domain.incidents import Incident, IncidentWindow
@@ -24,6 +27,8 @@ class FakeProductRepository:
     def __init__(self, rows: dict[UUID, Product]) -> None:
         self._rows = rows
         self.seen: list[Product] = []
+        self.locked: list[UUID] = []
+        self.read_unlocked: list[UUID] = []
 
     async def get(self, product_id: UUID) -> Product | None:
         product = copy.deepcopy(self._rows.get(product_id))
@@ -32,6 +37,16 @@ class FakeProductRepository:
         return product
 
     get_for_update = get
+
+    async def get_many_for_stock_change(self, product_ids: Sequence[UUID], *, lock_rows: bool) -> dict[UUID, Product]:
+        """As the real one: in id order; `locked` and `read_unlocked` tell the test which way each was read."""
+        found = {}
+        for product_id in sorted(set(product_ids)):
+            product = await self.get(product_id)
+            if product is not None:
+                (self.locked if lock_rows else self.read_unlocked).append(product_id)
+                found[product_id] = product
+        return found
 
     async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:
         return any(p.name == name and not p.is_deleted and p.id != excluding for p in self._rows.values())
@@ -68,6 +83,43 @@ class FakeUserRepository:
         self.seen.append(user)
 
 
+class FakeCartRepository:
+    """Carts by id; one object per cart within a unit of work. Row locks are not modelled (one test task)."""
+
+    def __init__(self, rows: dict[UUID, Cart], tenant_id: UUID) -> None:
+        self._rows = rows
+        self._tenant_id = tenant_id
+        self.seen: dict[UUID, Cart] = {}
+
+    async def for_user(self, user_id: UUID, *, lock: bool = True) -> Cart:
+        found = next((c for c in self._rows.values() if c.user_id == user_id), None)
+        if found is None:
+            found = Cart.open_for(tenant_id=self._tenant_id, user_id=user_id)
+            self._rows[found.id] = found
+        cart = await self.get_for_update(found.id)
+        assert cart is not None
+        return cart
+
+    async def get_for_update(self, cart_id: UUID) -> Cart | None:
+        if cart_id not in self.seen and cart_id in self._rows:
+            self.seen[cart_id] = copy.deepcopy(self._rows[cart_id])
+        return self.seen.get(cart_id)
+
+    async def stale_cart_ids(self, idle_before: datetime, limit: int) -> list[UUID]:
+        stale = sorted((c for c in self._rows.values() if c.items and c.last_activity_at < idle_before),
+                       key=lambda c: c.last_activity_at)  # fmt: skip
+        return [c.id for c in stale[:limit]]
+
+    async def stale_cart_ids_holding(self, product_id: UUID, idle_before: datetime) -> list[UUID]:
+        return [i for i in await self.stale_cart_ids(idle_before, 50) if self._rows[i].line_for(product_id)]
+
+    async def product_in_any_cart(self, product_id: UUID) -> bool:
+        return any(c.line_for(product_id) for c in self._rows.values())
+
+    def add(self, cart: Cart) -> None:
+        self._rows[cart.id] = cart
+
+
 class FakeGroupRepository:
     def __init__(self, memberships: dict[UUID, set[UUID]]) -> None:
         self._memberships = memberships
@@ -83,6 +135,7 @@ class FakeUnitOfWork:
         self._store = store
         self.products = FakeProductRepository(store.products)
         self.users = FakeUserRepository(store.users)
+        self.carts = FakeCartRepository(store.carts, store.tenant_id)
         self.groups = FakeGroupRepository(store.memberships)
 
     async def __aenter__(self) -> Self:
@@ -94,9 +147,23 @@ class FakeUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        """Saves as the real one does: a product whose stored version moved since it was read is refused
+        (StaleVersion, nothing saved), as `UPDATE … WHERE version = …` finding no row is."""
+        if self._store.before_commit:
+            self._store.before_commit.pop(0)(self._store)  # another transaction committed first
+        for product in self.products.seen:
+            stored = self._store.products.get(product.id)
+            if stored is not None and stored is not product and stored.version != product.version:
+                raise StaleVersion("product", product.id)
         for product in self.products.seen:
             self._store.events.extend(product.pull_events())
+            stored = self._store.products.get(product.id)
+            if stored is not None and stored != product:
+                product.version += 1
             self._store.products[product.id] = product
+        for cart in self.carts.seen.values():
+            self._store.events.extend(cart.pull_events())
+            self._store.carts[cart.id] = cart
         for user in self.users.seen:
             self._store.events.extend(user.pull_events())
             self._store.users[user.id] = user
@@ -107,6 +174,10 @@ class FakeStore:
     def __init__(self) -> None:
         self.products: dict[UUID, Product] = {}
         self.users: dict[UUID, User] = {}
+        self.carts: dict[UUID, Cart] = {}
+        self.tenant_id = UUID(int=1)
+        self.before_commit: list[Callable[[FakeStore], None]] = []
+        """Each commit first runs (and drops) the next of these: what a concurrent transaction committed meanwhile."""
         self.events: list[DomainEvent] = []
         self.memberships: dict[UUID, set[UUID]] = {}
         self.commits = 0

@@ -15,6 +15,7 @@ from app.domain.errors import (
     InvalidCredentials,
     PermissionDenied,
     ProductNotFound,
+    StockContention,
     ValidationError,
 )
 from app.domain.parsing import NumberOutOfRange
@@ -46,3 +47,13 @@ def test_each_interface_reads_its_status_from_the_one_table(error: DomainError, 
 def test_a_refusal_carries_the_errors_own_words_and_a_heading_for_its_status():
     refusal = refusal_of(STOCK)
     assert (refusal.status, refusal.title, refusal.message) == (409, "Conflict", STOCK.message)
+
+
+def test_a_lost_race_for_stock_is_409_try_again_on_every_interface_api_v1_included():
+    contention = StockContention(uuid4())
+    assert [status_of(contention), status_of(contention, FORM_STATUSES), status_of(contention, V1_STATUSES)] == [
+        409,
+        409,
+        409,
+    ]
+    assert "try again" in refusal_of(contention).message
