@@ -179,10 +179,11 @@ class CartController(Controller):
                 carts,
                 checkout,
                 block="cart_body",
+                coupon_code=data.get("coupon_code", ""),
                 status=refusal_status(error),
                 line_error=LineError(product_id, typed, message),
             )
-        return await self._cart_changed(request, user, cart, carts, checkout, back, "Quantity updated.")
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Quantity updated.", data)
 
     @get("/items/{product_id:uuid}/remove", operation_id="confirmCartRemoval")
     async def confirm_removal(
@@ -217,7 +218,7 @@ class CartController(Controller):
             return to_login(request, back)
         except CartItemNotFound:  # removed already (a double click, another tab): the outcome stands
             cart = await carts.get_cart(user)
-        return await self._cart_changed(request, user, cart, carts, checkout, back, "Removed from your cart.")
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Removed from your cart.", data)
 
     @post("/checkout", operation_id="placeOrder")
     async def place_order(
@@ -272,14 +273,15 @@ class CartController(Controller):
         checkout: CheckoutService,
         back: str,
         message: str,
+        data: dict[str, str],
     ) -> Response[Any]:
         remember_cart(request.scope, cart, carts.reservation_hold)
         if not is_htmx(request):
             flash(request.scope, "success", message)
             return see_other(request, back)
-        # The coupon box listens for cart-changed and previews its coupon again on the new subtotal.
+        # The form sent the applied coupon along: the order summary (out of band) keeps its discount.
         return await self._render_cart(
-            request, user, cart, carts, checkout, block="cart_body", headers={"HX-Trigger": "cart-changed"}
+            request, user, cart, carts, checkout, block="cart_body", coupon_code=data.get("coupon_code", "")
         )
 
     async def _render_cart(
@@ -301,7 +303,7 @@ class CartController(Controller):
             # The last line went (here, in another tab, or by expiry): the whole page becomes the empty state.
             block = "cart_page"
             headers = {**(headers or {}), "HX-Retarget": "#cart-page", "HX-Reswap": "outerHTML"}
-        needs_coupon = block in ("cart_page", "coupon") and not cart.is_empty
+        needs_coupon = block in ("cart_page", "coupon", "cart_body") and not cart.is_empty
         return render(
             request,
             CART_PAGE,
