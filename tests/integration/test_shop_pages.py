@@ -514,6 +514,33 @@ async def test_address_errors_are_shown_beside_each_field(app: Litestar, client:
     assert await db.fetchval("SELECT count(*) FROM customer_order") == 0
 
 
+async def test_a_made_up_country_state_or_postal_code_is_refused_beside_its_field(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    token = await shopper(app, client, db)
+    await add(client, token, lamp.id)
+    page = (await client.get("/cart")).text
+    form = {**ADDRESS, "state": "ZZ", "postal_code": "🛒", "checkout_token": checkout_token(page)}
+
+    wrong_state = await client.post("/cart/checkout", data=form, headers={**HTMX, "X-CSRFToken": token})
+    wrong_country = await client.post(
+        "/cart/checkout", data={**form, "country": "XX"}, headers={**HTMX, "X-CSRFToken": token}
+    )
+
+    assert wrong_state.status_code == 422
+    assert field_error(wrong_state.text, "error-state") == "State or region must be a US state (for example IL)"
+    assert field_error(wrong_state.text, "error-postal_code") == (
+        "Postal code may contain only letters, digits, spaces and hyphens"
+    )
+    assert wrong_country.status_code == 422
+    assert field_error(wrong_country.text, "error-country").startswith("Choose a country from the list")
+    assert '<select id="field-country" name="country" required' in page
+    assert '<option value="US" selected>United States</option>' in page
+    assert '<option value="CA">Canada</option>' in page
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 0
+
+
 async def test_a_failed_verification_is_shown_beside_the_street_or_above_the_form(
     app: Litestar, client: Client, db: asyncpg.Connection
 ):

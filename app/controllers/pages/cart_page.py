@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from app.domain.addresses import AddressVerificationFailed
 from app.domain.carts import Cart, CartItemNotFound
+from app.domain.countries import COUNTRIES
 from app.domain.errors import DomainError, InsufficientStock, ProductNotFound, ValidationError
 from app.domain.parsing import optional_id
 from app.services.checkout import CouponPreview
@@ -66,6 +67,11 @@ class CheckoutForm:
     token: UUID
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None
+
+    @property
+    def countries(self) -> list[tuple[str, str]]:
+        """The country list's (code, name) pairs, by name."""
+        return list(COUNTRIES.items())
 
     @classmethod
     def blank(cls) -> CheckoutForm:
