@@ -231,14 +231,32 @@ async def test_insufficient_stock_is_shown_in_the_product_box_and_changes_nothin
     response = await add(client, token, lamp.id, 5, htmx=True)
 
     assert response.status_code == 409
-    assert 'role="alert">Only 2 of Brass lamp left; you asked for 5.' in response.text
+    assert 'role="alert">Only 2 left; you asked for 5.' in response.text
     assert 'value="5" aria-invalid="true"' in response.text
     assert '<span id="cart-badge" class="cart-badge" hx-swap-oob="true">0</span>' in response.text
     assert await stock_of(db, lamp.id) == 2
 
     plain = await add(client, token, lamp.id, 5)
     assert plain.status_code == 303
-    assert "Only 2 of Brass lamp left; you asked for 5." in (await client.get("/?search=lamp")).text
+    assert "Brass lamp: Only 2 left; you asked for 5." in (await client.get("/?search=lamp")).text
+
+
+async def test_asking_for_more_than_the_line_limit_of_a_product_with_less_stock_says_how_many_are_left(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, name="Brass lamp", stock=17)
+    token = await shopper(app, client, db)
+    await add(client, token, lamp.id, 1)
+
+    added = await add(client, token, lamp.id, 99_999, htmx=True)
+    changed = await client.post(
+        f"/cart/items/{lamp.id}", data={"quantity": "99999"}, headers={**HTMX, "X-CSRFToken": token}
+    )
+
+    assert added.status_code == 409 and 'role="alert">Only 16 left; you asked for 99,999.' in added.text
+    assert field_error(changed.text, f"error-quantity-{lamp.id}") == "Only 16 more in stock."
+    assert "10,000" not in added.text + changed.text
+    assert await stock_of(db, lamp.id) == 16
 
 
 async def test_a_bad_quantity_is_refused_in_the_product_box(app: Litestar, client: Client, db: asyncpg.Connection):

@@ -45,6 +45,19 @@ def test_a_refused_addition_changes_neither_side():
     assert cart.is_empty and lamp.stock_quantity == 1
 
 
+def test_stock_is_checked_before_the_line_limit_so_the_refusal_says_how_many_are_left():
+    cart, scarce, plenty = Cart.open_for(tenant_id=TENANT, user_id=uuid4()), product(stock=17), product(stock=20_000)
+    with pytest.raises(InsufficientStock) as short:
+        cart.add_item(scarce, 99_999)
+    with pytest.raises(ValidationError, match="from 1 to 10,000"):
+        cart.add_item(plenty, 10_001)
+    cart.add_item(scarce, 1)
+    with pytest.raises(InsufficientStock):
+        cart.change_quantity(scarce, 99_999)
+    assert (short.value.available, short.value.requested) == (17, 99_999)
+    assert scarce.stock_quantity == 16 and plenty.stock_quantity == 20_000
+
+
 def test_expiry_releases_every_line_and_keeps_the_idle_time():
     cart = Cart.open_for(tenant_id=TENANT, user_id=uuid4())
     lamp, desk = product(stock=5), product(stock=5)

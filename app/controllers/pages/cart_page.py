@@ -102,8 +102,8 @@ def _errors_by_field(error: DomainError) -> dict[str, str]:
 def purchase_message(error: DomainError) -> str:
     if isinstance(error, InsufficientStock):
         if not error.available:
-            return f"Sorry, {error.product_name} is out of stock."
-        return f"Only {error.available} of {error.product_name} left; you asked for {error.requested}."
+            return "Sorry, this is out of stock."
+        return f"Only {error.available:,} left; you asked for {error.requested:,}."
     if isinstance(error, ProductNotFound):
         return "This product is no longer available."
     return error.message
@@ -112,7 +112,7 @@ def purchase_message(error: DomainError) -> str:
 def line_message(error: DomainError) -> str:
     if isinstance(error, InsufficientStock):
         # `requested` is the difference to reserve, not the quantity typed: say what is left instead.
-        return f"Only {error.available} more in stock." if error.available else "No more in stock."
+        return f"Only {error.available:,} more in stock." if error.available else "No more in stock."
     if isinstance(error, CartItemNotFound):
         return "This item is no longer in your cart."
     return error.message

@@ -23,9 +23,9 @@ from app.controllers.pages.cart_page import (
     line_message,
     purchase_message,
 )
-from app.domain.carts import Cart, CartItemNotFound, parse_quantity
+from app.domain.carts import Cart, CartItemNotFound, requested_quantity
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
-from app.domain.errors import AuthenticationRequired, DomainError, ProductNotFound
+from app.domain.errors import AuthenticationRequired, DomainError, InsufficientStock, ProductNotFound
 from app.domain.events import utc_now
 from app.domain.parsing import optional_id
 from app.domain.users import Capability, UserContext
@@ -88,7 +88,7 @@ class CartController(Controller):
         if product_id is None:
             raise ProductNotFound(data.get("product_id", ""))
         try:
-            quantity = parse_quantity(data.get("quantity"))
+            quantity = requested_quantity(data.get("quantity"))
             cart = await carts.add_item(user, product_id, quantity)
         except AuthenticationRequired:
             flash(request.scope, "info", "Log in to add items to your cart.")
@@ -96,7 +96,8 @@ class CartController(Controller):
         except DomainError as error:
             message = purchase_message(error)
             if not is_htmx(request):
-                flash(request.scope, "error", message)
+                named = f"{error.product_name}: {message}" if isinstance(error, InsufficientStock) else message
+                flash(request.scope, "error", named)
                 return see_other(request, back)
             return await self._purchase_box(
                 request,
@@ -162,7 +163,7 @@ class CartController(Controller):
         back = safe_next(data.get("next"), "/cart")
         typed = data.get("quantity", "")
         try:
-            cart = await carts.change_quantity(user, product_id, parse_quantity(typed))
+            cart = await carts.change_quantity(user, product_id, requested_quantity(typed))
         except AuthenticationRequired:
             return to_login(request, back)
         except DomainError as error:
