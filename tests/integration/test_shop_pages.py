@@ -319,7 +319,11 @@ async def test_the_cart_shows_lines_totals_and_how_long_the_reservation_holds(
     assert '<div class="totals-row"><dt>Subtotal</dt><dd>$2,489.00</dd></div>' in summary
     assert '<div class="totals-row totals-total"><dt>Total</dt><dd>$2,489.00</dd></div>' in summary
     assert page.text.count("totals-total") == 1  # one summary, not a total per box
-    assert re.search(r"Your reservation holds until <time [^>]+>\d\d:\d\d UTC</time>\s*\(in 30 minutes\)", page.text)
+    assert re.search(
+        r'Your reservation holds until <time datetime="[^"]+\+00:00" data-local="clock">\d\d:\d\d UTC</time>\s*'
+        r'\(in <span data-countdown="(1[78]\d\d)" data-countdown-style="clock">30 minutes</span>\)',
+        page.text,
+    )
     assert badge(page.text) == "3"
 
 

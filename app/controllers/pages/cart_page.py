@@ -23,14 +23,18 @@ class Reservation:
     """How long the cart's stock stays reserved, as the cart page words it."""
 
     until: datetime
-    minutes_left: int
+    seconds_left: int
 
     @classmethod
     def of(cls, cart: Cart, hold: timedelta, now: datetime) -> Reservation | None:
         until = cart.reservation_expires_at(hold)
         if until is None:
             return None
-        return cls(until, max(0, math.ceil((until - now).total_seconds() / 60)))
+        return cls(until, max(0, math.ceil((until - now).total_seconds())))
+
+    @property
+    def minutes_left(self) -> int:
+        return math.ceil(self.seconds_left / 60)
 
     @property
     def lapsed(self) -> bool:
