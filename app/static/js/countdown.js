@@ -34,6 +34,7 @@
     });
   }
 
+  tick(); // at once (scripts are deferred: the page is parsed), so the count starts from the page's figure
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSwap", tick);
 })();
