@@ -91,16 +91,13 @@ def test_cart_changes_keep_the_focus_and_announce_the_new_total(page: Page, log_
     expect(page.locator("#cart-items-title")).to_be_focused()
 
 
-def test_times_are_in_the_shoppers_time_zone_and_the_reservation_ticks(browser: Browser, base_url: str) -> None:
+def test_times_are_in_the_shoppers_time_zone_and_the_reservation_ticks(
+    browser: Browser, base_url: str, log_in: LogIn
+) -> None:
     (lamp,) = new_products(ProductSpec(f"Brass lamp {tag()}", "40.00", 5))
     context = browser.new_context(base_url=base_url, timezone_id="America/New_York", locale="en-US")
     page = context.new_page()
-    username, password = new_customer()
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".user-chip")).to_contain_text(username)
+    log_in(page, *new_customer())
     page.goto(f"/products/{lamp.id}")
     page.get_by_role("button", name=re.compile("^Add to cart")).click()
     expect(page.locator("#cart-badge")).to_have_text("1")
