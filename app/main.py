@@ -20,7 +20,6 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp
 from redis.asyncio import Redis
@@ -90,6 +89,7 @@ from app.services.tenants import TenantResolver
 from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
 from app.web.client_address import trusted_networks
+from app.web.compression import CompressionMiddleware
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
@@ -99,7 +99,7 @@ from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
 from app.web.security_headers import SecurityHeadersMiddleware
 from app.web.sessions import SessionMiddleware
-from app.web.static_files import plain_file_names
+from app.web.static_files import StaticAssets, static_files_router
 from app.web.tenancy import TenantMiddleware
 
 APP_DIR = Path(__file__).parent
@@ -266,6 +266,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return Provide(lambda: value, sync_to_thread=False)
 
     template_engine = TemplateConfig(directory=APP_DIR / "templates", engine=JinjaTemplateEngine)
+    static_assets = StaticAssets(APP_DIR / "static")  # hashed once: `static_url()` in templates
 
     def register_template_helpers(engine: JinjaTemplateEngine) -> None:
         for name, function in template_globals().items():
@@ -276,6 +277,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.globals["image_widths"] = THUMBNAIL_WIDTHS
         engine.engine.globals["image_upload_limit_mb"] = f"{settings.images.max_upload_bytes / 1_048_576:.3g}"
         engine.engine.globals["image_upload_limit_bytes"] = settings.images.max_upload_bytes
+        engine.engine.globals["static_url"] = static_assets.url
         # Show "café", not "caf\u00e9", in JSON rendered into pages (still HTML-safe: tojson escapes <>&').
         engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 
@@ -300,12 +302,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminFlagsController,
             HealthController,
             *api_v1_routers(),
-            create_static_files_router(
-                path="/static",
-                directories=[APP_DIR / "static"],
-                include_in_schema=False,
-                guards=[plain_file_names],
-            ),
+            static_files_router(static_assets),
         ],
         dependencies={
             "user": Provide(provide_user),
@@ -345,7 +342,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.metrics_access = MetricsAccess(settings.metrics.allowed_networks, settings.metrics.token)
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
-    # Outermost first: request id and log line, the shop (by host), its session, the session's user.
+    # Outermost first: compression, security headers, request id and log line, the shop (by host),
+    # its session, the session's user.
     handler: ASGIApp = CurrentUserMiddleware(
         app.asgi_handler, auth=container.auth, flags=container.flags, shopless_tenant_id=settings.app.default_tenant_id
     )
@@ -354,5 +352,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     handler = TenantMiddleware(handler, resolver=container.tenants)
     handler = RequestContextMiddleware(handler)
-    app.asgi_handler = SecurityHeadersMiddleware(handler)
+    handler = SecurityHeadersMiddleware(handler)
+    app.asgi_handler = CompressionMiddleware(handler)  # outermost: error pages and 404s are compressed too
     return app

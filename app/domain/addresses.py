@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.countries import COUNTRIES, SUBDIVISIONS
 from app.domain.errors import DomainError, ValidationError
 from app.domain.parsing import is_storable
 from app.domain.validation import validate_fields
@@ -15,7 +17,7 @@ _LABELS = {
     "street_line_1": "Street address",
     "street_line_2": "Apartment, suite, etc.",
     "city": "City",
-    "state": "State",
+    "state": "State or region",
     "postal_code": "Postal code",
     "country": "Country",
 }
@@ -36,6 +38,47 @@ def _text(raw: Any, field: str, *, required: bool) -> str:
     return value
 
 
+_SUBDIVISION_WORDS = {"US": "a US state (for example IL)", "CA": "a Canadian province or territory (for example ON)"}
+_POSTAL_CODE = re.compile(r"[A-Z0-9][A-Z0-9 -]*", re.ASCII)
+_POSTAL_CODES = {
+    "US": (
+        re.compile(r"\d{5}(-\d{4})?", re.ASCII),
+        "Postal code must be a ZIP code: 5 digits (62701) or ZIP+4 (62701-1234)",
+    ),
+    "CA": (re.compile(r"[A-Z]\d[A-Z] ?\d[A-Z]\d", re.ASCII), "Postal code must be a Canadian one, such as K1A 0B1"),
+}
+
+
+def _country(raw: Any) -> str:
+    code = _text(raw or "US", "country", required=True).upper()
+    if code not in COUNTRIES:
+        raise ValidationError("country", "Choose a country from the list (an ISO 3166 two-letter code such as US)")
+    return code
+
+
+def _state(raw: Any, country: str | None) -> str:
+    """Required and one of the list where the country has one (US, CA): its code or its name."""
+    subdivisions = SUBDIVISIONS.get(country or "")
+    value = _text(raw, "state", required=subdivisions is not None)
+    if subdivisions is None:
+        return value
+    by_name = {name.casefold(): code for code, name in subdivisions.items()}
+    code = value.upper() if value.upper() in subdivisions else by_name.get(value.casefold())
+    if code is None:
+        raise ValidationError("state", f"State or region must be {_SUBDIVISION_WORDS[country or '']}")
+    return code
+
+
+def _postal_code(raw: Any, country: str | None) -> str:
+    value = _text(raw, "postal_code", required=True)  # as typed: the verifier standardises it
+    if not _POSTAL_CODE.fullmatch(value.upper()):
+        raise ValidationError("postal_code", "Postal code may contain only letters, digits, spaces and hyphens")
+    pattern, message = _POSTAL_CODES.get(country or "", (None, ""))
+    if pattern is not None and not pattern.fullmatch(value.upper()):
+        raise ValidationError("postal_code", message)
+    return value
+
+
 @dataclass(frozen=True)
 class UnverifiedAddress:
     street_line_1: str
@@ -47,15 +90,25 @@ class UnverifiedAddress:
 
     @classmethod
     def parse(cls, data: Any) -> UnverifiedAddress:
-        """From a form or JSON object; every missing or over-long field is reported at once."""
+        """From a form or JSON object; every field at fault is reported at once.
+
+        The country is an ISO 3166-1 alpha-2 code (default US); the state and postal code are checked
+        against it once it is known (a wrong country leaves them to the shape checks alone).
+        """
         if not isinstance(data, dict):
             raise ValidationError("shipping_address", "shipping_address is required")
+        try:
+            country: str | None = _country(data.get("country"))
+        except ValidationError:
+            country = None
         values = validate_fields(
             **{
                 field: (lambda f=field: _text(data.get(f), f, required=f != "street_line_2"))
-                for field in ("street_line_1", "street_line_2", "city", "state", "postal_code")
+                for field in ("street_line_1", "street_line_2", "city")
             },
-            country=lambda: _text(data.get("country") or "US", "country", required=True).upper(),
+            state=lambda: _state(data.get("state"), country),
+            postal_code=lambda: _postal_code(data.get("postal_code"), country),
+            country=lambda: _country(data.get("country")),
         )
         return cls(**values)
 

@@ -23,10 +23,12 @@ from app.domain.events import (
     CartSubmitted,
     utc_now,
 )
-from app.domain.parsing import whole_number
+from app.domain.parsing import NumberOutOfRange, whole_number
 from app.domain.products import Product
 
 MAX_LINE_QUANTITY = 10_000
+LARGEST_REQUEST = 1_000_000_000
+"""Beyond this a quantity is no request anyone means: the line's limit is the answer."""
 
 
 class CartItemNotFound(NotFound):
@@ -47,6 +49,18 @@ class EmptyCart(ValidationError):
 def parse_quantity(raw: object) -> int:
     """The one rule for a line's quantity, whether a form sent text or JSON an int."""
     return whole_number(raw, field="quantity", label="Quantity", minimum=1, maximum=MAX_LINE_QUANTITY)
+
+
+def requested_quantity(raw: object) -> int:
+    """What a shopper asked for: a line's quantity, or a whole number over the line's limit (up to
+    `LARGEST_REQUEST`) that the cart refuses after the stock check, so asking for 99,999 of 17 says
+    "Only 17 left" rather than the limit."""
+    try:
+        return parse_quantity(raw)
+    except NumberOutOfRange as refused:
+        if refused.value is not None and MAX_LINE_QUANTITY < refused.value <= LARGEST_REQUEST:
+            return refused.value
+        raise
 
 
 @dataclass(kw_only=True)
@@ -99,6 +113,7 @@ class Cart(Aggregate):
 
     def add_item(self, product: Product, quantity: int, now: datetime | None = None) -> CartItem:
         """Reserve `quantity` of `product` and add it (merging into an existing line)."""
+        product.check_stock(quantity)  # first: "Only 17 left" says more than the line's limit
         quantity = parse_quantity(quantity)
         line = self.line_for(product.id)
         if line is not None:
@@ -134,6 +149,8 @@ class Cart(Aggregate):
     def change_quantity(self, product: Product, quantity: int, now: datetime | None = None) -> CartItem:
         """Set the line's quantity, reserving or releasing the difference."""
         line = self._line(product.id)
+        if quantity > line.quantity:
+            product.check_stock(quantity - line.quantity)  # first, as in add_item
         quantity = parse_quantity(quantity)
         difference = quantity - line.quantity
         if difference > 0:

@@ -65,19 +65,19 @@ def _parse_percent(raw: object) -> Decimal:
     except InvalidOperation:
         percent = None
     if percent is None or not percent.is_finite():
-        raise ValidationError("discount_percent", "discount_percent must be a valid number")
+        raise ValidationError("discount_percent", "Discount must be a number, such as 10 or 12.5")
     if not Decimal(0) < percent <= Decimal(100):
-        raise ValidationError("discount_percent", "discount_percent must be between 0 (exclusive) and 100 (inclusive)")
+        raise ValidationError("discount_percent", "Discount must be from 0.01 to 100 %")
     if percent != percent.quantize(Decimal("0.01")):
-        raise ValidationError("discount_percent", "discount_percent can have at most two decimal places")
+        raise ValidationError("discount_percent", "Discount can have at most two decimal places")
     return percent.quantize(Decimal("0.01"))
 
 
 def _parse_expiry(raw: object, now: datetime) -> datetime:
     if not isinstance(raw, datetime) or raw.tzinfo is None:
-        raise ValidationError("expires_at", "expires_at must be a date and time with a time zone")
+        raise ValidationError("expires_at", "Expiry must be a date and time with a time zone")
     if raw <= now:
-        raise ValidationError("expires_at", "expires_at must be in the future")
+        raise ValidationError("expires_at", "Expiry must be in the future")
     return raw
 
 

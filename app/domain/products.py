@@ -131,12 +131,16 @@ class Product(Aggregate):
             )
         )
 
-    def reserve_stock(self, quantity: int) -> None:
-        """`quantity` is a line's quantity, already checked by the cart (`app.domain.carts.parse_quantity`)."""
+    def check_stock(self, quantity: int) -> None:
+        """Refuses a reservation of `quantity` that this product cannot give, without making it."""
         if self.is_deleted:
             raise ValidationError("product_id", "This product is no longer available")
         if quantity > self.stock_quantity:
             raise InsufficientStock(self.id, self.name, quantity, self.stock_quantity)
+
+    def reserve_stock(self, quantity: int) -> None:
+        """`quantity` is a line's quantity, already checked by the cart (`app.domain.carts.parse_quantity`)."""
+        self.check_stock(quantity)
         self.stock_quantity -= quantity
         self.record(StockReserved(aggregate_id=self.id, quantity=quantity, stock_left=self.stock_quantity))
 

@@ -26,11 +26,10 @@ from app.services.auth import AuthService
 from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import FLAGLESS_PATHS, get_session
-from app.web.tenancy import answer_no_shop, current_tenant, named_by_header
+from app.web.tenancy import SHOPLESS_PATHS, answer_no_shop, current_tenant, named_by_header
 
 USER_STATE_KEY = "emporium_user"
 FLAGS_STATE_KEY = "emporium_enabled_flags"
-_NO_USER_PATHS = ("/static/", "/health/", "/metrics")  # never personalised: skip the user query
 
 
 class CurrentUserMiddleware:
@@ -45,7 +44,7 @@ class CurrentUserMiddleware:
         if scope["type"] == ScopeType.HTTP:
             path = scope["path"]
             tenant = current_tenant(scope)
-            if path.startswith(_NO_USER_PATHS) or tenant is None:
+            if path.startswith(SHOPLESS_PATHS) or tenant is None:
                 scope["state"][USER_STATE_KEY] = UserContext.anonymous(self.shopless_tenant_id)
             else:
                 user = scope["state"][USER_STATE_KEY] = await self._resolve(scope, tenant.id)

@@ -34,7 +34,7 @@ from app.web.metrics import LOGIN_FAILURES_TOTAL, RATE_LIMIT_UNAVAILABLE_TOTAL, 
 
 log = structlog.get_logger(__name__)
 
-EXEMPT_PATHS = re.compile(r"^/(static/|images/|health/|metrics/?$|api/(v1/)?(health|metrics)/?$)")
+EXEMPT_PATHS = re.compile(r"^/(static/|images/|health/|metrics/?$|favicon\.ico$|api/(v1/)?(health|metrics)/?$)")
 """Never limited: probes and scrapes must answer however busy the shop is; static files and images are cached."""
 LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/auth/login"})
 """Their POSTs are counted by the handler (`login_attempt`), which knows the account (scope paths lose the slash)."""

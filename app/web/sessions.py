@@ -27,10 +27,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.users import UserContext
 from app.services.ports import StoredSession
-from app.web.tenancy import current_tenant
+from app.web.tenancy import SHOPLESS_PATHS, current_tenant
 
 SESSION_STATE_KEY = "emporium_session"
-SESSIONLESS_PATHS = ("/static/", "/health/", "/metrics")
 FLAGLESS_PATHS = ("/api/",)
 """JSON only: no template asks for the user's feature flags, so they are not read with the session."""
 
@@ -114,7 +113,7 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         tenant = current_tenant(scope)
-        if scope["path"].startswith(SESSIONLESS_PATHS) or tenant is None:
+        if scope["path"].startswith(SHOPLESS_PATHS) or tenant is None:
             session = scope["state"][SESSION_STATE_KEY] = Session(None)
             session.persist = False
             await self.app(scope, receive, send)

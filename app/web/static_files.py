@@ -1,22 +1,110 @@
-"""Static files: a name no file could have (a NUL, a part longer than a file name may be) is a 404 at once.
+"""Static files: content-hashed names cached for a year, plain names for a few minutes, and the favicon.
 
-Without this guard the file system itself refuses such a name (`ValueError`, `OSError: File name too
-long`), and that surfaced as a 500.
+`StaticAssets` hashes every file under app/static once, when the app is built: a template asks
+`static_url('css/emporium.css')` and gets `/static/css/emporium.<hash>.css`, which never changes
+while the file stays the same, so browsers may keep it (`immutable`) and a changed file gets a new
+name. The plain name still answers, with a short cache, for anything that links it directly.
+
+A name no file could have (a NUL, a part longer than a file name may be) is a 404 at once: without
+that guard the file system itself refuses such a name (`ValueError`, `OSError: File name too long`),
+and that surfaced as a 500.
 """
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from litestar import Router, get, head
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import FromPath
+from litestar.response import File
 
 MAX_NAME_LENGTH = 255
 """The longest file name most file systems allow (bytes, in UTF-8)."""
+HASHED_CACHE = "public, max-age=31536000, immutable"
+PLAIN_CACHE = "public, max-age=300"
+"""Five minutes: a page that links a plain name sees a changed file soon, and a reload revalidates (ETag)."""
+FAVICON = "img/favicon.ico"
 
 
 def plain_file_names(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     for part in connection.scope["path"].split("/"):
         if "\x00" in part or not part.isprintable() or len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_LENGTH:
             raise NotFoundException()
+
+
+def hashed_name(name: str, content: bytes) -> str:
+    """`css/emporium.css` → `css/emporium.1a2b3c4d5e.css` (the first 10 hex digits of its SHA-256)."""
+    path = PurePosixPath(name)
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
+
+
+class StaticAssets:
+    """The files under one directory, by plain and by hashed name; read once, at start."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._hashed: dict[str, str] = {}  # plain name → hashed name
+        self._plain: dict[str, str] = {}  # hashed name → plain name
+        for file in sorted(p for p in directory.rglob("*") if p.is_file()):
+            name = file.relative_to(directory).as_posix()
+            hashed = hashed_name(name, file.read_bytes())
+            self._hashed[name] = hashed
+            self._plain[hashed] = name
+
+    def url(self, name: str) -> str:
+        """The hashed URL of a file; a name that is not there is a mistake in a template, so it raises."""
+        try:
+            return f"/static/{self._hashed[name]}"
+        except KeyError:
+            raise LookupError(f"no static file {name!r} under {self.directory}") from None
+
+    def response(self, requested: str) -> File:
+        """The file a request names, by hashed name (cached a year) or plain name (cached briefly)."""
+        if requested in self._plain:
+            name, cache = self._plain[requested], HASHED_CACHE
+        elif requested in self._hashed:
+            name, cache = requested, PLAIN_CACHE
+        else:
+            raise NotFoundException()
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return File(
+            path=self.directory / name,
+            filename=PurePosixPath(name).name,
+            media_type=media_type,
+            content_disposition_type="inline",
+            headers={"cache-control": cache},
+        )
+
+
+def static_files_router(assets: StaticAssets) -> Router:
+    """GET and HEAD under /static/, and /favicon.ico (browsers ask for it on every host)."""
+
+    @get("/static/{file_path:path}", name="static", sync_to_thread=False)
+    def static_file(file_path: FromPath[str]) -> File:
+        return assets.response(file_path.lstrip("/"))
+
+    @head("/static/{file_path:path}", name="static-head", sync_to_thread=False)
+    def static_file_head(file_path: FromPath[str]) -> File:
+        return assets.response(file_path.lstrip("/"))
+
+    @get(["/favicon.ico"], name="favicon", sync_to_thread=False)
+    def favicon() -> File:
+        return assets.response(FAVICON)
+
+    @head(["/favicon.ico"], name="favicon-head", sync_to_thread=False)
+    def favicon_head() -> File:
+        return assets.response(FAVICON)
+
+    return Router(
+        path="/",
+        route_handlers=[static_file, static_file_head, favicon, favicon_head],
+        include_in_schema=False,
+        guards=[plain_file_names],
+    )

@@ -5,8 +5,9 @@
 - The API may name its shop with `X-Tenant: <slug>` instead; it is honoured only for an account
   of that shop (CurrentUserMiddleware checks, once the session's user is known), otherwise the
   answer is the 404 an unknown address gets, so the header tells nothing about which shops exist.
-- Health checks, metrics and static files belong to no shop: they answer on any host, without
-  the directory (a load balancer asks /health/live while PostgreSQL is down).
+- Health checks, metrics, static files and the favicon belong to no shop: they answer on any host,
+  without the directory, the session or the user (a load balancer asks /health/live while
+  PostgreSQL is down; a browser asks /favicon.ico of every host it visits).
 
 The tenant is bound to the log context (`tenant_id` on every line) and kept in the scope for the
 session store, the current user and the templates.
@@ -26,7 +27,7 @@ from app.web.plain_responses import UNAVAILABLE_MESSAGE, send_plain
 log = structlog.get_logger(__name__)
 TENANT_STATE_KEY = "emporium_tenant"
 NAMED_BY_HEADER_KEY = "emporium_tenant_from_header"
-TENANT_FREE_PATHS = ("/static/", "/health/", "/metrics")
+SHOPLESS_PATHS = ("/static/", "/health/", "/metrics", "/favicon.ico")
 TENANT_HEADER = b"x-tenant"
 
 
@@ -55,7 +56,7 @@ class TenantMiddleware:
         self.resolver = resolver
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(TENANT_FREE_PATHS):
+        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(SHOPLESS_PATHS):
             await self.app(scope, receive, send)
             return
         named = _header(scope, TENANT_HEADER) if is_api_path(scope["path"]) else None
@@ -87,7 +88,7 @@ class TenantMiddleware:
 
 
 def current_tenant(scope: Scope) -> Tenant | None:
-    """The request's shop; None on the paths that belong to no shop (TENANT_FREE_PATHS)."""
+    """The request's shop; None on the paths that belong to no shop (SHOPLESS_PATHS)."""
     tenant: Tenant | None = scope["state"].get(TENANT_STATE_KEY)
     return tenant
 

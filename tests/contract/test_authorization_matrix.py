@@ -189,6 +189,8 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/metrics"): Expect(404, 404, 404),
     ("GET", "/static/{file_path:path}"): Expect(200, 200, 200),
     ("HEAD", "/static/{file_path:path}"): Expect(200, 200, 200),
+    ("GET", "/favicon.ico"): Expect(200, 200, 200),
+    ("HEAD", "/favicon.ico"): Expect(200, 200, 200),
     **{
         ("GET", f"/schema{page}"): Expect(200, 200, 200)
         for page in (

@@ -316,6 +316,28 @@ async def test_a_required_field_left_empty_is_refused_naming_it(
     assert response.json() == {"verified": False, "status": "invalid", "error_message": message, "field": missing}
 
 
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"country": "XX"}, "country"),
+        ({"country": "ZZ"}, "country"),
+        ({"state": "ZZ"}, "state"),
+        ({"postal_code": "🛒"}, "postal_code"),
+    ],
+)
+async def test_a_country_state_or_postal_code_that_does_not_exist_is_refused_naming_it(
+    client: Client, customer: dict[str, str], changes: dict[str, str], field: str
+):
+    verify = await client.post("/api/v1/cart/verify-address/", json={**ADDRESS, **changes}, headers=customer)
+    submit = await client.post(
+        "/api/v1/cart/submit/", json={"shipping_address": {**ADDRESS, **changes}}, headers=customer
+    )
+
+    assert verify.status_code == 400 and verify.json()["field"] == field and verify.json()["verified"] is False
+    assert submit.status_code == 400 and submit.json()["field"] == field
+    assert "_" not in submit.json()["error"]  # in words, not a field name such as postal_code
+
+
 # --- coupon preview ----------------------------------------------------------------------------------
 
 

@@ -97,7 +97,7 @@ Feature: Administrators manage feature flags, user groups, users and coupons
     Then Ada is told, beside each field
       | field            | message                                              |
       | code             | Coupon code cannot be empty                          |
-      | discount_percent | discount_percent must be a valid number              |
+      | discount_percent | Discount must be a number, such as 10 or 12.5        |
       | expires_at       | Enter a date and time, such as 2030-12-31 23:59 (UTC) |
     And the coupons page says "No coupons yet."
 

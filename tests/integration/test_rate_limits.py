@@ -198,7 +198,7 @@ async def test_anonymous_reads_are_limited_per_address_and_health_metrics_static
     assert refused.status_code == 429
     assert "Too many requests" in refused.text and refused.headers["retry-after"]
 
-    for path in ("/health/live", "/metrics", "/api/v1/metrics/", "/static/css/emporium.css"):
+    for path in ("/health/live", "/metrics", "/api/v1/metrics/", "/static/css/emporium.css", "/favicon.ico"):
         response = await client.get(path, headers=scraper())
         assert response.status_code == 200, path
         assert "ratelimit" not in response.headers, path

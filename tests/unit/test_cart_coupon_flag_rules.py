@@ -45,6 +45,19 @@ def test_a_refused_addition_changes_neither_side():
     assert cart.is_empty and lamp.stock_quantity == 1
 
 
+def test_stock_is_checked_before_the_line_limit_so_the_refusal_says_how_many_are_left():
+    cart, scarce, plenty = Cart.open_for(tenant_id=TENANT, user_id=uuid4()), product(stock=17), product(stock=20_000)
+    with pytest.raises(InsufficientStock) as short:
+        cart.add_item(scarce, 99_999)
+    with pytest.raises(ValidationError, match="from 1 to 10,000"):
+        cart.add_item(plenty, 10_001)
+    cart.add_item(scarce, 1)
+    with pytest.raises(InsufficientStock):
+        cart.change_quantity(scarce, 99_999)
+    assert (short.value.available, short.value.requested) == (17, 99_999)
+    assert scarce.stock_quantity == 16 and plenty.stock_quantity == 20_000
+
+
 def test_expiry_releases_every_line_and_keeps_the_idle_time():
     cart = Cart.open_for(tenant_id=TENANT, user_id=uuid4())
     lamp, desk = product(stock=5), product(stock=5)
@@ -103,6 +116,67 @@ def test_an_address_reports_every_missing_field():
         UnverifiedAddress.parse({"street_line_1": " ", "city": "", "state": None, "postal_code": ""})
     assert set(refused.value.errors) == {"street_line_1", "city", "state", "postal_code"}
     assert (
-        UnverifiedAddress.parse({**dict.fromkeys(["street_line_1", "city", "state", "postal_code"], "x")}).country
+        UnverifiedAddress.parse({"street_line_1": "x", "city": "x", "state": "il", "postal_code": "62701"}).country
         == "US"
     )
+
+
+GOOD_ADDRESS = {
+    "street_line_1": "1 Main St",
+    "city": "Springfield",
+    "state": "IL",
+    "postal_code": "62701",
+    "country": "US",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"country": "XX"}, "country", "Choose a country from the list (an ISO 3166 two-letter code such as US)"),
+        ({"country": "ZZ"}, "country", "Choose a country from the list (an ISO 3166 two-letter code such as US)"),
+        ({"state": "ZZ"}, "state", "State or region must be a US state (for example IL)"),
+        ({"state": ""}, "state", "State or region is required"),
+        (
+            {"country": "CA", "state": "IL", "postal_code": "K1A 0B1"},
+            "state",
+            "State or region must be a Canadian province or territory (for example ON)",
+        ),
+        ({"postal_code": "🛒"}, "postal_code", "Postal code may contain only letters, digits, spaces and hyphens"),
+        (
+            {"postal_code": "6270"},
+            "postal_code",
+            "Postal code must be a ZIP code: 5 digits (62701) or ZIP+4 (62701-1234)",
+        ),
+        (
+            {"country": "CA", "state": "ON", "postal_code": "12345"},
+            "postal_code",
+            "Postal code must be a Canadian one, such as K1A 0B1",
+        ),
+    ],
+)
+def test_an_address_is_refused_for_a_country_state_or_postal_code_that_does_not_exist(
+    changes: dict[str, str], field: str, message: str
+):
+    with pytest.raises(ValidationError) as refused:
+        UnverifiedAddress.parse({**GOOD_ADDRESS, **changes})
+    assert refused.value.errors == {field: message}
+
+
+def test_a_state_may_be_named_and_a_country_without_a_list_takes_any_region_or_none():
+    named = UnverifiedAddress.parse({**GOOD_ADDRESS, "state": "illinois", "country": "us"})
+    canadian = UnverifiedAddress.parse({**GOOD_ADDRESS, "country": "ca", "state": "on", "postal_code": "k1a0b1"})
+    french = UnverifiedAddress.parse({**GOOD_ADDRESS, "country": "FR", "state": "", "postal_code": "75001"})
+
+    assert (named.state, named.country) == ("IL", "US")
+    assert (canadian.state, canadian.postal_code) == ("ON", "k1a0b1")  # as typed: the verifier standardises it
+    assert (french.state, french.country) == ("", "FR")
+    assert UnverifiedAddress.parse({**GOOD_ADDRESS, "postal_code": "62701-1234"}).postal_code == "62701-1234"
+
+
+def test_the_country_list_has_every_iso_3166_country_once_by_name():
+    from app.domain.countries import CA_PROVINCES, COUNTRIES, US_STATES
+
+    assert len(COUNTRIES) == 249 and COUNTRIES["US"] == "United States" and COUNTRIES["DE"] == "Germany"
+    assert all(len(code) == 2 and code.isupper() for code in COUNTRIES)
+    assert len(US_STATES) == 57 and US_STATES["IL"] == "Illinois" and len(CA_PROVINCES) == 13

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from app.domain.carts import parse_quantity
+from app.domain.carts import parse_quantity, requested_quantity
 from app.domain.errors import ValidationError
 from app.domain.parsing import ascii_int, is_storable, optional_id, parse_price, storable, whole_number
 
@@ -28,6 +28,13 @@ def test_quantity_refusal_states_the_rule_for_a_person(raw: object) -> None:
 @pytest.mark.parametrize(("raw", "value"), [("1", 1), (" 42 ", 42), ("+7", 7), ("010", 10), (10_000, 10_000)])
 def test_quantity_reads_ascii_whole_numbers(raw: object, value: int) -> None:
     assert parse_quantity(raw) == value
+
+
+def test_a_request_over_the_line_limit_is_read_for_the_stock_check_but_nonsense_is_not() -> None:
+    assert requested_quantity("99999") == 99_999 and requested_quantity(" 5 ") == 5
+    for raw in ("0", "-3", "two", str(2**64)):
+        with pytest.raises(ValidationError, match="from 1 to 10,000"):
+            requested_quantity(raw)
 
 
 def test_whole_number_names_its_field_and_range() -> None:

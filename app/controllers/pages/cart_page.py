@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from app.domain.addresses import AddressVerificationFailed
 from app.domain.carts import Cart, CartItemNotFound
+from app.domain.countries import COUNTRIES
 from app.domain.errors import DomainError, InsufficientStock, ProductNotFound, ValidationError
 from app.domain.parsing import optional_id
 from app.services.checkout import CouponPreview
@@ -22,14 +23,18 @@ class Reservation:
     """How long the cart's stock stays reserved, as the cart page words it."""
 
     until: datetime
-    minutes_left: int
+    seconds_left: int
 
     @classmethod
     def of(cls, cart: Cart, hold: timedelta, now: datetime) -> Reservation | None:
         until = cart.reservation_expires_at(hold)
         if until is None:
             return None
-        return cls(until, max(0, math.ceil((until - now).total_seconds() / 60)))
+        return cls(until, max(0, math.ceil((until - now).total_seconds())))
+
+    @property
+    def minutes_left(self) -> int:
+        return math.ceil(self.seconds_left / 60)
 
     @property
     def lapsed(self) -> bool:
@@ -67,6 +72,11 @@ class CheckoutForm:
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None
 
+    @property
+    def countries(self) -> list[tuple[str, str]]:
+        """The country list's (code, name) pairs, by name."""
+        return list(COUNTRIES.items())
+
     @classmethod
     def blank(cls) -> CheckoutForm:
         return cls(address={**dict.fromkeys(ADDRESS_FIELDS, ""), "country": "US"}, token=uuid4())
@@ -96,8 +106,8 @@ def _errors_by_field(error: DomainError) -> dict[str, str]:
 def purchase_message(error: DomainError) -> str:
     if isinstance(error, InsufficientStock):
         if not error.available:
-            return f"Sorry, {error.product_name} is out of stock."
-        return f"Only {error.available} of {error.product_name} left; you asked for {error.requested}."
+            return "Sorry, this is out of stock."
+        return f"Only {error.available:,} left; you asked for {error.requested:,}."
     if isinstance(error, ProductNotFound):
         return "This product is no longer available."
     return error.message
@@ -106,7 +116,7 @@ def purchase_message(error: DomainError) -> str:
 def line_message(error: DomainError) -> str:
     if isinstance(error, InsufficientStock):
         # `requested` is the difference to reserve, not the quantity typed: say what is left instead.
-        return f"Only {error.available} more in stock." if error.available else "No more in stock."
+        return f"Only {error.available:,} more in stock." if error.available else "No more in stock."
     if isinstance(error, CartItemNotFound):
         return "This item is no longer in your cart."
     return error.message

@@ -23,9 +23,9 @@ from app.controllers.pages.cart_page import (
     line_message,
     purchase_message,
 )
-from app.domain.carts import Cart, CartItemNotFound, parse_quantity
+from app.domain.carts import Cart, CartItemNotFound, requested_quantity
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
-from app.domain.errors import AuthenticationRequired, DomainError, ProductNotFound
+from app.domain.errors import AuthenticationRequired, DomainError, InsufficientStock, ProductNotFound
 from app.domain.events import utc_now
 from app.domain.parsing import optional_id
 from app.domain.products import Product
@@ -90,7 +90,7 @@ class CartController(Controller):
         if product_id is None:
             raise ProductNotFound(data.get("product_id", ""))
         try:
-            quantity = parse_quantity(data.get("quantity"))
+            quantity = requested_quantity(data.get("quantity"))
             added = await carts.add_item_with_product(user, product_id, quantity)
         except AuthenticationRequired:
             flash(request.scope, "info", "Log in to add items to your cart.")
@@ -98,7 +98,8 @@ class CartController(Controller):
         except DomainError as error:
             message = purchase_message(error)
             if not is_htmx(request):
-                flash(request.scope, "error", message)
+                named = f"{error.product_name}: {message}" if isinstance(error, InsufficientStock) else message
+                flash(request.scope, "error", named)
                 return see_other(request, back)
             return await self._purchase_box(
                 request,
@@ -168,7 +169,7 @@ class CartController(Controller):
         back = safe_next(data.get("next"), "/cart")
         typed = data.get("quantity", "")
         try:
-            cart = await carts.change_quantity(user, product_id, parse_quantity(typed))
+            cart = await carts.change_quantity(user, product_id, requested_quantity(typed))
         except AuthenticationRequired:
             return to_login(request, back)
         except DomainError as error:
@@ -185,10 +186,11 @@ class CartController(Controller):
                 carts,
                 checkout,
                 block="cart_body",
+                coupon_code=data.get("coupon_code", ""),
                 status=refusal_status(error),
                 line_error=LineError(product_id, typed, message),
             )
-        return await self._cart_changed(request, user, cart, carts, checkout, back, "Quantity updated.")
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Quantity updated.", data)
 
     @get("/items/{product_id:uuid}/remove", operation_id="confirmCartRemoval")
     async def confirm_removal(
@@ -223,7 +225,7 @@ class CartController(Controller):
             return to_login(request, back)
         except CartItemNotFound:  # removed already (a double click, another tab): the outcome stands
             cart = await carts.get_cart(user)
-        return await self._cart_changed(request, user, cart, carts, checkout, back, "Removed from your cart.")
+        return await self._cart_changed(request, user, cart, carts, checkout, back, "Removed from your cart.", data)
 
     @post("/checkout", operation_id="placeOrder")
     async def place_order(
@@ -278,14 +280,15 @@ class CartController(Controller):
         checkout: CheckoutService,
         back: str,
         message: str,
+        data: dict[str, str],
     ) -> Response[Any]:
         remember_cart(request.scope, cart, carts.reservation_hold)
         if not is_htmx(request):
             flash(request.scope, "success", message)
             return see_other(request, back)
-        # The coupon box listens for cart-changed and previews its coupon again on the new subtotal.
+        # The form sent the applied coupon along: the order summary (out of band) keeps its discount.
         return await self._render_cart(
-            request, user, cart, carts, checkout, block="cart_body", headers={"HX-Trigger": "cart-changed"}
+            request, user, cart, carts, checkout, block="cart_body", coupon_code=data.get("coupon_code", "")
         )
 
     async def _render_cart(
@@ -307,7 +310,7 @@ class CartController(Controller):
             # The last line went (here, in another tab, or by expiry): the whole page becomes the empty state.
             block = "cart_page"
             headers = {**(headers or {}), "HX-Retarget": "#cart-page", "HX-Reswap": "outerHTML"}
-        needs_coupon = block in ("cart_page", "coupon") and not cart.is_empty
+        needs_coupon = block in ("cart_page", "coupon", "cart_body") and not cart.is_empty
         return render(
             request,
             CART_PAGE,

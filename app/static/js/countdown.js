@@ -1,4 +1,5 @@
-// Counts every [data-countdown="SECONDS"] down to zero ("4 min", "59 s", "now"), then reveals the
+// Counts every [data-countdown="SECONDS"] down to zero, every second: in words ("4 min", "59 s", "now")
+// or, with data-countdown-style="clock", as minutes and seconds ("29:59"); then reveals the
 // [data-countdown-done] element beside it. A file, not an inline script, so the CSP needs no 'unsafe-inline';
 // it also covers elements HTMX swaps in later, because each tick looks for them afresh.
 (function () {
@@ -10,6 +11,12 @@
     return Math.ceil(seconds / 60) + " min";
   }
 
+  function asClock(seconds) {
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-countdown]").forEach(function (element) {
@@ -17,7 +24,7 @@
         element.dataset.countdownUntil = String(now + Number(element.dataset.countdown) * 1000);
       }
       var left = Math.max(0, Math.ceil((Number(element.dataset.countdownUntil) - now) / 1000));
-      element.textContent = inWords(left);
+      element.textContent = element.dataset.countdownStyle === "clock" ? asClock(left) : inWords(left);
       if (left === 0) {
         element.removeAttribute("data-countdown");
         var box = element.closest("[data-rate-limited]");
@@ -27,6 +34,7 @@
     });
   }
 
+  tick(); // at once (scripts are deferred: the page is parsed), so the count starts from the page's figure
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSwap", tick);
 })();

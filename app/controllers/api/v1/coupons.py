@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 
 from app.controllers.api.v1 import serializers
-from app.controllers.api.v1.errors import bad_request, reported_without_field
+from app.controllers.api.v1.errors import V1_COUPON_WORDING, bad_request, reported_without_field
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import parse_timestamp
 from app.domain.users import UserContext
@@ -42,7 +42,7 @@ class CouponsController(Controller):
         expires_at = parse_timestamp(payload.get("expires_at"))
         if expires_at is None:
             raise bad_request("expires_at must be a valid ISO datetime string")
-        with reported_without_field():
+        with reported_without_field(V1_COUPON_WORDING):
             created = await coupons.create_coupon(
                 user, code=payload.get("code"), discount_percent=percent, expires_at=expires_at
             )

@@ -48,13 +48,23 @@ def reworded(error: ValidationError, wording: Mapping[str, str]) -> ValidationEr
     return ValidationError(error.field, wording.get(error.message, error.message))
 
 
+V1_COUPON_WORDING = {
+    "Discount must be a number, such as 10 or 12.5": "discount_percent must be a valid number",
+    "Discount must be from 0.01 to 100 %": "discount_percent must be between 0 (exclusive) and 100 (inclusive)",
+    "Discount can have at most two decimal places": "discount_percent can have at most two decimal places",
+    "Expiry must be a date and time with a time zone": "expires_at must be a date and time with a time zone",
+    "Expiry must be in the future": "expires_at must be in the future",
+}
+"""api-v1.md §8.2 names the fields in its messages; the coupon form (the domain) says it in the form's words."""
+
+
 @contextmanager
-def reported_without_field() -> Iterator[None]:
+def reported_without_field(wording: Mapping[str, str] | None = None) -> Iterator[None]:
     """v1's coupon, flag and group views answered a refused input with `{"error"}` alone, naming no field."""
     try:
         yield
     except ValidationError as error:
-        raise bad_request(error.message) from None
+        raise bad_request((wording or {}).get(error.message, error.message)) from None
 
 
 @contextmanager
