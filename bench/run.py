@@ -4,7 +4,8 @@ Each scenario runs for a fixed time with a fixed number of concurrent clients an
 requests/s, p50 and p99 latency, the error count and the CPU milliseconds per request of the
 shop's processes (web and worker) and of PostgreSQL, read from /proc (steadier than requests/s on
 a shared machine); the end prints the server processes' peak memory. The load generator runs on
-the same 2-core machine as the server, so the figures are a floor and a comparison between versions, not a capacity claim.
+the same 2-core machine as the server, so the figures are a floor and a comparison between
+versions, not a capacity claim.
 """
 
 from __future__ import annotations
