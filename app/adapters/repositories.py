@@ -236,16 +236,33 @@ async def mark_thumbnails_made(product_id: UUID, image_key: str) -> None:
     )
 
 
+def transaction_connection(table: Any) -> Any:
+    """The asyncpg connection of the unit of work's transaction, for statements sent as prepared SQL.
+
+    On the hot paths Piccolo's query building cost more CPU than PostgreSQL spent running the
+    statement (a profile of the cart loop: about a quarter of the web process); asyncpg caches the
+    prepared statement per connection, so plain SQL text costs almost nothing to send again.
+    """
+    transaction = table._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("repositories write inside a unit of work")
+    return transaction.connection
+
+
 async def _update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:
     """`UPDATE … SET …, version = version + 1 WHERE id = $1 AND version = $2`; no row → StaleVersion.
 
     Callers pass only the changed columns: a reservation writes the stock, not the name and price too.
     """
-    rows = (
-        await table.update({**values, table.version: table.version + 1})
-        .where((table.id == aggregate.id) & (table.version == aggregate.version))
-        .returning(table.version)
+    columns = [column._meta.db_column_name for column in values]
+    assignments = "".join(f'"{column}" = ${n}, ' for n, column in enumerate(columns, start=3))
+    version = await transaction_connection(table).fetchval(
+        f'UPDATE "{table._meta.tablename}" SET {assignments}version = version + 1 '
+        "WHERE id = $1 AND version = $2 RETURNING version",
+        aggregate.id,
+        aggregate.version,
+        *values.values(),
     )
-    if not rows:
+    if version is None:
         raise StaleVersion(name, aggregate.id)
-    aggregate.version = rows[0]["version"]
+    aggregate.version = version

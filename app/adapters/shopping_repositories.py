@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from app.adapters.order_rows import order_from_row
-from app.adapters.repositories import _Repository, _update_versioned
+from app.adapters.repositories import _Repository, _update_versioned, transaction_connection
 from app.domain.carts import Cart, CartItem
 from app.domain.coupons import Coupon
 from app.domain.orders import Order, OrderItem
@@ -21,7 +21,7 @@ class PiccoloCartRepository(_Repository):
         self._tenant_id = tenant_id
 
     async def for_user(self, user_id: UUID, *, lock: bool = True) -> Cart:
-        cart = await self._load(t.Cart.user_id == user_id, lock)
+        cart = await self._load("user_id", user_id, lock)
         if cart is None:
             # Two first requests of one user may race here: the unique key lets exactly one insert.
             await t.Cart.raw(
@@ -31,12 +31,12 @@ class PiccoloCartRepository(_Repository):
                 self._tenant_id,
                 user_id,
             )
-            cart = await self._load(t.Cart.user_id == user_id, lock)
+            cart = await self._load("user_id", user_id, lock)
         assert cart is not None
         return cart
 
     async def get_for_update(self, cart_id: UUID) -> Cart | None:
-        return await self._load(t.Cart.id == cart_id, lock=True)
+        return await self._load("id", cart_id, lock=True)
 
     async def stale_cart_ids(self, idle_before: datetime, limit: int) -> list[UUID]:
         rows = await t.Cart.raw(
@@ -66,18 +66,24 @@ class PiccoloCartRepository(_Repository):
     def add(self, cart: Cart) -> None:
         self.new[cart.id] = self._track(cart)
 
-    async def _load(self, condition: Any, lock: bool) -> Cart | None:
-        query = t.Cart.select().where(condition & (t.Cart.tenant_id == self._tenant_id))
-        row = await (query.lock_rows() if lock else query).first()
+    async def _load(self, key: Literal["id", "user_id"], value: UUID, lock: bool) -> Cart | None:
+        connection = transaction_connection(t.Cart)
+        row = await connection.fetchrow(
+            f"SELECT id, tenant_id, version, user_id, created_at, last_activity_at FROM cart "
+            f"WHERE {key} = $1 AND tenant_id = $2{' FOR UPDATE' if lock else ''}",
+            value,
+            self._tenant_id,
+        )
         if row is None:
             return None
         if row["id"] in self.seen:
             return self.seen[row["id"]]  # type: ignore[return-value]
-        items = (
-            await t.CartItem.select()
-            .where(t.CartItem.cart_id == row["id"])
-            .order_by(t.CartItem.added_at)
-            .order_by(t.CartItem.id)
+        # A second statement, not a join: after waiting for the cart's lock it sees the lines that the
+        # holder of the lock committed (one statement would read them from its snapshot before the wait).
+        items = await connection.fetch(
+            "SELECT id, product_id, product_name, unit_price, quantity, added_at FROM cart_item "
+            "WHERE cart_id = $1 ORDER BY added_at, id",
+            row["id"],
         )
         cart = Cart(
             id=row["id"],
@@ -86,44 +92,35 @@ class PiccoloCartRepository(_Repository):
             user_id=row["user_id"],
             created_at=row["created_at"],
             last_activity_at=row["last_activity_at"],
-            items=[
-                CartItem(
-                    id=item["id"],
-                    product_id=item["product_id"],
-                    product_name=item["product_name"],
-                    unit_price=item["unit_price"],
-                    quantity=item["quantity"],
-                    added_at=item["added_at"],
-                )
-                for item in items
-            ],
+            items=[CartItem(**dict(item)) for item in items],
         )
         return self._track(cart)  # type: ignore[no-any-return]
 
     async def save(self, cart: Cart) -> None:
         before = {line.id: line for line in self.snapshot_of(cart).get("items", [])}
         await _update_versioned(t.Cart, cart, {t.Cart.last_activity_at: cart.last_activity_at}, "cart")
+        connection = transaction_connection(t.Cart)
         now = {line.id: line for line in cart.items}
         removed = [line_id for line_id in before if line_id not in now]
         if removed:
-            await t.CartItem.delete().where(t.CartItem.id.is_in(removed))
+            await connection.execute("DELETE FROM cart_item WHERE id = ANY($1::uuid[])", removed)
         for line in cart.items:
             old = before.get(line.id)
             if old is None:
-                await t.CartItem.insert(
-                    t.CartItem(
-                        id=line.id,
-                        tenant_id=cart.tenant_id,
-                        cart_id=cart.id,
-                        product_id=line.product_id,
-                        product_name=line.product_name,
-                        unit_price=line.unit_price,
-                        quantity=line.quantity,
-                        added_at=line.added_at,
-                    )
+                await connection.execute(
+                    "INSERT INTO cart_item (id, tenant_id, cart_id, product_id, product_name, unit_price, quantity, "
+                    "added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    line.id,
+                    cart.tenant_id,
+                    cart.id,
+                    line.product_id,
+                    line.product_name,
+                    line.unit_price,
+                    line.quantity,
+                    line.added_at,
                 )
             elif old.quantity != line.quantity:
-                await t.CartItem.update({t.CartItem.quantity: line.quantity}).where(t.CartItem.id == line.id)
+                await connection.execute("UPDATE cart_item SET quantity = $1 WHERE id = $2", line.quantity, line.id)
 
 
 class PiccoloCouponRepository(_Repository):
