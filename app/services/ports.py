@@ -22,6 +22,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import User, UserContext
+from app.services.idempotency import IdempotencyRecords
 
 
 class ProductRepository(Protocol):
@@ -114,6 +115,8 @@ class UnitOfWork(Protocol):
     def groups(self) -> GroupRepository: ...
     @property
     def flags(self) -> FlagRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -17,11 +17,14 @@ from uuid import UUID
 
 import structlog
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.users import UserContext
 from app.services.auth import AuthService
+from app.services.authorization import require_login
 from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import get_session
@@ -87,6 +90,11 @@ def enabled_flags(scope: Scope) -> frozenset[str]:
 async def provide_user(request: Request[Any, Any, Any]) -> UserContext:
     """Litestar dependency `user`."""
     return current_user(request.scope)
+
+
+def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: an anonymous caller is refused (AuthenticationRequired, 401) before any input is read."""
+    require_login(current_user(connection.scope))
 
 
 def log_in(scope: Scope, user: UserContext) -> None:
