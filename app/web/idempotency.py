@@ -74,4 +74,4 @@ def key_in_use_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyInUse
 
 
 def key_problem_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyProblem) -> Response[Any]:
-    return problem_response(400, exc.detail, slug="idempotency-key-required")
+    return problem_response(400, exc.detail, slug="idempotency-key-required", title="Idempotency key required")
