@@ -201,3 +201,11 @@ async def test_unknown_v2_routes_and_methods_are_problems(client: Client):
     assert_problem(await client.get("/api/v2/nowhere"), 404, "not-found")
     assert_problem(await client.post("/api/v2/cart"), 405, "method-not-allowed")
     assert json.loads((await client.get("/api/v2/nowhere")).content)["status"] == 404
+
+
+async def test_the_openapi_document_describes_v2_bodies_and_problems(client: Client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    place = schema["paths"]["/api/v2/orders"]["post"]
+    assert "requestBody" in place and "application/json" in place["requestBody"]["content"]
+    assert "application/problem+json" in place["responses"]["422"]["content"]
+    assert {"200", "304", "404"} <= set(schema["paths"]["/api/v2/products/{product_id}"]["get"]["responses"])

@@ -22,7 +22,7 @@ class CartController(Controller):
     tags = ["v2 cart"]
     guards = [login_required]
 
-    @get("/", operation_id="v2GetCart")
+    @get("/", operation_id="v2GetCart", responses=wire.problems(304, 401))
     async def get_cart(
         self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], carts: NamedDependency[CartService]
     ) -> Response[wire.Cart]:
@@ -31,7 +31,11 @@ class CartController(Controller):
             return not_modified_response(cart.version)
         return _answer(cart, carts)
 
-    @put("/items/{product_id:uuid}", operation_id="v2SetCartItemQuantity")
+    @put(
+        "/items/{product_id:uuid}",
+        operation_id="v2SetCartItemQuantity",
+        responses=wire.problems(401, 403, 404, 409, 422),
+    )
     async def set_quantity(
         self,
         data: JSONBody[wire.Quantity],
@@ -42,7 +46,12 @@ class CartController(Controller):
         """Adds the line if absent; reserves or releases the difference (409 insufficient-stock when short)."""
         return _answer(await carts.set_item_quantity(user, product_id, data.quantity), carts)
 
-    @delete("/items/{product_id:uuid}", operation_id="v2RemoveCartItem", status_code=204)
+    @delete(
+        "/items/{product_id:uuid}",
+        operation_id="v2RemoveCartItem",
+        status_code=204,
+        responses=wire.problems(401, 403, 404),
+    )
     async def remove_item(
         self, user: NamedDependency[UserContext], carts: NamedDependency[CartService], product_id: FromPath[UUID]
     ) -> None:

@@ -33,7 +33,13 @@ class OrdersController(Controller):
     tags = ["v2 orders"]
     guards = [login_required]
 
-    @post("/", operation_id="v2PlaceOrder", status_code=201, response_description="The order placed")
+    @post(
+        "/",
+        operation_id="v2PlaceOrder",
+        status_code=201,
+        responses=wire.problems(400, 401, 403, 409, 422),
+        response_description="The order placed",
+    )
     async def place_order(
         self,
         request: Request[Any, Any, Any],
@@ -51,7 +57,7 @@ class OrdersController(Controller):
         )
         return send(_placed(submitted.order), replayed=False)
 
-    @get("/{order_id:uuid}", operation_id="v2GetOrder")
+    @get("/{order_id:uuid}", operation_id="v2GetOrder", responses=wire.problems(401, 404))
     async def get_order(
         self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService], order_id: FromPath[UUID]
     ) -> wire.Order:

@@ -21,7 +21,7 @@ class ProductController(Controller):
     path = "/products/{product_id:uuid}"
     tags = ["v2 products"]
 
-    @get("/", operation_id="v2GetProduct")
+    @get("/", operation_id="v2GetProduct", responses=wire.problems(304, 404))
     async def get_product(
         self,
         request: Request[Any, Any, Any],
@@ -35,7 +35,7 @@ class ProductController(Controller):
             return not_modified_response(product.version)
         return Response(wire.product(product), headers={"ETag": etag(product.version)})
 
-    @patch("/", operation_id="v2UpdateProduct")
+    @patch("/", operation_id="v2UpdateProduct", responses=wire.problems(401, 403, 404, 412, 422, 428))
     async def update_product(
         self,
         request: Request[Any, Any, Any],
@@ -58,7 +58,7 @@ class ProductController(Controller):
             )
         return Response(wire.product(product), headers={"ETag": etag(product.version)})
 
-    @delete("/", operation_id="v2DeleteProduct", status_code=204)
+    @delete("/", operation_id="v2DeleteProduct", status_code=204, responses=wire.problems(401, 403, 404, 409, 412, 428))
     async def delete_product(
         self,
         request: Request[Any, Any, Any],

@@ -21,7 +21,7 @@ class SessionController(Controller):
     path = "/session"
     tags = ["v2 session"]
 
-    @post("/", operation_id="v2LogIn", status_code=200)
+    @post("/", operation_id="v2LogIn", status_code=200, responses=wire.problems(401, 422, 429))
     async def log_in(
         self,
         request: Request[Any, Any, Any],
@@ -37,12 +37,12 @@ class SessionController(Controller):
         log_in(request.scope, user)  # a new session id and a new CSRF secret
         return wire.Session(user=wire.user(user, await flags.enabled_flags(user)), csrf_token=csrf_token(request.scope))
 
-    @get("/", operation_id="v2GetSession", guards=[login_required])
+    @get("/", operation_id="v2GetSession", responses=wire.problems(401), guards=[login_required])
     async def get_session(
         self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], flags: NamedDependency[FlagService]
     ) -> wire.Session:
         return wire.Session(user=wire.user(user, await flags.enabled_flags(user)), csrf_token=csrf_token(request.scope))
 
-    @delete("/", operation_id="v2LogOut", status_code=204, guards=[login_required])
+    @delete("/", operation_id="v2LogOut", status_code=204, responses=wire.problems(401, 403), guards=[login_required])
     async def log_out(self, request: Request[Any, Any, Any]) -> None:
         log_out(request.scope)

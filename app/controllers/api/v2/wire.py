@@ -6,18 +6,18 @@ money as `{"amount": "12.50", "currency": "USD"}` with the amount a decimal stri
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
 from uuid import UUID
 
 import msgspec
+from litestar.openapi import ResponseSpec
 
-from app.domain.addresses import VerifiedAddress
 from app.domain.carts import Cart as CartAggregate
 from app.domain.users import Capability, UserContext
-from app.services.ports import ProductView
+from app.services.ports import LineLike, OrderLike, ProductLike
 
 CURRENCY = "USD"
 """The shop's one currency (prices are stored without one)."""
@@ -77,22 +77,7 @@ class Product(msgspec.Struct, frozen=True):
     deleted_at: datetime | None
 
 
-class _ProductLike(Protocol):
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def price(self) -> Decimal: ...
-    @property
-    def stock_quantity(self) -> int: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def deleted_at(self) -> datetime | None: ...
-
-
-def product(value: _ProductLike | ProductView) -> Product:
+def product(value: ProductLike) -> Product:
     return Product(
         id=value.id,
         name=value.name,
@@ -112,7 +97,9 @@ class ProductChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     stock_quantity: int | None = None
 
 
-class CartLine(msgspec.Struct, frozen=True):
+class Line(msgspec.Struct, frozen=True):
+    """A line of a cart or of an order."""
+
     product_id: UUID
     product_name: str
     unit_price: Money
@@ -120,9 +107,22 @@ class CartLine(msgspec.Struct, frozen=True):
     subtotal: Money
 
 
+def lines(values: Sequence[LineLike]) -> list[Line]:
+    return [
+        Line(
+            product_id=line.product_id,
+            product_name=line.product_name,
+            unit_price=money(line.unit_price),
+            quantity=line.quantity,
+            subtotal=money(line.subtotal),
+        )
+        for line in values
+    ]
+
+
 class Cart(msgspec.Struct, frozen=True):
     id: UUID
-    lines: list[CartLine]
+    lines: list[Line]
     item_count: int
     subtotal: Money
     reservation_expires_at: datetime | None
@@ -133,16 +133,7 @@ def cart(value: CartAggregate, hold: timedelta) -> Cart:
     expires = value.reservation_expires_at(hold)
     return Cart(
         id=value.id,
-        lines=[
-            CartLine(
-                product_id=line.product_id,
-                product_name=line.product_name,
-                unit_price=money(line.unit_price),
-                quantity=line.quantity,
-                subtotal=money(line.subtotal),
-            )
-            for line in value.items
-        ],
+        lines=lines(value.items),
         item_count=value.item_count,
         subtotal=money(value.total),
         reservation_expires_at=utc(expires) if expires else None,
@@ -177,18 +168,10 @@ class ShippingAddress(msgspec.Struct, frozen=True):
     verification_id: str
 
 
-class OrderLine(msgspec.Struct, frozen=True):
-    product_id: UUID
-    product_name: str
-    unit_price: Money
-    quantity: int
-    subtotal: Money
-
-
 class Order(msgspec.Struct, frozen=True):
     id: UUID
     number: int
-    lines: list[OrderLine]
+    lines: list[Line]
     shipping_address: ShippingAddress
     subtotal: Money
     coupon_code: str | None
@@ -197,65 +180,13 @@ class Order(msgspec.Struct, frozen=True):
     submitted_at: datetime
 
 
-class _OrderLineLike(Protocol):
-    @property
-    def product_id(self) -> UUID: ...
-    @property
-    def product_name(self) -> str: ...
-    @property
-    def unit_price(self) -> Decimal: ...
-    @property
-    def quantity(self) -> int: ...
-    @property
-    def subtotal(self) -> Decimal: ...
-
-
-class _OrderLike(Protocol):
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def items(self) -> Sequence[_OrderLineLike]: ...
-    @property
-    def shipping_address(self) -> VerifiedAddress: ...
-    @property
-    def subtotal(self) -> Decimal: ...
-    @property
-    def coupon_code(self) -> str | None: ...
-    @property
-    def discount(self) -> Decimal: ...
-    @property
-    def total(self) -> Decimal: ...
-    @property
-    def submitted_at(self) -> datetime: ...
-
-
-def order(value: _OrderLike) -> Order:
+def order(value: OrderLike) -> Order:
     """The Order aggregate (just placed) and OrderView (read back) show the same."""
-    address = value.shipping_address
     return Order(
         id=value.id,
         number=value.number,
-        lines=[
-            OrderLine(
-                product_id=line.product_id,
-                product_name=line.product_name,
-                unit_price=money(line.unit_price),
-                quantity=line.quantity,
-                subtotal=money(line.subtotal),
-            )
-            for line in value.items
-        ],
-        shipping_address=ShippingAddress(
-            street_line_1=address.street_line_1,
-            street_line_2=address.street_line_2,
-            city=address.city,
-            state=address.state,
-            postal_code=address.postal_code,
-            country=address.country,
-            verification_id=address.verification_id,
-        ),
+        lines=lines(value.items),
+        shipping_address=ShippingAddress(**dataclasses.asdict(value.shipping_address)),
         subtotal=money(value.subtotal),
         coupon_code=value.coupon_code,
         discount=money(value.discount),
@@ -277,3 +208,30 @@ class Problem(msgspec.Struct, frozen=True, omit_defaults=True):
     status: int
     detail: str
     errors: list[ProblemField] = []
+
+
+_PROBLEM_WHEN = {
+    304: "Not modified: If-None-Match names the current version",
+    400: "Problem: the request cannot be read (or lacks its Idempotency-Key)",
+    401: "Problem: log in first, or wrong username or password",
+    403: "Problem: not allowed for your role, or CSRF token missing",
+    404: "Problem: no such resource, or not yours to see",
+    409: "Problem: conflicts with the current state (stock, empty cart, key in use)",
+    412: "Problem: If-Match names no current version (ETag header: the current one)",
+    422: "Problem: invalid input; `errors` names each field",
+    428: "Problem: If-Match is required",
+    429: "Problem: too many requests (Retry-After)",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The refusals an operation documents in the OpenAPI document (bodies: Problem, RFC 9457)."""
+    return {
+        status: ResponseSpec(
+            None if status == 304 else Problem,
+            description=_PROBLEM_WHEN[status],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
