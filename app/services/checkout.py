@@ -77,7 +77,7 @@ class CheckoutService:
             unverified = UnverifiedAddress.parse(address)
             verified = await self._verifier.verify(unverified)  # fail-closed: raises when not verified
             async with self._uow(user) as uow:
-                await claim_or_replay(uow.idempotency, user.user_id, idempotency)  # before the cart's lock
+                await claim_or_replay(uow, user.user_id, idempotency)  # before the cart's lock
                 cart = await uow.carts.for_user(user.user_id)  # one submit per user at a time
                 if checkout_token is not None:
                     earlier = await uow.orders.by_checkout_token(user.user_id, checkout_token)
@@ -97,7 +97,7 @@ class CheckoutService:
                     checkout_token=checkout_token,
                 )
                 uow.orders.add(order)
-                await remember_answer(uow.idempotency, user.user_id, idempotency, order)
+                await remember_answer(uow, user.user_id, idempotency, order)
                 await uow.commit()
             outcome = "ok"
             return SubmittedOrder(order, replayed=False)

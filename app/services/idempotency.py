@@ -81,21 +81,29 @@ class IdempotencyRecords(Protocol):
     async def remember(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None: ...
 
 
-async def claim_or_replay(records: IdempotencyRecords, user_id: UUID, request: IdempotentRequest | None) -> None:
-    """First thing in a use case's unit of work: hold the key, or raise AlreadyAnswered with the earlier response."""
+class _HasRecords(Protocol):
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
+
+
+async def claim_or_replay(uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None) -> None:
+    """First thing in a use case's unit of work: hold the key, or raise AlreadyAnswered with the earlier response.
+
+    Without a key the unit of work's records are not touched (nor needed: fakes may have none).
+    """
     if request is None:
         return
-    earlier = await records.claim(user_id, request)
+    earlier = await uow.idempotency.claim(user_id, request)
     if earlier is not None:
         raise AlreadyAnswered(earlier)
 
 
 async def remember_answer(
-    records: IdempotencyRecords, user_id: UUID, request: IdempotentRequest | None, result: Any
+    uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None, result: Any
 ) -> StoredResponse | None:
     """Last thing before commit: store the answer to `result` with the effect."""
     if request is None:
         return None
     response = request.respond(result)
-    await records.remember(user_id, request, response)
+    await uow.idempotency.remember(user_id, request, response)
     return response
