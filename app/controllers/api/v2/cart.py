@@ -20,9 +20,8 @@ from app.web.current_user import login_required
 class CartController(Controller):
     path = "/cart"
     tags = ["v2 cart"]
-    guards = [login_required]
 
-    @get("/", operation_id="v2GetCart", responses=wire.problems(304, 401))
+    @get("/", operation_id="v2GetCart", guards=[login_required], responses=wire.problems(304, 401))
     async def get_cart(
         self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], carts: NamedDependency[CartService]
     ) -> Response[wire.Cart]:
@@ -34,6 +33,7 @@ class CartController(Controller):
     @put(
         "/items/{product_id:uuid}",
         operation_id="v2SetCartItemQuantity",
+        guards=[login_required],
         responses=wire.problems(401, 403, 404, 409, 422),
     )
     async def set_quantity(
@@ -49,6 +49,7 @@ class CartController(Controller):
     @delete(
         "/items/{product_id:uuid}",
         operation_id="v2RemoveCartItem",
+        guards=[login_required],
         status_code=204,
         responses=wire.problems(401, 403, 404),
     )

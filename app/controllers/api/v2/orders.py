@@ -31,11 +31,11 @@ def _placed(order: Order) -> StoredResponse:
 class OrdersController(Controller):
     path = "/orders"
     tags = ["v2 orders"]
-    guards = [login_required]
 
     @post(
         "/",
         operation_id="v2PlaceOrder",
+        guards=[login_required],
         status_code=201,
         responses=wire.problems(400, 401, 403, 409, 422),
         response_description="The order placed",
@@ -57,7 +57,7 @@ class OrdersController(Controller):
         )
         return send(_placed(submitted.order), replayed=False)
 
-    @get("/{order_id:uuid}", operation_id="v2GetOrder", responses=wire.problems(401, 404))
+    @get("/{order_id:uuid}", operation_id="v2GetOrder", guards=[login_required], responses=wire.problems(401, 404))
     async def get_order(
         self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService], order_id: FromPath[UUID]
     ) -> wire.Order:

@@ -15,6 +15,7 @@ from app.domain.users import UserContext
 from app.services.catalog import CatalogService
 from app.services.products import ProductAdminService
 from app.web.conditional import PreconditionFailed, etag, matched_version, not_modified, not_modified_response
+from app.web.current_user import admin_required
 
 
 class ProductController(Controller):
@@ -35,7 +36,12 @@ class ProductController(Controller):
             return not_modified_response(product.version)
         return Response(wire.product(product), headers={"ETag": etag(product.version)})
 
-    @patch("/", operation_id="v2UpdateProduct", responses=wire.problems(401, 403, 404, 412, 422, 428))
+    @patch(
+        "/",
+        operation_id="v2UpdateProduct",
+        guards=[admin_required],
+        responses=wire.problems(401, 403, 404, 412, 422, 428),
+    )
     async def update_product(
         self,
         request: Request[Any, Any, Any],
@@ -58,7 +64,13 @@ class ProductController(Controller):
             )
         return Response(wire.product(product), headers={"ETag": etag(product.version)})
 
-    @delete("/", operation_id="v2DeleteProduct", status_code=204, responses=wire.problems(401, 403, 404, 409, 412, 428))
+    @delete(
+        "/",
+        operation_id="v2DeleteProduct",
+        guards=[admin_required],
+        status_code=204,
+        responses=wire.problems(401, 403, 404, 409, 412, 428),
+    )
     async def delete_product(
         self,
         request: Request[Any, Any, Any],
