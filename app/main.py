@@ -50,6 +50,7 @@ from app.adapters.sessions import PostgresSessionStore
 from app.adapters.tenants import SqlTenantDirectory
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.v1 import api_v1_routers
+from app.controllers.api.v2 import api_v2_router
 from app.controllers.health import HealthController
 from app.controllers.pages.account import AccountController
 from app.controllers.pages.admin import (
@@ -302,6 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminFlagsController,
             HealthController,
             *api_v1_routers(),
+            api_v2_router(),
             static_files_router(static_assets),
         ],
         dependencies={

@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from app.adapters.database import SET_TENANT_SQL
 from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
+from app.adapters.idempotency import PostgresIdempotencyRecords
 from app.adapters.operation_metrics import DEADLOCKS
 from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
 from app.adapters.shopping_repositories import (
@@ -76,6 +77,12 @@ class PiccoloUnitOfWork:
     @property
     def flags(self) -> PiccoloFlagRepository:
         return self._flags
+
+    @property
+    def idempotency(self) -> PostgresIdempotencyRecords:
+        """Idempotency records on this transaction's connection: a key's record commits with the effect."""
+        assert self._transaction is not None, "use the unit of work as `async with`"
+        return PostgresIdempotencyRecords(self._transaction.connection, self._actor.tenant_id)
 
     @property
     def _repositories(self) -> tuple[_Repository, ...]:

@@ -103,6 +103,13 @@ class CartService:
         async with self._timed("cart_update_item"):
             return await self._reserving(user, change)
 
+    async def set_item_quantity(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
+        """The line's quantity becomes `quantity`, reserving or releasing the difference; a new line if absent."""
+        try:
+            return await self.change_quantity(user, product_id, quantity)
+        except CartItemNotFound:
+            return await self.add_item(user, product_id, quantity)
+
     async def remove_item(self, user: UserContext, product_id: UUID) -> Cart:
         require(user, Capability.CART_MODIFY, action="remove_from_cart", reason="Log in to change your cart")
         assert user.user_id is not None

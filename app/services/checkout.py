@@ -15,6 +15,7 @@ from app.domain.events import utc_now
 from app.domain.orders import Order
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
+from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
 from app.services.ports import AddressVerifier, OperationTimer, UnitOfWork, UnitOfWorkFactory
 
 
@@ -65,7 +66,10 @@ class CheckoutService:
         address: Any,
         coupon_code: object = None,
         checkout_token: UUID | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> SubmittedOrder:
+        """Place the cart's order. With `idempotency` (API v2), the key's record commits with the order:
+        a repeat raises AlreadyAnswered with the first answer (app.services.idempotency)."""
         require(user, Capability.CART_SUBMIT, action="submit_cart", reason="Log in to place an order")
         assert user.user_id is not None
         started, outcome = time.perf_counter(), "error"
@@ -73,6 +77,7 @@ class CheckoutService:
             unverified = UnverifiedAddress.parse(address)
             verified = await self._verifier.verify(unverified)  # fail-closed: raises when not verified
             async with self._uow(user) as uow:
+                await claim_or_replay(uow, user.user_id, idempotency)  # before the cart's lock
                 cart = await uow.carts.for_user(user.user_id)  # one submit per user at a time
                 if checkout_token is not None:
                     earlier = await uow.orders.by_checkout_token(user.user_id, checkout_token)
@@ -92,6 +97,7 @@ class CheckoutService:
                     checkout_token=checkout_token,
                 )
                 uow.orders.add(order)
+                await remember_answer(uow, user.user_id, idempotency, order)
                 await uow.commit()
             outcome = "ok"
             return SubmittedOrder(order, replayed=False)

@@ -67,8 +67,13 @@ class ProductAdminService:
             await uow.commit()  # UPDATE … WHERE version = expected: a concurrent edit raises StaleVersion
         return product
 
-    async def delete_product(self, user: UserContext, product_id: UUID) -> Product:
-        """Soft delete; refused while the product is in any cart (its stock is reserved there)."""
+    async def delete_product(
+        self, user: UserContext, product_id: UUID, *, expected_version: int | None = None
+    ) -> Product:
+        """Soft delete; refused while the product is in any cart (its stock is reserved there).
+
+        With `expected_version`, only the version the caller saw is deleted (StaleVersion otherwise).
+        """
         require(
             user, Capability.PRODUCTS_DELETE, action="delete_product", reason="Only administrators can delete products"
         )
@@ -76,6 +81,8 @@ class ProductAdminService:
             product = await uow.products.get_for_update(product_id)
             if product is None:
                 raise ProductNotFound(product_id)
+            if expected_version is not None and product.version != expected_version:
+                raise StaleVersion("product", product_id)
             product.soft_delete()
             if await uow.carts.product_in_any_cart(product_id):
                 raise ProductInCart()

@@ -11,6 +11,7 @@ from piccolo.columns import (
     UUID,
     BigInt,
     Boolean,
+    Bytea,
     Integer,
     Numeric,
     Text,
@@ -223,6 +224,19 @@ class Session(Table, tablename="session"):
     user_agent = Varchar(length=512)
 
 
+class IdempotencyRecord(Table, tablename="idempotency_record"):
+    """The answer to a request sent with an Idempotency-Key, replayed to its repeats (app.adapters.idempotency)."""
+
+    tenant_id = UUID(primary_key=True)  # composite (tenant_id, user_id, key) in SQL
+    user_id = UUID()
+    key = Varchar(length=255)
+    fingerprint = Varchar(length=64)
+    status = Integer()
+    headers = JSONB()
+    body = Bytea()
+    created_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Tenant,
     TenantHost,
@@ -242,4 +256,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     FeatureFlag,
     FeatureFlagTarget,
     Session,
+    IdempotencyRecord,
 )

@@ -12,8 +12,9 @@ from uuid import UUID
 
 import structlog
 
-from app.adapters.database import Database, tenant_ids
+from app.adapters.database import Database, tenant_ids, tenant_transaction
 from app.adapters.email import FileEmailSender, SmtpEmailSender
+from app.adapters.idempotency import prune_idempotency_records
 from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import RedisIncidentThrottle
 from app.adapters.object_storage import object_storage_from
@@ -24,6 +25,7 @@ from app.adapters.queue import build_queue
 from app.adapters.readers import SqlDirectoryReader
 from app.adapters.sessions import PostgresSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.domain.events import utc_now
 from app.domain.incidents import Incident
 from app.domain.users import UserContext
 from app.log_config import configure_logging_from
@@ -31,6 +33,7 @@ from app.services.auth import AuthService
 from app.services.carts import CartService
 from app.services.correlation import request_id_var
 from app.services.flags import FlagService
+from app.services.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from app.services.incidents import EmailSender, IncidentService
 from app.services.product_images import ProductImageService
 from app.settings import Settings, get_settings
@@ -108,6 +111,20 @@ async def prune_sessions_job(ctx: dict[str, Any]) -> int:
             in_tenant = await sessions.prune_expired(tenant_id)
             if in_tenant:
                 log.info("sessions_pruned", sessions=in_tenant)
+        pruned += in_tenant
+    return pruned
+
+
+async def prune_idempotency_records_job(ctx: dict[str, Any]) -> int:
+    """Delete idempotency records past their retention (24 h; cron): their keys may then be used anew."""
+    engine = ctx["database"].engine
+    older_than = utc_now() - IDEMPOTENCY_RETENTION
+    pruned = 0
+    for tenant_id in await tenant_ids(engine):  # cross-tenant: one transaction per tenant
+        async with tenant_transaction(engine, tenant_id) as transaction:
+            in_tenant = await prune_idempotency_records(transaction.connection, older_than)
+        if in_tenant:
+            log.info("idempotency_records_pruned", records=in_tenant, tenant_id=str(tenant_id))
         pruned += in_tenant
     return pruned
 
@@ -220,6 +237,7 @@ def build_settings() -> dict[str, Any]:
             CronJob(sweep_outbox_job, cron=every(settings.worker.outbox_sweep_seconds), timeout=30),
             CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),
             CronJob(prune_sessions_job, cron="*/10 * * * *", timeout=60),
+            CronJob(prune_idempotency_records_job, cron="*/10 * * * *", timeout=60),
             CronJob(send_incident_summaries_job, cron=every(INCIDENT_SUMMARY_SECONDS), timeout=60),
         ],
         "concurrency": settings.worker.concurrency,

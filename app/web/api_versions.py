@@ -2,7 +2,8 @@
 
 v1 is frozen and deprecated (patterns.md §5): each of its responses says so with `Deprecation`
 (RFC 9745: `@<unix seconds>`), `Sunset` (RFC 8594: an HTTP-date, never before the deprecation)
-and a `Link` to the migration guide. The dates are fixed here so every process sends the same.
+and a `Link` to the migration guide (rel `deprecation`)
+and to v2 (rel `successor-version`, RFC 5829). The dates are fixed here so every process sends the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 
 API_PREFIX = "/api/"
-SUPPORTED_VERSIONS = ("v1",)
+SUPPORTED_VERSIONS = ("v1", "v2")
+LATEST_VERSION = "v2"
 DEFAULT_VERSION = "v1"
 """What an unversioned `/api/…` path means: the original's clients call `/api/` without a version."""
 
@@ -23,7 +25,7 @@ MIGRATION_GUIDE = "/docs/api/migration-v1-to-v2"
 V1_DEPRECATION_HEADERS: dict[str, str] = {
     "Deprecation": f"@{int(V1_DEPRECATED_AT.timestamp())}",
     "Sunset": format_datetime(V1_SUNSET_AT, usegmt=True),
-    "Link": f'<{MIGRATION_GUIDE}>; rel="deprecation"',
+    "Link": f'<{MIGRATION_GUIDE}>; rel="deprecation", </api/{LATEST_VERSION}/>; rel="successor-version"',
 }
 
 _VERSIONED = re.compile(r"^/api/(v\d+)(?:/|$)")
@@ -39,3 +41,9 @@ def requested_version(path: str) -> str | None:
         return None
     match = _VERSIONED.match(path)
     return match.group(1) if match else DEFAULT_VERSION
+
+
+def speaks_problems(path: str) -> bool:
+    """Whether refusals on this path are RFC 9457 problems: v2 and unknown versions (v1 keeps its shapes)."""
+    version = requested_version(path)
+    return version is not None and version != "v1"

@@ -18,11 +18,15 @@ from uuid import UUID
 
 import structlog
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.domain.users import UserContext
+from app.domain.errors import PermissionDenied
+from app.domain.users import Role, UserContext
 from app.services.auth import AuthService
+from app.services.authorization import require_login
 from app.services.flags import FlagService
 from app.web.csrf import rotate_csrf_secret
 from app.web.sessions import FLAGLESS_PATHS, get_session
@@ -92,6 +96,22 @@ def enabled_flags(scope: Scope) -> frozenset[str]:
 async def provide_user(request: Request[Any, Any, Any]) -> UserContext:
     """Litestar dependency `user`."""
     return current_user(request.scope)
+
+
+def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: an anonymous caller is refused (AuthenticationRequired, 401) before any input is read."""
+    require_login(current_user(connection.scope))
+
+
+def admin_required(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: 401 for an anonymous caller, 403 for a non-admin, before any input or precondition is looked at.
+
+    For operations whose preconditions (If-Match) are checked before the service's own role check.
+    """
+    user = current_user(connection.scope)
+    require_login(user)
+    if user.role is not Role.ADMIN:
+        raise PermissionDenied(handler.handler_name, "Admin access required")
 
 
 def log_in(scope: Scope, user: UserContext) -> None:

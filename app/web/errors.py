@@ -18,10 +18,17 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from app.domain.errors import AuthenticationRequired, DomainError, ValidationError
-from app.web.api_versions import SUPPORTED_VERSIONS, V1_DEPRECATION_HEADERS, is_api_path, requested_version
+from app.web.api_versions import (
+    SUPPORTED_VERSIONS,
+    V1_DEPRECATION_HEADERS,
+    is_api_path,
+    requested_version,
+    speaks_problems,
+)
 from app.web.csrf import CsrfFailure
 from app.web.incidents import report_in_background
 from app.web.plain_responses import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from app.web.problems import domain_problem, invalid_input_problem, problem_response
 from app.web.rate_limits import RateLimitCheckUnavailable, RateLimitExceeded, rate_limit_fields, wait_in_words
 from app.web.redirects import current_page, to_login
 from app.web.refusals import TITLES, V1_STATUSES, refusal_of, title_of
@@ -35,9 +42,22 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
 
 
 def api_error_response(
-    request: Request[Any, Any, Any], status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    *,
+    problem: str | None = None,
 ) -> Response[Any]:
-    """A JSON error for an `/api/` path, with the deprecation headers when the path is a v1 one."""
+    """A JSON error for an `/api/` path: v1's body with its deprecation headers, or for v2 a problem.
+
+    `body` is in v1's words (`error` or `detail`); v2 states the same as the problem's detail, of
+    type `problem` (a slug, app.web.problems) or the status's own.
+    """
+    if speaks_problems(request.url.path):
+        detail = str(body.get("error") or body.get("detail") or title_of(status))
+        extensions = {k: v for k, v in body.items() if k not in {"error", "detail", "field"}}
+        return problem_response(status, detail, slug=problem, headers=headers, extensions=extensions)
     version = requested_version(request.url.path)
     extra = V1_DEPRECATION_HEADERS if version == "v1" else {}
     return Response(body, status_code=status, media_type=MediaType.JSON, headers={**(headers or {}), **extra})
@@ -73,6 +93,8 @@ def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> R
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     """A domain error no controller answered itself: its status and reason from the one table (app.web.refusals)."""
+    if speaks_problems(request.url.path):
+        return domain_problem(exc)
     refusal = refusal_of(exc, V1_STATUSES if _is_api(request) else None)
     if _is_api(request):
         body: dict[str, Any] = {"error": refusal.message}
@@ -86,7 +108,7 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 
 def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> Response[Any]:
     if _is_api(request):
-        return api_error_response(request, 403, {"detail": f"CSRF Failed: {exc.reason}"})
+        return api_error_response(request, 403, {"detail": f"CSRF Failed: {exc.reason}"}, problem="csrf-failed")
     return _error_page(request, 403, "Your form expired or was sent from another site. Reload the page and try again.")
 
 
@@ -94,8 +116,14 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     status = exc.status_code
     if status >= 500:
         return internal_error_handler(request, exc)
+    if speaks_problems(request.url.path) and isinstance(exc, ValidationException):
+        return invalid_input_problem(exc)
     if _is_api(request):
-        return api_error_response(request, status, _api_http_error_body(request, exc), headers=exc.headers)
+        body = _api_http_error_body(request, exc)
+        unknown_version = "supported_versions" in body
+        return api_error_response(
+            request, status, body, headers=exc.headers, problem="unknown-version" if unknown_version else None
+        )
     if isinstance(exc, ValidationException):
         message = "Some of the request's parameters are invalid."
     elif status == 404:
@@ -156,10 +184,8 @@ def rate_limited_handler(request: Request[Any, Any, Any], exc: RateLimitExceeded
     """429 with Retry-After and the RateLimit fields: v1's DRF wording, problem+json for v2, a page or a partial."""
     seconds = exc.retry_after
     headers = {**rate_limit_fields(request.scope), "Retry-After": str(seconds)}
-    if requested_version(request.url.path) == "v2":
-        problem = {"type": "about:blank", "title": "Too Many Requests", "status": 429,
-                   "detail": f"Too many requests. Try again in {seconds} seconds."}  # fmt: skip
-        return Response(problem, status_code=429, media_type="application/problem+json", headers=headers)
+    if speaks_problems(request.url.path):
+        return problem_response(429, f"Too many requests. Try again in {seconds} seconds.", headers=headers)
     if _is_api(request):
         body = {"detail": f"Request was throttled. Expected available in {seconds} seconds."}
         return api_error_response(request, 429, body, headers=headers)

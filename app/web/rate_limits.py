@@ -36,8 +36,10 @@ log = structlog.get_logger(__name__)
 
 EXEMPT_PATHS = re.compile(r"^/(static/|images/|health/|metrics/?$|favicon\.ico$|api/(v1/)?(health|metrics)/?$)")
 """Never limited: probes and scrapes must answer however busy the shop is; static files and images are cached."""
-LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/auth/login"})
-"""Their POSTs are counted by the handler (`login_attempt`), which knows the account (scope paths lose the slash)."""
+LOGIN_PATHS = frozenset({"/login", "/api/v1/auth/login", "/api/auth/login", "/api/v2/session"})
+"""Their POSTs (log in) are counted by the handler (`login_attempt`), which knows the account.
+
+Scope paths lose the trailing slash."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNAVAILABLE_LOG_EVERY_SECONDS = 10.0
 """While Redis is down every request would log the same warning; one per policy per this interval is enough."""
@@ -213,6 +215,6 @@ class RateLimitMiddleware:
         if method in SAFE_METHODS:
             if not user.is_authenticated:
                 await self.rate_limits.enforce(scope, policies.reads, self.rate_limits.address(scope))
-        elif scope["path"].rstrip("/") not in LOGIN_PATHS:
+        elif method != "POST" or scope["path"].rstrip("/") not in LOGIN_PATHS:
             key = f"user:{user.user_id}" if user.is_authenticated else f"address:{self.rate_limits.address(scope)}"
             await self.rate_limits.enforce(scope, policies.writes, key)

@@ -2,7 +2,7 @@
 
 Each interface renders its own body from a `Refusal` (an error page, a form with the reasons
 beside its fields, API v1's JSON); an interface whose clients know other statuses passes its
-overrides (`FORM_STATUSES` for forms, `V1_STATUSES` for API v1). The most
+overrides (`FORM_STATUSES` for forms, `V1_STATUSES` for API v1, `V2_STATUSES` for API v2). The most
 specific class listed for an error wins, whether it comes from the table or from the overrides.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.addresses import AddressVerificationFailed, VerificationOutcome
+from app.domain.carts import EmptyCart
 from app.domain.errors import (
     AuthenticationRequired,
     Conflict,
@@ -51,6 +52,9 @@ V1_STATUSES: Mapping[type[DomainError], Status] = {
 }
 """API v1 answers every business refusal with 400 (insufficient stock and an unverifiable address included);
 a lost race for stock is no refusal of the request but "try again": 409, as everywhere."""
+
+V2_STATUSES: Mapping[type[DomainError], Status] = {ValidationError: 422, EmptyCart: 409}
+"""API v2 (RFC 9457 problems): invalid input is 422; an empty cart is a conflict with the cart's state, 409."""
 
 FORM_STATUSES: Mapping[type[DomainError], Status] = {ValidationError: 422}
 """A form sent back with the reasons beside its fields: 422, input to correct and send again."""

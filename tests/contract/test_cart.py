@@ -416,6 +416,23 @@ async def test_submitting_turns_the_cart_into_an_order(
     assert await stock_of(db, product_id) == 2
 
 
+async def test_an_optional_idempotency_key_on_submit_answers_a_retry_with_the_same_order(
+    app: Litestar, client: Client, db: asyncpg.Connection, customer: dict[str, str]
+):
+    await fill_cart(client, customer, await add_product(app, stock=3), 1)
+    keyed = {**customer, "Idempotency-Key": "submit-1"}
+
+    first = await submit(client, keyed)
+    again = await submit(client, keyed)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+    malformed = await submit(client, {**customer, "Idempotency-Key": '"unterminated'})
+    assert malformed.status_code == 400 and set(malformed.json()) == {"error"}
+
+
 async def test_a_coupon_on_submit_is_snapshotted_on_the_order(
     app: Litestar, client: Client, db: asyncpg.Connection, customer: dict[str, str]
 ):

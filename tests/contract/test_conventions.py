@@ -55,7 +55,9 @@ def test_the_deprecation_headers_follow_their_rfcs():
     sunset = parsedate_to_datetime(V1_DEPRECATION_HEADERS["Sunset"])  # RFC 8594: an HTTP-date
     assert V1_DEPRECATION_HEADERS["Sunset"].endswith(" GMT")
     assert sunset.timestamp() >= int(deprecation[1:])
-    assert V1_DEPRECATION_HEADERS["Link"] == '</docs/api/migration-v1-to-v2>; rel="deprecation"'
+    assert V1_DEPRECATION_HEADERS["Link"] == (
+        '</docs/api/migration-v1-to-v2>; rel="deprecation", </api/v2/>; rel="successor-version"'
+    )
 
 
 async def test_pages_outside_the_api_carry_no_deprecation_headers(client: Client):
@@ -72,7 +74,8 @@ async def test_unknown_api_routes_are_json_404s(client: Client):
 async def test_an_unknown_version_lists_the_supported_ones(client: Client):
     response = await client.get("/api/v9/products/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "API version 'v9' does not exist.", "supported_versions": ["v1"]}
+    body = response.json()  # an unknown version is no v1: an RFC 9457 problem (API v2's errors)
+    assert body["detail"] == "API version 'v9' does not exist." and body["supported_versions"] == ["v1", "v2"]
     assert "deprecation" not in response.headers
 
 
@@ -178,7 +181,7 @@ async def test_only_the_versioned_paths_are_in_the_openapi_document(app: Litesta
     await add_product(app)
     schema = (await client.get("/schema/openapi.json")).json()
     api_paths = [path for path in schema["paths"] if path.startswith("/api")]
-    assert api_paths and all(path.startswith("/api/v1/") for path in api_paths)
+    assert api_paths and all(path.startswith(("/api/v1/", "/api/v2/")) for path in api_paths)
     operation_ids = [
         op["operationId"] for item in schema["paths"].values() for op in item.values() if "operationId" in op
     ]

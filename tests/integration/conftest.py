@@ -21,7 +21,7 @@ T = TypeVar("T")
 TABLES_TO_CLEAN = (
     "feature_flag_target, feature_flag, user_group_member, user_group, order_item, customer_order, coupon, "
     "cart_item, cart, outbox, processed_event, event_type_count, audit_log, "
-    "product, session, app_user"
+    "product, session, idempotency_record, app_user"
 )
 
 

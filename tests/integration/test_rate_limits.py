@@ -117,6 +117,25 @@ async def test_the_sixth_wrong_password_on_api_v1_is_refused_in_v1s_throttle_sha
     assert '"login-account";r=0' in refused.headers["ratelimit"]
 
 
+async def test_the_sixth_wrong_password_on_api_v2_is_a_429_problem_with_retry_after(
+    app: Litestar, client: Client
+) -> None:
+    await ensure_user(app, "alice", PASSWORD, "customer")
+    for _ in range(5):
+        failed = await client.post("/api/v2/session", json={"username": "alice", "password": "wrong"})
+        assert failed.status_code == 401
+
+    refused = await client.post("/api/v2/session", json={"username": "alice", "password": "wrong"})
+
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    seconds = int(refused.headers["retry-after"])
+    assert 0 < seconds <= 300
+    assert refused.json()["status"] == 429 and refused.json()["type"].endswith("/rate-limited")
+    assert '"login-account";r=0' in refused.headers["ratelimit"]
+    assert '"login-account";q=5;w=300' in refused.headers["ratelimit-policy"]
+
+
 async def test_an_htmx_login_gets_the_limit_message_in_the_forms_place_with_a_countdown(
     app: Litestar, client: Client
 ) -> None:

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, patch, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
@@ -21,9 +22,12 @@ from app.domain.carts import CartItemNotFound
 from app.domain.coupons import CouponAlreadyUsed, CouponNotFound
 from app.domain.errors import ProductNotFound, ValidationError
 from app.domain.money import MAX_PRICE
+from app.domain.orders import Order
 from app.domain.users import UserContext
 from app.services.carts import CartService
 from app.services.checkout import CheckoutService
+from app.services.idempotency import StoredResponse
+from app.web.idempotency import idempotent_request
 
 
 class CartController(Controller):
@@ -101,18 +105,28 @@ class CartController(Controller):
     @post("/submit/", operation_id="v1SubmitCart", status_code=201)
     async def submit(
         self,
+        request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         checkout: NamedDependency[CheckoutService],
         payload: NamedDependency[dict[str, Any]],
     ) -> dict[str, Any]:
-        """Verifies the address again, applies the coupon, and turns the cart into an order."""
+        """Verifies the address again, applies the coupon, and turns the cart into an order.
+
+        An optional `Idempotency-Key` (not in the original) makes a retry answer the first order again.
+        """
         address = payload.get("shipping_address")
         if not address or not isinstance(address, dict):
             raise bad_request("shipping_address is required")
         code = payload.get("coupon_code")
+        idempotency = await idempotent_request(request, _submitted, required=False)
         with _coupon_named_as_sent(code):
-            submitted = await checkout.submit_cart(user, address=address, coupon_code=code)
+            submitted = await checkout.submit_cart(user, address=address, coupon_code=code, idempotency=idempotency)
         return serializers.order(submitted.order)
+
+
+def _submitted(order: Order) -> StoredResponse:
+    """v1's 201 answer to a submit, stored with the order for the key's repeats."""
+    return StoredResponse(201, msgspec.json.encode(serializers.order(order)))
 
 
 def _cart_item_id(raw: str) -> UUID:

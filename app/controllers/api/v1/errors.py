@@ -27,6 +27,8 @@ from app.domain.errors import (
     ValidationError,
 )
 from app.domain.parsing import NumberOutOfRange
+from app.services.idempotency import AlreadyAnswered
+from app.web.idempotency import IdempotencyKeyProblem, already_answered_handler
 from app.web.refusals import V1_STATUSES, status_of
 
 
@@ -113,4 +115,13 @@ def api_error_handler(request: Request[Any, Any, Any], exc: ApiError) -> Respons
     return Response(exc.body, status_code=exc.status_code, media_type=MediaType.JSON)
 
 
-V1_EXCEPTION_HANDLERS: dict[Any, Any] = {DomainError: domain_error_handler, ApiError: api_error_handler}
+def idempotency_key_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyProblem) -> Response[Any]:
+    return Response({"error": exc.detail}, status_code=400, media_type=MediaType.JSON)
+
+
+V1_EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    ApiError: api_error_handler,
+    AlreadyAnswered: already_answered_handler,  # the optional Idempotency-Key of cart submit
+    IdempotencyKeyProblem: idempotency_key_handler,
+}

@@ -21,7 +21,7 @@ from app.domain.money import CENT
 from app.domain.pagination import Page
 from app.domain.users import Capability, UserContext
 from app.services.checkout import CouponPreview
-from app.services.ports import ManagedUserView, ProductReportRow
+from app.services.ports import ManagedUserView, OrderLike, ProductLike, ProductReportRow
 
 T = TypeVar("T")
 
@@ -64,24 +64,7 @@ def user(context: UserContext, enabled_flags: Sequence[str]) -> dict[str, Any]:
     }
 
 
-class _Product(Protocol):
-    """What a product shows on the wire: the Product aggregate (just changed) and ProductView (lists) both have it."""
-
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def price(self) -> Decimal: ...
-    @property
-    def stock_quantity(self) -> int: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def deleted_at(self) -> datetime | None: ...
-
-
-def product(value: _Product) -> dict[str, Any]:
+def product(value: ProductLike) -> dict[str, Any]:
     return {
         "id": str(value.id),
         "name": value.name,
@@ -137,44 +120,6 @@ def cart(value: Cart) -> dict[str, Any]:
     }
 
 
-class _OrderLine(Protocol):
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def product_id(self) -> UUID: ...
-    @property
-    def product_name(self) -> str: ...
-    @property
-    def unit_price(self) -> Decimal: ...
-    @property
-    def quantity(self) -> int: ...
-
-
-class _Order(Protocol):
-    """What an order shows on the wire: the Order aggregate (just placed) and OrderView (history) both have it."""
-
-    @property
-    def id(self) -> UUID: ...
-    @property
-    def user_id(self) -> UUID: ...
-    @property
-    def items(self) -> Sequence[_OrderLine]: ...
-    @property
-    def shipping_address(self) -> VerifiedAddress: ...
-    @property
-    def submitted_at(self) -> datetime: ...
-    @property
-    def coupon_id(self) -> UUID | None: ...
-    @property
-    def coupon_code(self) -> str | None: ...
-    @property
-    def discount(self) -> Decimal: ...
-    @property
-    def subtotal(self) -> Decimal: ...
-    @property
-    def total(self) -> Decimal: ...
-
-
 def address(value: VerifiedAddress) -> dict[str, Any]:
     return {
         "street_line_1": value.street_line_1,
@@ -187,7 +132,7 @@ def address(value: VerifiedAddress) -> dict[str, Any]:
     }
 
 
-def order(value: _Order) -> dict[str, Any]:
+def order(value: OrderLike) -> dict[str, Any]:
     return {
         "id": str(value.id),
         "user_id": str(value.user_id),

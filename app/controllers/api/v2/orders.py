@@ -1,0 +1,65 @@
+"""Orders (docs/api/v2.md): place the cart's order once per Idempotency-Key, read one order."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from app.controllers.api.v2 import wire
+from app.domain.orders import Order
+from app.domain.users import UserContext
+from app.services.checkout import CheckoutService
+from app.services.idempotency import StoredResponse
+from app.services.orders import OrderService
+from app.web.current_user import login_required
+from app.web.idempotency import idempotent_request, send
+
+ORDERS_PATH = "/api/v2/orders"
+
+
+def _placed(order: Order) -> StoredResponse:
+    """201 with the order and its Location: the answer stored with the order for the key's repeats."""
+    body = msgspec.json.encode(wire.order(order))
+    return StoredResponse(201, body, {"Location": f"{ORDERS_PATH}/{order.id}"})
+
+
+class OrdersController(Controller):
+    path = "/orders"
+    tags = ["v2 orders"]
+
+    @post(
+        "/",
+        operation_id="v2PlaceOrder",
+        guards=[login_required],
+        status_code=201,
+        responses=wire.problems(400, 401, 403, 409, 422),
+        response_description="The order placed",
+    )
+    async def place_order(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[wire.NewOrder],
+        user: NamedDependency[UserContext],
+        checkout: NamedDependency[CheckoutService],
+    ) -> Response[wire.Order]:
+        """`Idempotency-Key` required: a repeat gets the first answer with `Idempotent-Replayed: true`."""
+        idempotency = await idempotent_request(request, _placed, required=True)
+        submitted = await checkout.submit_cart(
+            user,
+            address=msgspec.structs.asdict(data.shipping_address),
+            coupon_code=data.coupon_code,
+            idempotency=idempotency,
+        )
+        return send(_placed(submitted.order), replayed=False)
+
+    @get("/{order_id:uuid}", operation_id="v2GetOrder", guards=[login_required], responses=wire.problems(401, 404))
+    async def get_order(
+        self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService], order_id: FromPath[UUID]
+    ) -> wire.Order:
+        """Your own order (an admin: anyone's); someone else's is a 404."""
+        return wire.order(await orders.get_order(user, order_id))

@@ -1,0 +1,101 @@
+"""One product (docs/api/v2.md): read it with a strong ETag, change or soft-delete it with If-Match (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from app.controllers.api.v2 import wire
+from app.domain.errors import StaleVersion
+from app.domain.users import UserContext
+from app.services.catalog import CatalogService
+from app.services.products import ProductAdminService
+from app.web.conditional import PreconditionFailed, etag, matched_version, not_modified, not_modified_response
+from app.web.current_user import admin_required
+
+
+class ProductController(Controller):
+    path = "/products/{product_id:uuid}"
+    tags = ["v2 products"]
+
+    @get("/", operation_id="v2GetProduct", responses=wire.problems(304, 404))
+    async def get_product(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        product_id: FromPath[UUID],
+    ) -> Response[wire.Product]:
+        """A deleted product is shown only to those who may see deleted products (404 for anyone else)."""
+        product = await catalog.get_product(user, product_id)
+        if not_modified(request, product.version):
+            return not_modified_response(product.version)
+        return Response(wire.product(product), headers={"ETag": etag(product.version)})
+
+    @patch(
+        "/",
+        operation_id="v2UpdateProduct",
+        guards=[admin_required],
+        responses=wire.problems(401, 403, 404, 412, 422, 428),
+    )
+    async def update_product(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[wire.ProductChanges],
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        products: NamedDependency[ProductAdminService],
+        product_id: FromPath[UUID],
+    ) -> Response[wire.Product]:
+        """Partial update; `If-Match` required (428 without it, 412 with the current ETag when stale)."""
+        async with _stale_is_precondition_failed(catalog, user, product_id):
+            expected = matched_version(request, (await catalog.get_product(user, product_id)).version)
+            product = await products.update_product(
+                user,
+                product_id,
+                expected_version=expected,
+                name=data.name,
+                price=data.price,
+                stock_quantity=data.stock_quantity,
+            )
+        return Response(wire.product(product), headers={"ETag": etag(product.version)})
+
+    @delete(
+        "/",
+        operation_id="v2DeleteProduct",
+        guards=[admin_required],
+        status_code=204,
+        responses=wire.problems(401, 403, 404, 409, 412, 428),
+    )
+    async def delete_product(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        products: NamedDependency[ProductAdminService],
+        product_id: FromPath[UUID],
+    ) -> None:
+        """Soft delete (an admin can still read it, and restore it); `If-Match` required."""
+        async with _stale_is_precondition_failed(catalog, user, product_id):
+            expected = matched_version(request, (await catalog.get_product(user, product_id)).version)
+            await products.delete_product(user, product_id, expected_version=expected)
+
+
+class _stale_is_precondition_failed:
+    """A concurrent change between the If-Match check and the write: 412 with the ETag of what won."""
+
+    def __init__(self, catalog: CatalogService, user: UserContext, product_id: UUID) -> None:
+        self._catalog, self._user, self._product_id = catalog, user, product_id
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
+        if isinstance(exc, StaleVersion):
+            current = await self._catalog.get_product(self._user, self._product_id)
+            raise PreconditionFailed(etag(current.version)) from exc
+        return False

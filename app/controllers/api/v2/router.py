@@ -1,0 +1,46 @@
+"""API v2's router at `/api/v2`: its controllers and its refusals, all RFC 9457 problems (app.web.problems)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.exceptions import ValidationException
+
+from app.controllers.api.v2.cart import CartController
+from app.controllers.api.v2.orders import OrdersController
+from app.controllers.api.v2.products import ProductController
+from app.controllers.api.v2.session import SessionController
+from app.domain.errors import DomainError
+from app.services.idempotency import AlreadyAnswered, IdempotencyKeyInUse
+from app.web.conditional import (
+    PreconditionFailed,
+    PreconditionRequired,
+    precondition_failed_handler,
+    precondition_required_handler,
+)
+from app.web.idempotency import (
+    IdempotencyKeyProblem,
+    already_answered_handler,
+    key_in_use_handler,
+    key_problem_handler,
+)
+from app.web.problems import domain_problem_handler, invalid_input_problem
+
+V2_EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_problem_handler,
+    ValidationException: lambda request, exc: invalid_input_problem(exc),
+    PreconditionRequired: precondition_required_handler,
+    PreconditionFailed: precondition_failed_handler,
+    IdempotencyKeyProblem: key_problem_handler,
+    IdempotencyKeyInUse: key_in_use_handler,
+    AlreadyAnswered: already_answered_handler,
+}
+
+
+def api_v2_router() -> Router:
+    return Router(
+        "/api/v2",
+        route_handlers=[SessionController, ProductController, CartController, OrdersController],
+        exception_handlers=V2_EXCEPTION_HANDLERS,
+    )

@@ -1,0 +1,109 @@
+"""Idempotency keys (draft-ietf-httpapi-idempotency-key-header-07): one effect per (tenant, user, key).
+
+A use case that honours a key claims it first thing inside its unit of work and records the
+response it answers with in that same transaction, so the record commits with the effect or
+not at all: a refusal before the effect, a crash or a 5xx leaves no record and the key stays
+usable. docs/patterns/idempotency-keys.md explains the design and the alternatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from app.domain.errors import Conflict, ValidationError
+
+RETENTION = timedelta(hours=24)
+"""How long a key's record is kept (and replayed); the prune job deletes older ones."""
+IN_FLIGHT_RETRY_SECONDS = 1
+"""What `Retry-After` suggests to a request whose key is still being processed."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What the first request was answered with, replayed to every repeat of it."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    key: str
+    fingerprint: str
+    """A digest of the request's method, path and body: a repeat must match it."""
+    respond: Callable[[Any], StoredResponse]
+    """How the interface answers the use case's result: stored with the effect, sent now and on replays."""
+
+
+class IdempotencyKeyInUse(Conflict):
+    """The first request with this key is still running (409, Retry-After)."""
+
+    code = "idempotency_key_in_use"
+
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is still being processed; retry shortly")
+        self.retry_after = IN_FLIGHT_RETRY_SECONDS
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The key was used for a different request (422, as the draft says; Stripe answers 400)."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key", "This Idempotency-Key was already used for a different request")
+
+
+class AlreadyAnswered(Exception):
+    """The key's request was completed before: answer with what it was answered then."""
+
+    def __init__(self, response: StoredResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class IdempotencyRecords(Protocol):
+    """The records of the unit of work's transaction (the unit of work hands them out)."""
+
+    async def claim(self, user_id: UUID, request: IdempotentRequest) -> StoredResponse | None:
+        """Hold the key until the transaction ends; the stored response if it was completed before.
+
+        Raises IdempotencyKeyInUse while another transaction holds it, IdempotencyKeyReused when
+        the stored request had another fingerprint.
+        """
+        ...
+
+    async def remember(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None: ...
+
+
+class _HasRecords(Protocol):
+    @property
+    def idempotency(self) -> IdempotencyRecords: ...
+
+
+async def claim_or_replay(uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None) -> None:
+    """First thing in a use case's unit of work: hold the key, or raise AlreadyAnswered with the earlier response.
+
+    Without a key the unit of work's records are not touched (nor needed: fakes may have none).
+    """
+    if request is None:
+        return
+    earlier = await uow.idempotency.claim(user_id, request)
+    if earlier is not None:
+        raise AlreadyAnswered(earlier)
+
+
+async def remember_answer(
+    uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None, result: Any
+) -> StoredResponse | None:
+    """Last thing before commit: store the answer to `result` with the effect."""
+    if request is None:
+        return None
+    response = request.respond(result)
+    await uow.idempotency.remember(user_id, request, response)
+    return response

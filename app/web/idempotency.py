@@ -1,0 +1,77 @@
+"""The `Idempotency-Key` header on the wire: parsing it, the request's fingerprint, and replaying a stored answer.
+
+The store and its transaction are app.services.idempotency; docs/patterns/idempotency-keys.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response
+
+from app.services.idempotency import AlreadyAnswered, IdempotencyKeyInUse, IdempotentRequest, StoredResponse
+from app.web.problems import domain_problem, problem_response
+
+HEADER = "idempotency-key"
+MAX_LENGTH = 255
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$")
+"""A bare token (RFC 9110 tchar, plus ':' and '/' that key generators use)."""
+_QUOTED = re.compile(r'^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\\"])*)"$')
+"""An RFC 8941 sf-string, the draft's form: printable ASCII in quotes, `\\` escaping `"` and `\\`."""
+
+
+class IdempotencyKeyProblem(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def key_of(request: Request[Any, Any, Any], *, required: bool) -> str | None:
+    """The request's key, unquoted; a missing (where required), empty, malformed or too long one is a 400."""
+    raw = request.headers.get(HEADER)
+    if raw is None:
+        if required:
+            raise IdempotencyKeyProblem("This operation requires an Idempotency-Key header, unique per request.")
+        return None
+    raw = raw.strip()
+    quoted = _QUOTED.match(raw)
+    key = re.sub(r"\\(.)", r"\1", quoted.group(1)) if quoted else raw if _TOKEN.match(raw) else None
+    if not key:
+        raise IdempotencyKeyProblem("Idempotency-Key must be a token or a quoted string of printable characters.")
+    if len(key) > MAX_LENGTH:
+        raise IdempotencyKeyProblem(f"Idempotency-Key must be at most {MAX_LENGTH} characters.")
+    return key
+
+
+async def idempotent_request(
+    request: Request[Any, Any, Any], respond: Callable[[Any], StoredResponse], *, required: bool
+) -> IdempotentRequest | None:
+    key = key_of(request, required=required)
+    if key is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return IdempotentRequest(key=key, fingerprint=digest.hexdigest(), respond=respond)
+
+
+def send(stored: StoredResponse, *, replayed: bool) -> Response[Any]:
+    headers = {**stored.headers, **({"Idempotent-Replayed": "true"} if replayed else {})}
+    return Response(stored.body, status_code=stored.status, media_type="application/json", headers=headers)
+
+
+def already_answered_handler(request: Request[Any, Any, Any], exc: AlreadyAnswered) -> Response[Any]:
+    return send(exc.response, replayed=True)
+
+
+def key_in_use_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyInUse) -> Response[Any]:
+    response = domain_problem(exc)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def key_problem_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyProblem) -> Response[Any]:
+    return problem_response(400, exc.detail, slug="idempotency-key-required", title="Idempotency key required")

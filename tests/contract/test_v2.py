@@ -1,0 +1,211 @@
+"""API v2's contract (docs/api/v2.md): statuses, bodies and headers of every operation, and its problems."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+from litestar import Litestar
+
+from app.web.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from tests.contract.conftest import ADDRESS, Client, add_product
+from tests.integration.conftest import ensure_user
+
+PASSWORD = "v2-password-1"
+
+
+async def v2_login(app: Litestar, client: Client, username: str = "vera", role: str = "customer") -> dict[str, str]:
+    await ensure_user(app, username, PASSWORD, role)
+    response = await client.post("/api/v2/session", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"X-CSRFToken": response.json()["csrf_token"]}
+
+
+def assert_problem(response: Any, status: int, slug: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+    body: dict[str, Any] = response.json()
+    assert body["type"] == PROBLEM_BASE + slug and body["status"] == status
+    assert body["title"] and body["detail"]
+    return body
+
+
+async def test_logging_in_returns_the_user_and_a_csrf_token_and_sets_the_session_cookie(app: Litestar, client: Client):
+    await ensure_user(app, "vera", PASSWORD, "customer")
+    response = await client.post("/api/v2/session", json={"username": "vera", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"]["username"] == "vera" and body["user"]["role"] == "customer"
+    assert set(body) == {"user", "csrf_token"} and len(body["csrf_token"]) == 64
+    assert "set-cookie" in response.headers
+    who = await client.get("/api/v2/session")
+    assert who.status_code == 200 and who.json()["user"]["id"] == body["user"]["id"]
+
+
+async def test_the_session_answers_401_problems_to_anonymous_callers_and_bad_passwords(app: Litestar, client: Client):
+    assert_problem(await client.get("/api/v2/session"), 401, "authentication-required")
+    await ensure_user(app, "vera", PASSWORD, "customer")
+    wrong = await client.post("/api/v2/session", json={"username": "vera", "password": "nope"})
+    assert_problem(wrong, 401, "invalid-credentials")
+
+
+async def test_a_login_body_of_the_wrong_shape_is_a_422_naming_the_field(client: Client):
+    body = assert_problem(await client.post("/api/v2/session", json={"username": "vera"}), 422, "validation-failed")
+    assert body["errors"] and all(set(error) == {"field", "message"} for error in body["errors"])
+
+
+async def test_logging_out_needs_the_csrf_token_and_ends_the_session(app: Litestar, client: Client):
+    csrf = await v2_login(app, client)
+    assert_problem(await client.delete("/api/v2/session"), 403, "csrf-failed")
+    assert (await client.delete("/api/v2/session", headers=csrf)).status_code == 204
+    assert (await client.get("/api/v2/session")).status_code == 401
+
+
+async def test_a_product_has_a_strong_etag_and_if_none_match_answers_304(app: Litestar, client: Client):
+    product_id = await add_product(app, price="12.50", stock=3)
+    response = await client.get(f"/api/v2/products/{product_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == product_id and body["price"] == {"amount": "12.50", "currency": "USD"}
+    assert body["stock_quantity"] == 3 and body["deleted_at"] is None and body["created_at"].endswith("Z")
+    tag = response.headers["etag"]
+    assert tag.startswith('"') and not tag.startswith("W/")
+    cached = await client.get(f"/api/v2/products/{product_id}", headers={"If-None-Match": tag})
+    assert cached.status_code == 304 and cached.headers["etag"] == tag and cached.content == b""
+    assert_problem(await client.get(f"/api/v2/products/{uuid4()}"), 404, "product-not-found")
+
+
+async def test_patching_a_product_needs_if_match_and_a_stale_or_weak_one_gets_412(app: Litestar, client: Client):
+    product_id = await add_product(app, price="12.50")
+    csrf = await v2_login(app, client, "vic", "admin")
+    path = f"/api/v2/products/{product_id}"
+    tag = (await client.get(path)).headers["etag"]
+    assert_problem(await client.patch(path, json={"price": "9.99"}, headers=csrf), 428, "precondition-required")
+    weak = await client.patch(path, json={"price": "9.99"}, headers={**csrf, "If-Match": f"W/{tag}"})
+    assert_problem(weak, 412, "precondition-failed")
+    assert weak.headers["etag"] == tag
+    changed = await client.patch(path, json={"price": "9.99"}, headers={**csrf, "If-Match": tag})
+    assert changed.status_code == 200 and changed.json()["price"]["amount"] == "9.99"
+    assert changed.json()["name"] == (await client.get(path)).json()["name"]
+    assert changed.headers["etag"] != tag
+    stale = await client.patch(path, json={"price": "1.00"}, headers={**csrf, "If-Match": tag})
+    assert_problem(stale, 412, "precondition-failed")
+    assert stale.headers["etag"] == changed.headers["etag"]
+    invalid = await client.patch(path, json={"price": "-1"}, headers={**csrf, "If-Match": changed.headers["etag"]})
+    assert assert_problem(invalid, 422, "validation-failed")["errors"][0]["field"] == "price"
+
+
+async def test_deleting_a_product_is_a_soft_delete_with_if_match(app: Litestar, client: Client):
+    product_id = await add_product(app)
+    path = f"/api/v2/products/{product_id}"
+    customer = await v2_login(app, client)
+    tag = (await client.get(path)).headers["etag"]
+    assert_problem(await client.delete(path, headers={**customer, "If-Match": tag}), 403, "forbidden")
+    await client.delete("/api/v2/session", headers=customer)
+    admin = await v2_login(app, client, "vic", "admin")
+    assert_problem(await client.delete(path, headers=admin), 428, "precondition-required")
+    assert (await client.delete(path, headers={**admin, "If-Match": tag})).status_code == 204
+    assert (await client.get(path)).json()["deleted_at"] is not None  # an admin still sees it
+
+
+async def test_the_cart_sets_quantities_reserves_stock_and_removes_lines(app: Litestar, client: Client):
+    product_id = await add_product(app, price="2.50", stock=5)
+    csrf = await v2_login(app, client)
+    item = f"/api/v2/cart/items/{product_id}"
+    empty = await client.get("/api/v2/cart")
+    assert empty.status_code == 200 and empty.json()["lines"] == [] and empty.json()["reservation_expires_at"] is None
+    put = await client.put(item, json={"quantity": 3}, headers=csrf)
+    assert put.status_code == 200
+    cart = put.json()
+    assert cart["lines"][0]["quantity"] == 3 and cart["lines"][0]["subtotal"] == {"amount": "7.50", "currency": "USD"}
+    assert cart["subtotal"]["amount"] == "7.50" and cart["reservation_expires_at"].endswith("Z")
+    lowered = await client.put(item, json={"quantity": 1}, headers=csrf)
+    assert lowered.json()["item_count"] == 1
+    assert (await client.get(f"/api/v2/products/{product_id}")).json()["stock_quantity"] == 4
+    assert_problem(await client.put(item, json={"quantity": 99}, headers=csrf), 409, "insufficient-stock")
+    assert_problem(await client.put(item, json={"quantity": "x"}, headers=csrf), 422, "validation-failed")
+    tag = (await client.get("/api/v2/cart")).headers["etag"]
+    assert (await client.get("/api/v2/cart", headers={"If-None-Match": tag})).status_code == 304
+    assert (await client.delete(item, headers=csrf)).status_code == 204
+    assert_problem(await client.delete(item, headers=csrf), 404, "cart-item-not-found")
+    assert (await client.get("/api/v2/cart")).json()["lines"] == []
+
+
+async def place(client: Client, csrf: dict[str, str], key: str | None, body: dict[str, Any] | None = None) -> Any:
+    headers = {**csrf, **({"Idempotency-Key": key} if key else {})}
+    return await client.post("/api/v2/orders", json=body or {"shipping_address": ADDRESS}, headers=headers)
+
+
+async def test_placing_an_order_needs_a_key_answers_201_with_location_and_replays_a_repeat(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    product_id = await add_product(app, price="4.00", stock=5)
+    csrf = await v2_login(app, client)
+    await client.put(f"/api/v2/cart/items/{product_id}", json={"quantity": 2}, headers=csrf)
+    assert_problem(await place(client, csrf, None), 400, "idempotency-key-required")
+    first = await place(client, csrf, '"order-1"')  # the draft's quoted form
+    assert first.status_code == 201, first.text
+    order = first.json()
+    assert first.headers["location"] == f"/api/v2/orders/{order['id']}"
+    assert order["total"] == {"amount": "8.00", "currency": "USD"} and order["lines"][0]["quantity"] == 2
+    assert "idempotent-replayed" not in first.headers
+    again = await place(client, csrf, "order-1")  # the same key, bare
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == order and again.headers["location"] == first.headers["location"]
+    other_body = {"shipping_address": {**ADDRESS, "city": "Shelbyville"}}
+    assert_problem(await place(client, csrf, "order-1", other_body), 422, "idempotency-key-reused")
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+    read = await client.get(first.headers["location"])
+    assert read.status_code == 200 and read.json() == order
+
+
+async def test_a_key_first_used_on_a_refused_request_can_be_used_again(app: Litestar, client: Client):
+    csrf = await v2_login(app, client)
+    assert_problem(await place(client, csrf, "retry-me"), 409, "empty-cart")  # refused before any effect
+    product_id = await add_product(app, stock=1)
+    await client.put(f"/api/v2/cart/items/{product_id}", json={"quantity": 1}, headers=csrf)
+    placed = await place(client, csrf, "retry-me")
+    assert placed.status_code == 201 and "idempotent-replayed" not in placed.headers
+
+
+async def test_another_user_sending_the_same_key_gets_their_own_order(app: Litestar, client: Client):
+    product_id = await add_product(app, stock=5)
+    orders = []
+    for username in ("vera", "walt"):
+        csrf = await v2_login(app, client, username)
+        await client.put(f"/api/v2/cart/items/{product_id}", json={"quantity": 1}, headers=csrf)
+        placed = await place(client, csrf, "same-key")
+        assert placed.status_code == 201 and "idempotent-replayed" not in placed.headers
+        orders.append(placed.json()["id"])
+        await client.delete("/api/v2/session", headers=csrf)
+    assert orders[0] != orders[1]
+    csrf = await v2_login(app, client, "vera")
+    assert_problem(await client.get(f"/api/v2/orders/{orders[1]}"), 404, "order-not-found")
+
+
+async def test_an_unknown_version_is_a_404_problem_listing_the_supported_ones(client: Client):
+    body = assert_problem(await client.get("/api/v3/products"), 404, "unknown-version")
+    assert body["supported_versions"] == ["v1", "v2"]
+
+
+async def test_v1_and_unversioned_responses_point_to_their_successor(client: Client):
+    for path in ("/api/v1/auth/session/", "/api/auth/session/"):
+        response = await client.get(path)
+        assert 'rel="successor-version"' in response.headers["link"] and "deprecation" in response.headers
+    assert "deprecation" not in (await client.get("/api/v2/session")).headers
+
+
+async def test_unknown_v2_routes_and_methods_are_problems(client: Client):
+    assert_problem(await client.get("/api/v2/nowhere"), 404, "not-found")
+    assert_problem(await client.post("/api/v2/cart"), 405, "method-not-allowed")
+    assert json.loads((await client.get("/api/v2/nowhere")).content)["status"] == 404
+
+
+async def test_the_openapi_document_describes_v2_bodies_and_problems(client: Client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    place = schema["paths"]["/api/v2/orders"]["post"]
+    assert "requestBody" in place and "application/json" in place["requestBody"]["content"]
+    assert "application/problem+json" in place["responses"]["422"]["content"]
+    assert {"200", "304", "404"} <= set(schema["paths"]["/api/v2/products/{product_id}"]["get"]["responses"])
