@@ -254,6 +254,29 @@ async def test_an_event_whose_job_redis_lost_is_published_again_at_the_next_swee
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 0
 
 
+async def test_an_event_whose_job_a_cut_off_stuck_job_sweep_left_aborting_is_published_again(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    event_id = await db.fetchval("SELECT event_id FROM outbox")
+    # A worker took the job (it is active), then died; SAQ's stuck-job sweep aborts it, which takes it off
+    # every list, and would queue it again 5 s later, but Redis went away first: the job is left ABORTING.
+    job = await queue.dequeue()
+    assert job is not None and job.key == f"event:{event_id}"
+    await queue.abort(job, error="swept", ttl=1)
+    await queue.redis.delete(job.abort_id)  # its 1-second abort mark has run out
+    left = await queue.job(job.key)
+    assert left is not None and left.status == Status.ABORTING
+
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 1
+    assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
+    again = await queue.job(job.key)
+    assert again is not None and again.status == Status.QUEUED
+
+
 async def test_audit_log_cannot_be_truncated(database: Database, db: asyncpg.Connection):
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("TRUNCATE audit_log CASCADE")
