@@ -54,8 +54,12 @@ integration: venv
 e2e: venv chromium
 	$(PY) -m pytest e2e
 
+# Every test: first in parallel (pytest-xdist, TEST_WORKERS processes, each on its own copy of the test
+# database: docs/adr/0016-parallel-tests-one-database-per-worker.md), then the `serial` ones alone.
+TEST_WORKERS ?= 2
 test: venv chromium lint
-	$(PY) -m pytest tests e2e
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load -m "not serial" tests e2e
+	$(PY) -m pytest -m serial tests e2e
 
 bench: venv
 	$(PY) -m bench.run $(BENCH_ARGS)

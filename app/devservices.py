@@ -43,6 +43,8 @@ class Services:
     """The owner role's URL (MIGRATION_DATABASE_URL: migrations, `app.cli tenant`, test assertions)."""
     redis_url: str
     _stoppers: list[object] = field(default_factory=list)
+    creator_url: str = ""
+    """A URL that may create databases (the embedded superuser, or your owner role): `copy_database` uses it."""
 
     def stop(self) -> None:
         for stop in reversed(self._stoppers):
@@ -73,6 +75,7 @@ def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_d
         # Your own roles: the owner creates the database if it may (CREATEDB), nothing else is made.
         _ensure_database(owner_url, name, fresh=fresh_database)
         database_url, migration_database_url = _with_database(server_url, name), _with_database(owner_url, name)
+        creator_url = owner_url
     else:
         if not server_url:
             server_url, stop_pg = _start_embedded_postgres(data_dir / "postgres")
@@ -82,6 +85,7 @@ def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_d
         _ensure_database(server_url, name, fresh=fresh_database, owner=OWNER_ROLE)
         database_url = _with_database(_as_role(server_url, APPLICATION_ROLE), name)
         migration_database_url = _with_database(_as_role(server_url, OWNER_ROLE), name)
+        creator_url = server_url
 
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
@@ -92,6 +96,39 @@ def ensure_services(data_dir: Path, database_name: str | None = None, *, fresh_d
         migration_database_url=migration_database_url,
         redis_url=redis_url,
         _stoppers=stoppers,
+        creator_url=creator_url,
+    )
+
+
+def copy_database(services: Services, name: str) -> Services:
+    """A fresh copy of `services`' database named `name` (dropped first if it exists), and its URLs.
+
+    PostgreSQL copies the template's files (CREATE DATABASE … TEMPLATE): a migrated database is
+    copied in well under a second, where migrating a new one takes seconds. Nothing may be connected
+    to the template meanwhile. The copy is owned by the template's owner; the servers stay the
+    caller's to stop (the copy has no stoppers).
+    """
+    import asyncio
+
+    import asyncpg
+
+    template = database_name_of(services.database_url)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_with_database(services.creator_url, "postgres"))
+        try:
+            owner = await conn.fetchval("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", template)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER "{owner}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return Services(
+        database_url=_with_database(services.database_url, name),
+        migration_database_url=_with_database(services.migration_database_url, name),
+        redis_url=services.redis_url,
+        creator_url=services.creator_url,
     )
 
 

@@ -166,7 +166,10 @@ def build_container(settings: Settings) -> Container:
     }
     redis = guarded_redis(settings.redis.url, redis_breaker, **timeouts)
     queue = build_queue(settings.redis.url, settings.worker.queue_name, breaker=redis_breaker, **timeouts)
-    uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    uow = PiccoloUnitOfWorkFactory(
+        database.engine,
+        SaqEventPublisher(database.engine, queue, delivery_timeout=settings.worker.delivery_timeout_seconds),
+    )
     timer = PrometheusOperationTimer()
     hasher = hasher_for(settings.app.environment, threads=settings.app.password_hash_threads)
     directory = SqlDirectoryReader(database.engine)

@@ -139,6 +139,9 @@ class WorkerSettings:
     """How often the sweeper runs: 60 or more is once a minute, else 1-30 (31-59 become 30); best a divisor of 60."""
     outbox_grace_seconds: int = field(default_factory=lambda: _env_int("OUTBOX_GRACE_SECONDS", 3))
     """Age an unpublished outbox row must reach before the sweeper takes it (the relay's head start)."""
+    delivery_timeout_seconds: int = field(default_factory=lambda: _env_int("DELIVERY_TIMEOUT_SECONDS", 30))
+    """How long one event's delivery job may run; a job a dead worker left running is retried this long
+    after it started (plus the stuck-job sweep, 5 s)."""
     queue_name: str = field(default_factory=lambda: _env("QUEUE_NAME", "emporium"))
     """SAQ queue name (tests use their own)."""
 

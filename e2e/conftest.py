@@ -20,11 +20,12 @@ import asyncpg
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import WORKER_DATA_DIR
 from e2e.accounts import ADMIN, CUSTOMER, OUTLET
 from tests.support.processes import free_port, log_tail, stop, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = ROOT / ".data" / "test" / "e2e-logs"
+LOG_DIR = WORKER_DATA_DIR / "e2e-logs"  # an xdist worker's own
 # The e2e worker gets its own queue so it never takes jobs meant for the integration tests' app.
 E2E_QUEUE_NAME = "emporium-e2e"
 

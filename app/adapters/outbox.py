@@ -19,6 +19,7 @@ the sweeper visits the tenants one by one (`tenant_ids`).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ import structlog
 from piccolo.engine.postgres import PostgresEngine
 from redis.exceptions import RedisError
 from saq import Queue
+from saq.job import Status
 from saq.queue.redis import RedisQueue
 
 from app.adapters.backbone_metrics import (
@@ -50,6 +52,11 @@ REDELIVER_AFTER_SECONDS = 300.0  # longer than one job's retries: 5 attempts x 3
 MAX_PUBLISH_ATTEMPTS = 10
 # An undelivered row is a dead letter once it has used its attempts and the last one had time to finish.
 # One definition for the gauge and the dashboard; $1 is MAX_PUBLISH_ATTEMPTS, $2 the redelivery delay.
+UNQUEUED = frozenset({Status.ABORTING, Status.ABORTED, Status.FAILED, Status.COMPLETE})
+"""Job states in which no queue holds the job: its undelivered event is lost (`_jobs_lost`). ABORTING
+too: SAQ's stuck-job sweep takes the job off every list, aborts it, waits up to 5 s, then queues it
+again; Redis killed or frozen in that window leaves it ABORTING and nowhere. Enqueueing again is safe
+in every case: SAQ refuses a job whose key is still queued, active, scheduled or being aborted."""
 DEAD_LETTER_SQL = "publish_attempts >= $1 AND published_at < now() - make_interval(secs => $2)"
 
 
@@ -72,14 +79,14 @@ def _job_key(event_id: UUID) -> str:
     return f"event:{event_id}"
 
 
-async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID) -> bool:
+async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID, job_timeout: float) -> bool:
     """True when a new job was queued; False when a job with this event's key is still pending."""
     job = await queue.enqueue(
         DELIVER_JOB,
         key=_job_key(event_id),
         event_id=str(event_id),
         tenant_id=str(tenant_id),
-        timeout=DELIVERY_TIMEOUT_SECONDS,
+        timeout=job_timeout,
         retries=DELIVERY_ATTEMPTS,
         retry_delay=1.0,
         retry_backoff=True,
@@ -88,9 +95,12 @@ async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID) -> bool:
 
 
 class SaqEventPublisher:
-    def __init__(self, engine: PostgresEngine, queue: Queue) -> None:
+    def __init__(
+        self, engine: PostgresEngine, queue: Queue, *, delivery_timeout: float = DELIVERY_TIMEOUT_SECONDS
+    ) -> None:
         self._engine = engine
         self._queue = queue
+        self._delivery_timeout = delivery_timeout
 
     async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None:
         """Enqueue the events and mark them published; with Redis down they stay for the sweeper.
@@ -101,7 +111,7 @@ class SaqEventPublisher:
         queued: list[UUID] = []
         try:
             for event_id in event_ids:
-                await _enqueue(self._queue, tenant_id, event_id)
+                await _enqueue(self._queue, tenant_id, event_id, self._delivery_timeout)
                 queued.append(event_id)
         except RedisError as exc:
             log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
@@ -119,6 +129,7 @@ async def sweep_outbox(
     grace_seconds: float,
     redeliver_after_seconds: float = REDELIVER_AFTER_SECONDS,
     batch: int = 500,
+    delivery_timeout: float = DELIVERY_TIMEOUT_SECONDS,
 ) -> int:
     """Publish events unpublished after `grace_seconds`, or undelivered long after publishing; returns how many.
 
@@ -136,6 +147,7 @@ async def sweep_outbox(
                 grace_seconds=grace_seconds,
                 redeliver_after_seconds=redeliver_after_seconds,
                 batch=batch,
+                delivery_timeout=delivery_timeout,
             )
         published += taken
         lags.append(lag)
@@ -156,6 +168,7 @@ async def _sweep_tenant(
     grace_seconds: float,
     redeliver_after_seconds: float,
     batch: int,
+    delivery_timeout: float,
 ) -> tuple[int, float, int]:
     """One tenant's sweep: (rows published, oldest unpublished age in seconds, dead letters)."""
     async with tenant_transaction(engine, tenant_id) as transaction:
@@ -182,7 +195,7 @@ async def _sweep_tenant(
         newly_queued: list[UUID] = []
         for event_id in event_ids:
             try:
-                if await _enqueue(queue, tenant_id, event_id):
+                if await _enqueue(queue, tenant_id, event_id, delivery_timeout):
                     newly_queued.append(event_id)
             except Exception:
                 log.warning("outbox_sweep_enqueue_failed", event_id=str(event_id), exc_info=True)
@@ -214,13 +227,16 @@ async def _sweep_tenant(
 async def _jobs_lost(
     queue: RedisQueue, connection: Any, grace_seconds: float, redeliver_after_seconds: float, batch: int
 ) -> list[UUID]:
-    """Events published, not delivered, and whose job Redis no longer has: lost, not waiting.
+    """Events published, not delivered, and whose job no queue holds: lost, not waiting.
 
     Redis fsyncs its append-only file once a second, so a Redis killed and restarted can come back
-    without the jobs of the last second; nothing would deliver those events before the redelivery
-    delay. Younger than `grace_seconds` the job is left alone, older than the delay the main query
-    takes the row anyway. One pipelined EXISTS per candidate (a round trip for the batch); with
-    Redis unreachable none is taken, and the next sweep looks again.
+    without the jobs of the last second. And a job can be left in a state no queue holds (UNQUEUED)
+    while its event stays undelivered: a stuck-job sweep cut off by Redis going away mid-way, retries
+    used up while Redis was out. Nothing would deliver those events before the redelivery delay
+    (300 s). A queued or active job is waiting, not lost (SAQ's sweep retries an active one past its
+    timeout). Younger than `grace_seconds` the job is left alone, older than the delay the main query
+    takes the row anyway. One MGET for the batch; with Redis unreachable none is taken, and the next
+    sweep looks again.
     """
     rows = await connection.fetch(
         """
@@ -241,16 +257,14 @@ async def _jobs_lost(
     if not rows:
         return []
     try:
-        async with queue.redis.pipeline(transaction=False) as pipeline:
-            for row in rows:
-                pipeline.exists(queue.job_id(_job_key(row["event_id"])))
-            held = await pipeline.execute()
+        jobs = await queue.jobs(_job_key(row["event_id"]) for row in rows)
     except RedisError as exc:
         log.warning("outbox_sweep_job_check_failed", reason=str(exc)[:200])
         return []
-    lost = [row["event_id"] for row, exists in zip(rows, held, strict=True) if not exists]
+    lost = [row["event_id"] for row, job in zip(rows, jobs, strict=True) if job is None or job.status in UNQUEUED]
     if lost:
-        log.info("outbox_jobs_lost", events=len(lost))
+        states = Counter(job.status.value if job is not None else "missing" for job in jobs)
+        log.info("outbox_jobs_lost", events=len(lost), job_states=dict(states))
     return lost
 
 

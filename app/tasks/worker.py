@@ -80,7 +80,10 @@ async def deliver_event(ctx: dict[str, Any], *, event_id: str, tenant_id: str) -
 async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
     settings = get_settings()
     return await sweep_outbox(
-        ctx["database"].engine, ctx["worker"].queue, grace_seconds=settings.worker.outbox_grace_seconds
+        ctx["database"].engine,
+        ctx["worker"].queue,
+        grace_seconds=settings.worker.outbox_grace_seconds,
+        delivery_timeout=settings.worker.delivery_timeout_seconds,
     )
 
 
@@ -155,7 +158,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     await database.connect()
     ctx["database"] = database
     # The worker's own small composition: the services its jobs call, wired to the same adapters.
-    uow = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, ctx["worker"].queue))
+    publisher = SaqEventPublisher(
+        database.engine, ctx["worker"].queue, delivery_timeout=settings.worker.delivery_timeout_seconds
+    )
+    uow = PiccoloUnitOfWorkFactory(database.engine, publisher)
     ctx["carts"] = CartService(
         uow,
         PrometheusOperationTimer(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -11,6 +10,7 @@ from litestar import Litestar
 
 from tests.contract import shapes
 from tests.contract.conftest import ADDRESS, Client, add_product, become, delete_product, fill_cart
+from tests.support.factories import NO_SUCH_IDS
 
 CREATE = "/api/v1/products/create/"
 AUTH_REQUIRED = {"error": "Authentication required"}
@@ -154,7 +154,7 @@ async def test_deleting_a_product_is_a_soft_delete_answered_with_204(
     assert (await client.get("/api/v1/products/")).json()["results"] == []
 
 
-@pytest.mark.parametrize("raw_id", ["not-a-uuid", str(uuid4()), "00000000-0000-0000-0000-000000000000"])
+@pytest.mark.parametrize("raw_id", ["not-a-uuid", NO_SUCH_IDS[0], "00000000-0000-0000-0000-000000000000"])
 async def test_an_unknown_or_malformed_product_is_404_named_as_sent(client: Client, admin: dict[str, str], raw_id: str):
     deleted = await client.delete(f"/api/v1/products/{raw_id}/", headers=admin)
     restored = await client.post(f"/api/v1/products/{raw_id}/restore/", headers=admin)
@@ -260,7 +260,11 @@ async def test_customers_get_v1s_permission_messages(app: Litestar, client: Clie
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", CREATE), ("DELETE", f"/api/v1/products/{uuid4()}/"), ("POST", f"/api/products/{uuid4()}/restore/")],
+    [
+        ("POST", CREATE),
+        ("DELETE", f"/api/v1/products/{NO_SUCH_IDS[0]}/"),
+        ("POST", f"/api/products/{NO_SUCH_IDS[1]}/restore/"),
+    ],
 )
 async def test_anonymous_callers_get_401_before_any_input_is_read(client: Client, method: str, path: str):
     response = await client.request(method, path, json={"stock_quantity": "abc"})

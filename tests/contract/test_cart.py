@@ -13,6 +13,7 @@ from litestar import Litestar
 from app.domain.events import utc_now
 from tests.contract import shapes
 from tests.contract.conftest import ADDRESS, Client, add_coupon, add_product, fill_cart
+from tests.support.factories import NO_SUCH_IDS
 
 AUTH_REQUIRED = {"error": "Authentication required"}
 QUANTITY_NOT_POSITIVE = {"error": "Quantity must be greater than 0", "field": "quantity"}
@@ -44,8 +45,8 @@ async def test_a_new_cart_is_empty_with_total_zero(client: Client, customer: dic
     [
         ("GET", "/api/v1/cart/"),
         ("POST", "/api/v1/cart/items/"),
-        ("PATCH", f"/api/v1/cart/items/{uuid4()}/"),
-        ("DELETE", f"/api/v1/cart/items/{uuid4()}/remove/"),
+        ("PATCH", f"/api/v1/cart/items/{NO_SUCH_IDS[0]}/"),
+        ("DELETE", f"/api/v1/cart/items/{NO_SUCH_IDS[1]}/remove/"),
         ("POST", "/api/v1/cart/verify-address/"),
         ("POST", "/api/v1/cart/coupons/validate/"),
         ("POST", "/api/v1/cart/submit/"),
@@ -128,7 +129,7 @@ async def test_a_quantity_that_is_not_an_integer_is_refused_first(
     assert response.json() == {"error": f"Invalid input: {message}"}
 
 
-@pytest.mark.parametrize("product_id", ["not-a-uuid", str(uuid4()), "", None, 42])
+@pytest.mark.parametrize("product_id", ["not-a-uuid", NO_SUCH_IDS[0], "", None, 42])
 async def test_an_unknown_or_malformed_product_is_404_named_as_sent(
     client: Client, customer: dict[str, str], product_id: Any
 ):

@@ -11,6 +11,7 @@ from litestar import Litestar
 from app.web.api_versions import V1_DEPRECATION_HEADERS
 from tests.contract.conftest import Client, add_product
 from tests.integration.conftest import ensure_user
+from tests.support.factories import NO_SUCH_IDS
 
 SHOPPER_GETS = ["auth/session", "products", "cart", "orders", "health"]
 
@@ -87,7 +88,7 @@ async def test_an_unknown_version_lists_the_supported_ones(client: Client):
         ("GET", "/api/v1/auth/login/"),
         ("PATCH", "/api/orders/"),
         ("DELETE", "/api/v1/health/"),
-        ("GET", f"/api/v1/cart/items/{uuid4()}/remove/"),
+        ("GET", f"/api/v1/cart/items/{NO_SUCH_IDS[0]}/remove/"),
     ],
 )
 async def test_a_method_not_listed_for_a_path_is_405_in_drf_wording(client: Client, method: str, path: str):

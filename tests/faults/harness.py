@@ -11,6 +11,7 @@ and freezes, kills or restarts it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -105,6 +106,9 @@ def running_shop(services: dict[str, str], log_dir: Path, *, web_processes: int 
         "LOG_LEVEL": "INFO",
         "OUTBOX_SWEEP_SECONDS": "1",  # recovery after a kill within seconds, not the default's
         "OUTBOX_GRACE_SECONDS": "1",
+        # A job a killed worker (or Redis) left "active" is retried 10 s after it started, not 30 s:
+        # deliveries take milliseconds, and draining waits on it (`drained`).
+        "DELIVERY_TIMEOUT_SECONDS": "10",
         **env,
     }
     log_path = log_dir / "shop.log"
@@ -320,11 +324,58 @@ async def ledger(owner_database_url: str) -> Ledger:
         await connection.close()
 
 
-async def drained(owner_database_url: str) -> Ledger:
-    """The ledger once every committed event has been delivered (bounded wait)."""
+async def drained(owner_database_url: str, redis_url: str | None = None) -> Ledger:
+    """The ledger once every committed event has been delivered (bounded wait).
+
+    The bound, WAIT_SECONDS (60 s), is twice the slowest recovery path of the shop `running_shop`
+    starts: a job left active by a kill is retried DELIVERY_TIMEOUT_SECONDS (10) after it started,
+    found by SAQ's sweep within STUCK_JOB_SWEEP_SECONDS (5), which waits up to 5 s for the abort and
+    queues it again after a back-off of at most 16 s (the fifth attempt): 36 s. A lost, unqueued or
+    unpublished job is published again within OUTBOX_GRACE_SECONDS + OUTBOX_SWEEP_SECONDS (2 s).
+    With `redis_url` (the shop's Redis), a failure also says what the queue holds.
+    """
     deadline = time.monotonic() + WAIT_SECONDS
     while (state := await ledger(owner_database_url)).undelivered:
         if time.monotonic() > deadline:
-            raise AssertionError(f"{state.undelivered} of {state.events} events undelivered after {WAIT_SECONDS:.0f} s")
+            raise AssertionError(
+                f"{state.undelivered} of {state.events} events undelivered after {WAIT_SECONDS:.0f} s: "
+                f"{await _undelivered(owner_database_url)}"
+                + (f"\nqueue: {await _queue_state(redis_url)}" if redis_url else "")
+            )
         await asyncio.sleep(0.2)  # polling another process's work
     return state
+
+
+async def _queue_state(redis_url: str) -> dict[str, Any]:
+    """The shop's SAQ queue as Redis holds it: list lengths and the cron jobs' states (for the failure message)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    prefix = f"saq:{FAULTS_QUEUE}"
+    try:
+        state: dict[str, Any] = {
+            "queued": await client.llen(f"{prefix}:queued"),
+            "active": await client.llen(f"{prefix}:active"),
+            "incomplete": await client.zcard(f"{prefix}:incomplete"),
+        }
+        for name in ("sweep_outbox_job", "expire_reservations_job"):
+            job_id = f"saq:job:{FAULTS_QUEUE}:cron:{name}"
+            raw = await client.get(job_id)
+            status = json.loads(raw).get("status") if raw else None
+            state[name] = {"status": status, "incomplete_score": await client.zscore(f"{prefix}:incomplete", job_id)}
+        return state
+    finally:
+        await client.aclose()
+
+
+async def _undelivered(owner_database_url: str) -> list[dict[str, Any]]:
+    """What the outbox says of (the first ten) undelivered events: for the failure message."""
+    connection = await asyncpg.connect(owner_database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT event_id::text, created_at, published_at, publish_attempts FROM outbox "
+            "WHERE delivered_at IS NULL ORDER BY created_at LIMIT 10"
+        )
+        return [dict(row) for row in rows]
+    finally:
+        await connection.close()

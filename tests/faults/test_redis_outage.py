@@ -64,7 +64,7 @@ async def test_shoppers_keep_buying_while_redis_is_frozen_then_killed_and_every_
         await asyncio.sleep(CALM_SECONDS)
         orders["after"] = figures.orders - orders["back"]
 
-    after = await drained(services["owner_database_url"])
+    after = await drained(services["owner_database_url"], redis.url)
     lost_jobs = shop.log_path.read_text(errors="replace").count("outbox_jobs_lost")
     with capsys.disabled():
         print(figures.summary("Redis frozen 10 s, then killed 10 s", after.events))

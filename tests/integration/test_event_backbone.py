@@ -119,6 +119,14 @@ async def test_audit_log_refuses_updates_and_deletes(database: Database, db: asy
         await db.execute("DELETE FROM audit_log")
 
 
+async def add_a_product_published(database: Database, queue: Queue) -> None:
+    """One committed unit of work (a product added), its event published by the relay to `queue`."""
+    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
+    async with uow_factory(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+
+
 async def test_publisher_marks_outbox_rows_published_after_commit(
     database: Database, queue: Queue, db: asyncpg.Connection
 ):
@@ -235,10 +243,7 @@ async def wait_for(probe: Any) -> Any:
 async def test_an_event_whose_job_redis_lost_is_published_again_at_the_next_sweep(
     database: Database, queue: Queue, db: asyncpg.Connection
 ):
-    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
-    async with uow_factory(admin()) as uow:
-        uow.products.add(new_product())
-        await uow.commit()
+    await add_a_product_published(database, queue)
     # Published by the relay, but Redis came back without its job (a restart loses the last second of
     # writes): nothing would mark the event delivered. The sweeper does not wait for the redelivery delay.
     await queue.redis.flushdb()
@@ -254,6 +259,26 @@ async def test_an_event_whose_job_redis_lost_is_published_again_at_the_next_swee
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 0
 
 
+async def test_an_event_whose_job_a_cut_off_stuck_job_sweep_left_aborting_is_published_again(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    await add_a_product_published(database, queue)
+    event_id = await db.fetchval("SELECT event_id FROM outbox")
+    # A worker took the job (it is active), then died; SAQ's stuck-job sweep aborts it, which takes it off
+    # every list, and would queue it again 5 s later, but Redis went away first: the job is left ABORTING.
+    job = await queue.dequeue()
+    assert job is not None and job.key == f"event:{event_id}"
+    await queue.abort(job, error="swept", ttl=1)
+    await queue.redis.delete(job.abort_id)  # its 1-second abort mark has run out
+    left = await queue.job(job.key)
+    assert left is not None and left.status == Status.ABORTING
+
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 1
+    assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
+    again = await queue.job(job.key)
+    assert again is not None and again.status == Status.QUEUED
+
+
 async def test_audit_log_cannot_be_truncated(database: Database, db: asyncpg.Connection):
     with pytest.raises(asyncpg.RaiseError, match="append-only"):
         await db.execute("TRUNCATE audit_log CASCADE")
@@ -262,10 +287,7 @@ async def test_audit_log_cannot_be_truncated(database: Database, db: asyncpg.Con
 async def test_a_job_still_waiting_in_the_queue_is_not_counted_as_another_attempt(
     database: Database, queue: Queue, db: asyncpg.Connection
 ):
-    uow_factory = PiccoloUnitOfWorkFactory(database.engine, SaqEventPublisher(database.engine, queue))
-    async with uow_factory(admin()) as uow:
-        uow.products.add(new_product())
-        await uow.commit()
+    await add_a_product_published(database, queue)
     # No worker runs: the relay's job waits. A redelivery sweep finds its key still queued.
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 1
     assert await db.fetchval("SELECT publish_attempts FROM outbox") == 1

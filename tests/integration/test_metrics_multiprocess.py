@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +35,7 @@ def two_process_server(services: dict[str, str], tmp_path: Path) -> Iterator[tup
         [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a failed start kills the workers too
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -43,7 +46,11 @@ def two_process_server(services: dict[str, str], tmp_path: Path) -> Iterator[tup
         except httpx.TransportError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
+            # The whole group: uvicorn's worker processes hold the stderr pipe, and reading it would
+            # wait for them forever if only the master were killed (a slow start on a loaded machine).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(15)
             raise AssertionError(
                 f"server did not start: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
             )

@@ -23,6 +23,10 @@ ADDRESS_LIMIT = 10
 ADDRESS_WINDOW_SECONDS = 10  # short, so the reset can be seen; long enough for a burst to land inside it
 PROXY = "127.0.0.2"
 
+# Alone, after the parallel run (`make test`): a burst of a hundred logins must land inside one
+# 10-second window across four web processes, and another test's load beside it could stretch it.
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture(scope="module")
 def shop(services: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
