@@ -41,8 +41,9 @@ def test_admin_adds_a_product_in_place_and_the_audit_log_records_it(page: Page, 
     new_row = page.locator("#product-rows > tr").first
     expect(new_row).to_have_class(re.compile(r"\bis-new\b"))
     expect(new_row.get_by_role("rowheader")).to_have_text(name)
+    # The last cell is localised by js/local-times.js: "Dec 2, 2026, 06:11 AM UTC".
     expect(new_row.locator("td:not(.row-actions)")).to_have_text(
-        ["$249.50", "7", "Live", re.compile(r"\d{4}-\d\d-\d\d")]
+        ["$249.50", "7", "Live", re.compile(r"\w{3} \d{1,2}, \d{4}")]
     )
     expect(page.locator("#flash-area")).to_have_text(f"Product “{name}” added.")
     expect(form.get_by_label("Name")).to_have_value("")
