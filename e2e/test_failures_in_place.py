@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, Route, expect
 
 from e2e.shop_data import ProductSpec, new_customer, new_products, tag
@@ -50,13 +51,25 @@ def test_no_network_a_502_and_a_429_are_told_beside_the_product_and_the_add_can_
     expect(page.locator("#cart-badge")).to_have_text("2")
 
 
-def test_an_ended_session_sends_the_shopper_to_log_in_and_back(page: Page, log_in: LogIn) -> None:
+def log_out_in_another_tab(page: Page) -> None:
+    other = page.context.new_page()
+    other.goto("/cart")
+    other.get_by_role("button", name="Log out").click()
+    expect(other.locator("#flash-area")).to_contain_text("You are logged out.")
+    other.close()
+
+
+@pytest.mark.parametrize("ending", ["cookie gone", "logged out in another tab"])
+def test_an_ended_session_sends_the_shopper_to_log_in_and_back(page: Page, log_in: LogIn, ending: str) -> None:
     (rug,) = new_products(ProductSpec(f"Wool rug {tag()}", "20.00", 5))
     username, password = new_customer()
     log_in(page, username, password)
     catalog = f"/?search={rug.name.split()[-1]}"
     page.goto(catalog)
-    page.context.clear_cookies(name="sessionid")  # the session ended (expired, or ended in another browser)
+    if ending == "cookie gone":  # expired, or ended from another browser's account page
+        page.context.clear_cookies(name="sessionid")
+    else:  # the CSRF secret changed too: the shop's 403, answered as an ended session
+        log_out_in_another_tab(page)
 
     page.locator(f"#add-{rug.id}").click()
 
@@ -66,3 +79,21 @@ def test_an_ended_session_sends_the_shopper_to_log_in_and_back(page: Page, log_i
     expect(page).to_have_url(re.compile(re.escape(catalog) + "$"))
     page.locator(f"#add-{rug.id}").click()  # and the add can be done again
     expect(page.locator(f"#purchase-{rug.id}").get_by_role("status")).to_contain_text("Added 1 to your cart.")
+
+
+def test_a_form_expired_by_a_login_in_another_tab_is_told_and_the_retry_goes_through(page: Page, log_in: LogIn) -> None:
+    (vase,) = new_products(ProductSpec(f"Glass vase {tag()}", "15.00", 5))
+    username, password = new_customer()
+    log_in(page, username, password)
+    page.goto(f"/?search={vase.name.split()[-1]}")
+    other = page.context.new_page()
+    log_out_in_another_tab(page)
+    log_in(other, username, password)  # signed in again elsewhere: this tab's token is from the old secret
+    other.close()
+
+    page.locator(f"#add-{vase.id}").click()
+
+    box = page.locator(f"#purchase-{vase.id}")
+    expect(box.get_by_role("alert")).to_contain_text("Your form expired")
+    page.locator(f"#add-{vase.id}").click()  # the answer brought a fresh token
+    expect(box.get_by_role("status")).to_contain_text("Added 1 to your cart.")
