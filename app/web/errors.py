@@ -122,9 +122,8 @@ def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> R
     if is_htmx(request) and session_ended(request):
         return to_login(request, current_page(request))
     headers = {"X-CSRFToken": csrf_token(request.scope)} if is_htmx(request) else None
-    message = "Your form expired or was sent from another site. Try again" + (
-        "." if headers else ": reload the page first."
-    )
+    then = "Try again." if headers else "Reload the page and try again."  # htmx's page takes the fresh token
+    message = f"Your form expired or was sent from another site. {then}"
     return _error_page(request, 403, message, headers)
 
 
