@@ -25,13 +25,13 @@ from app.web.api_versions import (
     requested_version,
     speaks_problems,
 )
-from app.web.csrf import CsrfFailure
+from app.web.csrf import CsrfFailure, csrf_token
 from app.web.incidents import report_in_background
 from app.web.plain_responses import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
 from app.web.problems import domain_problem, invalid_input_problem, problem_response
 from app.web.rate_limits import RateLimitCheckUnavailable, RateLimitExceeded, rate_limit_fields, wait_in_words
-from app.web.redirects import current_page, to_login
-from app.web.refusals import TITLES, V1_STATUSES, refusal_of, title_of
+from app.web.redirects import current_page, session_ended, to_login
+from app.web.refusals import V1_STATUSES, refusal_of, title_of
 from app.web.rendering import is_htmx, render
 
 log = structlog.get_logger("app.errors")
@@ -78,12 +78,17 @@ def _api_http_error_body(request: Request[Any, Any, Any], exc: HTTPException) ->
     return {"detail": exc.detail}
 
 
-def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
+def _error_page(
+    request: Request[Any, Any, Any], status: int, message: str, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """The error page; for HTMX only the message, which js/failures.js shows beside the action (never swapped in)."""
+    if is_htmx(request):
+        return render(request, "partials/_request_failed.html", status_code=status, headers=headers, message=message)
     return render(
         request,
         "pages/error.html",
-        block="content",
         status_code=status,
+        headers=headers,
         error_status=status,
         title=title_of(status),
         message=message,
@@ -107,9 +112,19 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
 
 
 def csrf_failure_handler(request: Request[Any, Any, Any], exc: CsrfFailure) -> Response[Any]:
+    """403; for HTMX, a session that ended elsewhere (logout rotates the secret) goes to login and back.
+
+    Otherwise an HTMX request gets this response's fresh token in `X-CSRFToken` (a page's GET would
+    give the same), which js/failures.js puts into the page, so the kept form can simply be retried.
+    """
     if _is_api(request):
         return api_error_response(request, 403, {"detail": f"CSRF Failed: {exc.reason}"}, problem="csrf-failed")
-    return _error_page(request, 403, "Your form expired or was sent from another site. Reload the page and try again.")
+    if is_htmx(request) and session_ended(request):
+        return to_login(request, current_page(request))
+    headers = {"X-CSRFToken": csrf_token(request.scope)} if is_htmx(request) else None
+    then = "Try again." if headers else "Reload the page and try again."  # htmx's page takes the fresh token
+    message = f"Your form expired or was sent from another site. {then}"
+    return _error_page(request, 403, message, headers)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -167,17 +182,7 @@ def unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     message = UNAVAILABLE_MESSAGE
     if _is_api(request):
         return api_error_response(request, 503, {"error": message}, headers=headers)
-    return render(
-        request,
-        "pages/error.html",
-        block="content",
-        status_code=503,
-        headers=headers,
-        error_status=503,
-        title=TITLES[503],
-        message=message,
-        request_id=request.scope["state"].get("request_id"),
-    )
+    return _error_page(request, 503, message, headers)
 
 
 def rate_limited_handler(request: Request[Any, Any, Any], exc: RateLimitExceeded) -> Response[Any]:
@@ -195,8 +200,11 @@ def rate_limited_handler(request: Request[Any, Any, Any], exc: RateLimitExceeded
         "wait": wait_in_words(seconds),
         "retry_url": "/login" if exc.is_login else current_page(request),
     }
-    if is_htmx(request):  # in the action's place (the login form, the purchase box)
+    if is_htmx(request) and exc.is_login:  # in the login form's place: no attempt is possible until it counts down
         return render(request, "partials/_rate_limited.html", status_code=429, headers=headers, **context)
+    if is_htmx(request):  # beside the action (js/failures.js), its form kept for when the wait is over
+        message = f"{context['headline']}. Try again in {context['wait']}."
+        return _error_page(request, 429, message, headers)
     return render(request, "pages/rate_limited.html", status_code=429, headers=headers, error_status=429, **context)
 
 
@@ -209,10 +217,7 @@ def rate_limit_unavailable_handler(request: Request[Any, Any, Any], exc: RateLim
     )
     if _is_api(request):
         return api_error_response(request, 503, {"error": message}, headers=headers)
-    return render(
-        request, "pages/error.html", block="content", status_code=503, headers=headers,
-        error_status=503, title=TITLES[503], message=message, request_id=request.scope["state"].get("request_id"),
-    )  # fmt: skip
+    return _error_page(request, 503, message, headers)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

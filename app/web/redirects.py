@@ -12,7 +12,13 @@ from urllib.parse import quote, urlsplit
 from litestar import Request, Response
 from litestar.response import Redirect
 
+from app.web.flash import flash, pop_flashes
 from app.web.rendering import is_htmx
+from app.web.sessions import get_session
+
+SIGNED_IN_HEADER = "X-Signed-In"
+"""Sent by every HTMX request of a page rendered for a signed-in person (base.html's `hx-headers`)."""
+SESSION_ENDED = "Your session ended. Log in to carry on where you were."
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -43,6 +49,17 @@ def see_other(request: Request[Any, Any, Any], url: str) -> Response[Any]:
     return Redirect(url, status_code=303)
 
 
+def session_ended(request: Request[Any, Any, Any]) -> bool:
+    """An HTMX request from a signed-in page whose session is gone (logged out or ended in another tab, expired)."""
+    return request.headers.get(SIGNED_IN_HEADER) == "true" and "user_id" not in get_session(request.scope)
+
+
 def to_login(request: Request[Any, Any, Any], back_to: str) -> Response[Any]:
-    """To the login page, which returns the shopper to `back_to` (the page, not the form's action)."""
+    """To the login page, which returns the shopper to `back_to` (the page, not the form's action).
+
+    When the session ended under an open page, the login page says so instead of the action's own note.
+    """
+    if is_htmx(request) and session_ended(request):
+        pop_flashes(request.scope)
+        flash(request.scope, "info", SESSION_ENDED)
     return see_other(request, "/login?next=" + quote(safe_next(back_to)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -127,3 +129,73 @@ async def test_an_anonymous_form_post_returns_to_the_page_it_came_from_after_log
     assert from_a_page.headers["location"] == "/login?next=/admin/products%3Fq%3Dx"
     assert from_htmx.headers["hx-redirect"] == "/login?next=/admin/products%3Fpage%3D2"
     assert from_elsewhere.headers["location"] == "/login?next=/"
+
+
+# ---- A failed htmx request: a short message for js/failures.js, never a page inside a fragment ----
+
+
+def from_catalog(client: AsyncTestClient[Litestar], **headers: str) -> dict[str, str]:
+    """An htmx request's headers, sent from the catalog page (where login returns to)."""
+    site = str(client.base_url).rstrip("/")
+    return {"HX-Request": "true", "HX-Current-URL": f"{site}/?search=lamp", **headers}
+
+
+async def test_an_htmx_post_with_an_expired_token_gets_the_message_and_a_fresh_token(
+    client: AsyncTestClient[Litestar],
+):
+    await client.get("/login")
+    response = await client.post(
+        "/cart/items", data={"product_id": "x"}, headers=from_catalog(client, **{"X-CSRFToken": "0" * 64})
+    )
+
+    assert response.status_code == 403
+    assert "<html" not in response.text and "error-page" not in response.text
+    assert "data-request-failed" in response.text and "Your form expired" in response.text
+    retried = await client.post(
+        "/logout", headers=from_catalog(client, **{"X-CSRFToken": response.headers["x-csrftoken"]})
+    )
+    assert retried.status_code == 303  # the fresh token is good for the retry
+
+
+async def test_an_htmx_post_after_the_session_ended_elsewhere_goes_to_login_and_back(
+    app: Litestar, client: AsyncTestClient[Litestar]
+):
+    await ensure_user(app, "erin", "erin-password", "customer")
+    await post_login(client, "erin", "erin-password")
+    stale_token = csrf_from((await client.get("/")).text)
+    await client.post("/logout", data={"csrf_token": stale_token})  # "another tab": the secret rotates
+
+    response = await client.post(
+        "/cart/items",
+        data={"product_id": "x"},
+        headers=from_catalog(client, **{"X-CSRFToken": stale_token, "X-Signed-In": "true"}),
+    )
+
+    assert response.status_code == 204
+    assert response.headers["hx-redirect"] == "/login?next=/%3Fsearch%3Dlamp"
+    login_page = await client.get(response.headers["hx-redirect"])
+    assert "Your session ended" in login_page.text
+
+
+async def test_an_htmx_add_after_the_session_ended_says_so_at_login(app: Litestar, client: AsyncTestClient[Litestar]):
+    await ensure_user(app, "frank", "frank-password", "customer")
+    await post_login(client, "frank", "frank-password")
+    token = csrf_from((await client.get("/")).text)
+    client.cookies.delete("sessionid")  # ended (expired, or ended from the account page): the cookie is no session
+
+    response = await client.post(
+        "/cart/items",
+        data={"product_id": str(uuid4()), "quantity": "1", "next": "/?search=lamp"},
+        headers=from_catalog(client, **{"X-CSRFToken": token, "X-Signed-In": "true"}),
+    )
+
+    assert response.headers["hx-redirect"] == "/login?next=/%3Fsearch%3Dlamp"
+    login_page = await client.get(response.headers["hx-redirect"])
+    assert "Your session ended" in login_page.text and "Log in to add items" not in login_page.text
+
+
+async def test_an_htmx_request_for_nothing_gets_a_message_not_the_404_page(client: AsyncTestClient[Litestar]):
+    response = await client.get("/no-such-page", headers={"HX-Request": "true"})
+
+    assert response.status_code == 404
+    assert "data-request-failed" in response.text and "error-page" not in response.text

@@ -241,6 +241,10 @@ async def test_a_logged_in_users_writes_are_limited_per_user_and_their_reads_are
 
     assert refused.status_code == 429
     assert '"writes";q=2;w=60' in refused.headers["ratelimit-policy"]
+    from_htmx = await client.post("/cart/items", data=form, headers={"HX-Request": "true"})
+    assert from_htmx.status_code == 429  # beside the purchase box's form (js/failures.js), which stays
+    assert "data-request-failed" in from_htmx.text and "<form" not in from_htmx.text
+    assert "Too many requests. Try again in" in from_htmx.text
 
 
 async def test_the_metrics_count_refusals_login_failures_and_the_hashing_queue(app: Litestar, client: Client) -> None:
