@@ -346,3 +346,4 @@ async def test_the_openapi_document_types_the_list_pages_and_their_parameters(cl
         limit = next(p for p in operation["parameters"] if p["name"] == "limit")
         assert limit["schema"]["minimum"] == 1 and limit["schema"]["maximum"] == 100
         assert "application/problem+json" in operation["responses"]["422"]["content"]
+        assert "Link" in operation["responses"]["200"]["headers"]

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response
+from litestar.datastructures import ResponseHeader
 from litestar.params import Parameter
 
 from app.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, Sort
@@ -19,6 +20,16 @@ Limit = Annotated[
 CursorParameter = Annotated[
     str | None, Parameter(description="`next_cursor` of the previous page (absent: the first page).", max_length=2048)
 ]
+
+NEXT_PAGE_HEADERS = [
+    ResponseHeader(
+        name="Link",
+        description='`<path?query&cursor=…>; rel="next"`: the next page (absent on the last one).',
+        required=False,
+        documentation_only=True,
+    )
+]
+"""The `Link` header as the OpenAPI document describes it for every list."""
 
 
 def decode_cursor(raw: str | None, sort: Sort) -> Cursor | None:

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from app.controllers.api.v2 import wire
-from app.controllers.api.v2.listing import CursorParameter, Limit, decode_cursor, page_response
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
 from app.domain.orders import Order
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.users import UserContext
@@ -60,7 +60,13 @@ class OrdersController(Controller):
         )
         return send(_placed(submitted.order), replayed=False)
 
-    @get("/", operation_id="v2ListOrders", guards=[login_required], responses=wire.problems(401, 422))
+    @get(
+        "/",
+        operation_id="v2ListOrders",
+        guards=[login_required],
+        responses=wire.problems(401, 422),
+        response_headers=NEXT_PAGE_HEADERS,
+    )
     async def list_orders(
         self,
         request: Request[Any, Any, Any],

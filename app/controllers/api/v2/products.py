@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from app.controllers.api.v2 import wire
-from app.controllers.api.v2.listing import CursorParameter, Limit, decode_cursor, page_response
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
 from app.domain.errors import StaleVersion
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import parse_price, storable
@@ -34,7 +34,7 @@ class ProductsController(Controller):
     path = "/products"
     tags = ["v2 products"]
 
-    @get("/", operation_id="v2ListProducts", responses=wire.problems(422))
+    @get("/", operation_id="v2ListProducts", responses=wire.problems(422), response_headers=NEXT_PAGE_HEADERS)
     async def list_products(
         self,
         request: Request[Any, Any, Any],
