@@ -13,7 +13,7 @@ from app.adapters.database import fetch
 from app.adapters.order_rows import order_from_row
 from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
-from app.domain.pagination import Count, Page, PageRequest
+from app.domain.pagination import Count, Cursor, Page, PageRequest
 from app.domain.parsing import storable
 from app.services.ports import (
     AuditEntry,
@@ -308,6 +308,22 @@ class SqlOrderReader:
         where = self._where(tenant_id, filters)
         rows, total = await _page(self._engine, tenant_id, self._SELECT, where, "submitted_at DESC, number DESC", page)
         return Page([self._view(row) for row in rows], page.page, page.page_size, total)
+
+    async def browse_orders(
+        self, tenant_id: UUID, user_id: UUID | None, after: Cursor | None, limit: int
+    ) -> list[OrderView]:
+        rows = await fetch(self._engine, tenant_id, *self.browse_sql(tenant_id, user_id, after, limit))
+        return [self._view(row) for row in rows]
+
+    def browse_sql(
+        self, tenant_id: UUID, user_id: UUID | None, after: Cursor | None, limit: int
+    ) -> tuple[str, list[Any]]:
+        """The row comparison `(submitted_at, id) < (…)` is an index condition (customer_order_*keyset_idx)."""
+        where = self._where(tenant_id, OrderFilter(customer_id=user_id))
+        if after is not None:
+            where.add("(o.submitted_at, o.id) < (?, ?)", after.key, after.id)
+        sql = f"{self._SELECT} WHERE {where.sql()} ORDER BY o.submitted_at DESC, o.id DESC LIMIT ${len(where.args) + 1}"
+        return sql, [*where.args, limit]
 
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None:
         rows = await fetch(

@@ -120,25 +120,26 @@ class Cursor:
         return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, raw: str, sort: Sort) -> Cursor:
-        """The cursor in `raw`, which must have been made for `sort`."""
+    def decode(cls, raw: str, sort: Sort, field: str = "after") -> Cursor:
+        """The cursor in `raw`, which must have been made for `sort` (`field`: the parameter that carried it)."""
+        invalid = InvalidCursor(field=field)
         if not raw or len(raw) > _MAX_CURSOR_LENGTH:
-            raise InvalidCursor()
+            raise invalid
         try:
             decoded = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         except ValueError:  # binascii.Error, UnicodeDecodeError and JSONDecodeError are all ValueErrors
-            raise InvalidCursor() from None
+            raise invalid from None
         if not (isinstance(decoded, list) and len(decoded) == 5 and decoded[0] == 1):
-            raise InvalidCursor()
+            raise invalid
         _, sort_token, tag, value, id_text = decoded
         if sort_token != sort.token:
-            raise InvalidCursor("it belongs to another sort order")
+            raise InvalidCursor("it belongs to another sort order", field)
         if tag != _KEY_TAGS.get(sort.key_type) or not isinstance(value, str) or not isinstance(id_text, str):
-            raise InvalidCursor()
+            raise invalid
         try:
             return cls(sort.token, _key_from_text(sort.key_type, value), UUID(id_text))
         except (ValueError, ArithmeticError):  # decimal's InvalidOperation is an ArithmeticError
-            raise InvalidCursor() from None
+            raise invalid from None
 
 
 def _key_from_text(key_type: type, value: str) -> CursorKey:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from app.domain.orders import OrderNotFound
-from app.domain.pagination import Page, PageRequest
+from app.domain.pagination import MAX_PAGE_SIZE, Cursor, Page, PageRequest, Slice, Sort
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import OrderFilter, OrderReader, OrderView
+
+ORDER_HISTORY_SORT = Sort("submitted_at", descending=True, key_type=datetime)
+"""Order history in keyset pages: newest first, ties broken by id (indexes customer_order_*keyset_idx)."""
 
 
 class OrderService:
@@ -25,6 +29,17 @@ class OrderService:
         """Every customer's orders, for admins: a customer is refused, not answered with their own."""
         require(user, Capability.ORDERS_VIEW_ALL, action="view_all_orders", reason="Admin access required")
         return await self._reader.find_orders(user.tenant_id, filters, page)
+
+    async def browse_orders(self, user: UserContext, after: Cursor | None = None, limit: int = 20) -> Slice[OrderView]:
+        """One keyset page of the caller's orders (an admin: everyone's), newest first, and the next page's cursor."""
+        require(user, Capability.ORDERS_VIEW_OWN, action="list_orders", reason="Log in to see your orders")
+        customer_id = None if user.can(Capability.ORDERS_VIEW_ALL) else user.user_id
+        limit = min(MAX_PAGE_SIZE, max(1, limit))
+        rows = await self._reader.browse_orders(user.tenant_id, customer_id, after, limit + 1)
+        items = rows[:limit]
+        last = items[-1] if len(rows) > limit else None
+        next_cursor = Cursor(ORDER_HISTORY_SORT.token, last.submitted_at, last.id) if last is not None else None
+        return Slice(items=items, next_cursor=next_cursor)
 
     async def get_order(self, user: UserContext, order_id: UUID) -> OrderView:
         require(user, Capability.ORDERS_VIEW_OWN, action="view_order", reason="Log in to see your orders")

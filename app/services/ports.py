@@ -414,6 +414,12 @@ class OrderReader(Protocol):
         """The page asked for of the orders that match, newest first."""
         ...
 
+    async def browse_orders(
+        self, tenant_id: UUID, user_id: UUID | None, after: Cursor | None, limit: int
+    ) -> list[OrderView]:
+        """Up to `limit` orders after `after`, newest first (ties: by id); everyone's when `user_id` is None."""
+        ...
+
     async def get_order(self, tenant_id: UUID, order_id: UUID) -> OrderView | None: ...
 
 

@@ -130,6 +130,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v2/session"): Expect(422, 422, 422),  # no credentials
     ("GET", "/api/v2/session"): Expect(401, 200, 200),
     ("DELETE", "/api/v2/session"): Expect(401, 204, 204, logs_out=True),
+    ("GET", "/api/v2/products"): Expect(200, 200, 200),
     ("GET", "/api/v2/products/{product_id:uuid}"): Expect(200, 200, 200),
     ("PATCH", "/api/v2/products/{product_id:uuid}"): Expect(401, 403, 428, body={}),  # no If-Match
     ("DELETE", "/api/v2/products/{product_id:uuid}"): Expect(401, 403, 428),  # no If-Match
@@ -137,6 +138,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("PUT", "/api/v2/cart/items/{product_id:uuid}"): Expect(401, 200, 200, body={"quantity": 1}),
     ("DELETE", "/api/v2/cart/items/{product_id:uuid}"): Expect(401, 404, 404),  # not in the cart
     ("POST", "/api/v2/orders"): Expect(401, 422, 422),  # no body
+    ("GET", "/api/v2/orders"): Expect(401, 200, 200),  # the customer's own orders; admins see all
     ("GET", "/api/v2/orders/{order_id:uuid}"): Expect(401, 200, 200),  # the customer's own order; admins see all
     # --- Pages: public, and the shopper's (a visitor is sent to log in) --------------------------------------
     ("GET", "/"): Expect(200, 200, 200),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
+from app.domain.users import Role
 from app.web.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
-from tests.contract.conftest import ADDRESS, Client, add_product
-from tests.integration.conftest import ensure_user
+from tests.contract.conftest import ADDRESS, Client, add_product, delete_product
+from tests.integration.conftest import ensure_user, on_app_loop
 
 PASSWORD = "v2-password-1"
+OUTLET = UUID("00000000-0000-4000-8000-0000000000b2")
 
 
 async def v2_login(app: Litestar, client: Client, username: str = "vera", role: str = "customer") -> dict[str, str]:
@@ -209,3 +212,138 @@ async def test_the_openapi_document_describes_v2_bodies_and_problems(client: Cli
     assert "requestBody" in place and "application/json" in place["requestBody"]["content"]
     assert "application/problem+json" in place["responses"]["422"]["content"]
     assert {"200", "304", "404"} <= set(schema["paths"]["/api/v2/products/{product_id}"]["get"]["responses"])
+
+
+def next_link(response: Any) -> str | None:
+    """The `Link: <…>; rel="next"` target, or None when the header is absent."""
+    link = response.headers.get("link")
+    if link is None:
+        return None
+    target, rel = link.split(";", 1)
+    assert rel.strip() == 'rel="next"' and target.startswith("</api/v2/") and target.endswith(">")
+    return target[1:-1]
+
+
+async def test_the_catalog_list_pages_by_cursor_with_a_next_link_keeping_the_query(app: Litestar, client: Client):
+    for name, price in (("Lamp A", "3.00"), ("Lamp B", "1.00"), ("Lamp C", "2.00"), ("Vase", "9.00")):
+        await add_product(app, name=name, price=price)
+    first = await client.get("/api/v2/products", params={"q": "lamp", "sort": "-price", "limit": 2})
+    assert first.status_code == 200
+    body = first.json()
+    assert set(body) == {"items", "next_cursor"} and body["next_cursor"]
+    assert [item["name"] for item in body["items"]] == ["Lamp A", "Lamp C"]
+    assert body["items"][0]["price"] == {"amount": "3.00", "currency": "USD"}
+    link = next_link(first)
+    assert link is not None and link.startswith("/api/v2/products?")
+    assert "q=lamp" in link and "sort=-price" in link and "limit=2" in link and f"cursor={body['next_cursor']}" in link
+    last = await client.get(link)
+    assert last.status_code == 200 and [item["name"] for item in last.json()["items"]] == ["Lamp B"]
+    assert last.json()["next_cursor"] is None and next_link(last) is None
+    default = (await client.get("/api/v2/products")).json()
+    assert [item["name"] for item in default["items"]] == ["Lamp A", "Lamp B", "Lamp C", "Vase"]  # by name, 20 a page
+    assert default["next_cursor"] is None
+    cheap = (await client.get("/api/v2/products", params={"min_price": "1.50", "max_price": "3"})).json()
+    assert [item["name"] for item in cheap["items"]] == ["Lamp A", "Lamp C"]
+
+
+async def test_the_catalog_list_hides_deleted_products_and_filters_by_stock(app: Litestar, client: Client):
+    kept = await add_product(app, name="Kept", stock=2)
+    await add_product(app, name="Sold out", stock=0)
+    await delete_product(app, await add_product(app, name="Gone"))
+    every = (await client.get("/api/v2/products")).json()["items"]
+    assert [item["name"] for item in every] == ["Kept", "Sold out"]
+    in_stock = (await client.get("/api/v2/products", params={"in_stock": "true"})).json()["items"]
+    assert [item["id"] for item in in_stock] == [kept]
+
+
+async def test_list_limits_outside_1_to_100_are_422_problems_naming_limit(app: Litestar, client: Client):
+    await v2_login(app, client)  # the order history is for callers who have logged in
+    for path in ("/api/v2/products", "/api/v2/orders"):
+        for limit in ("0", "101", "ten"):
+            body = assert_problem(await client.get(path, params={"limit": limit}), 422, "validation-failed")
+            assert [error["field"] for error in body["errors"]] == ["limit"]
+    assert (await client.get("/api/v2/products", params={"limit": "100"})).status_code == 200
+
+
+async def test_bad_catalog_parameters_and_cursors_are_422_problems_never_500(app: Litestar, client: Client):
+    for _ in range(3):
+        await add_product(app)
+    cursor = (await client.get("/api/v2/products", params={"limit": 1})).json()["next_cursor"]
+    refusals = {
+        "cursor": [{"cursor": "not-a-cursor"}, {"cursor": ""}, {"cursor": cursor, "sort": "price"}],
+        "sort": [{"sort": "stock"}],
+        "min_price": [{"min_price": "abc"}, {"min_price": "-1"}],
+        "max_price": [{"max_price": "1.234"}],
+        "in_stock": [{"in_stock": "maybe"}],
+    }
+    for field, cases in refusals.items():
+        for params in cases:
+            response = await client.get("/api/v2/products", params=params)
+            body = assert_problem(response, 422, "invalid-cursor" if field == "cursor" else "validation-failed")
+            assert [error["field"] for error in body["errors"]] == [field], params
+
+
+async def order_for(client: Client, csrf: dict[str, str], product_id: str, key: str) -> str:
+    await client.put(f"/api/v2/cart/items/{product_id}", json={"quantity": 1}, headers=csrf)
+    placed = await place(client, csrf, key)
+    assert placed.status_code == 201, placed.text
+    return str(placed.json()["id"])
+
+
+async def test_order_history_is_mine_newest_first_in_cursor_pages_and_an_admin_sees_everyones(
+    app: Litestar, client: Client
+):
+    product_id = await add_product(app, stock=10)
+    csrf = await v2_login(app, client, "vera")
+    veras = [await order_for(client, csrf, product_id, f"vera-{n}") for n in range(3)]
+    await client.delete("/api/v2/session", headers=csrf)
+    csrf = await v2_login(app, client, "walt")
+    walts = await order_for(client, csrf, product_id, "walt-1")
+    mine = await client.get("/api/v2/orders")
+    assert mine.status_code == 200 and [order["id"] for order in mine.json()["items"]] == [walts]
+    assert mine.json()["next_cursor"] is None and next_link(mine) is None
+    await client.delete("/api/v2/session", headers=csrf)
+
+    csrf = await v2_login(app, client, "vera")
+    first = await client.get("/api/v2/orders", params={"limit": 2})
+    assert [order["id"] for order in first.json()["items"]] == [veras[2], veras[1]]
+    assert first.json()["items"][0]["total"]["currency"] == "USD"
+    link = next_link(first)
+    assert link == f"/api/v2/orders?limit=2&cursor={first.json()['next_cursor']}"
+    rest = await client.get(link)
+    assert [order["id"] for order in rest.json()["items"]] == [veras[0]] and next_link(rest) is None
+    await client.delete("/api/v2/session", headers=csrf)
+
+    await v2_login(app, client, "vic", "admin")
+    everyone = (await client.get("/api/v2/orders")).json()["items"]
+    assert [order["id"] for order in everyone] == [walts, *reversed(veras)]
+    bad = assert_problem(await client.get("/api/v2/orders", params={"cursor": "x"}), 422, "invalid-cursor")
+    assert bad["errors"][0]["field"] == "cursor"
+
+
+async def test_order_history_needs_a_login_and_never_shows_another_shops_orders(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await db.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'outlet', 'Emporium Outlet')", OUTLET)
+    await db.execute("INSERT INTO tenant_host (host, tenant_id) VALUES ('outlet.localhost', $1)", OUTLET)
+    assert_problem(await client.get("/api/v2/orders"), 401, "authentication-required")
+    product_id = await add_product(app)
+    csrf = await v2_login(app, client, "vera")
+    await order_for(client, csrf, product_id, "home-order")
+    await on_app_loop(app, app.state.container.auth.ensure_user, OUTLET, "vic", PASSWORD, Role.ADMIN)
+    outlet: Client = AsyncTestClient(app=app, base_url="http://outlet.localhost:8000")
+    outlet.blocking_portal = client.blocking_portal  # one lifespan, one pool: the first client's
+    assert (await outlet.post("/api/v2/session", json={"username": "vic", "password": PASSWORD})).status_code == 200
+    away = await outlet.get("/api/v2/orders")
+    assert away.status_code == 200 and away.json() == {"items": [], "next_cursor": None}
+
+
+async def test_the_openapi_document_types_the_list_pages_and_their_parameters(client: Client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path, wire_type in (("/api/v2/products", "ProductPage"), ("/api/v2/orders", "OrderPage")):
+        operation = schema["paths"][path]["get"]
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(wire_type)
+        limit = next(p for p in operation["parameters"] if p["name"] == "limit")
+        assert limit["schema"]["minimum"] == 1 and limit["schema"]["maximum"] == 100
+        assert "application/problem+json" in operation["responses"]["422"]["content"]
+        assert "Link" in operation["responses"]["200"]["headers"]

@@ -346,6 +346,8 @@ class FakeCatalogReader:
 
     async def get_product(self, tenant_id: UUID, product_id: UUID) -> ProductView | None:
         return next((p for p in self.products if p.id == product_id), None)
+
+
 class FakeObjectStorage:
     """Objects in a dict, by key."""
 

@@ -1,4 +1,5 @@
-"""Orders (docs/api/v2.md): place the cart's order once per Idempotency-Key, read one order."""
+"""Orders (docs/api/v2.md): place the cart's order once per Idempotency-Key, read order history in keyset
+pages, read one order."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from app.controllers.api.v2 import wire
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
 from app.domain.orders import Order
+from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.users import UserContext
 from app.services.checkout import CheckoutService
 from app.services.idempotency import StoredResponse
-from app.services.orders import OrderService
+from app.services.orders import ORDER_HISTORY_SORT, OrderService
 from app.web.current_user import login_required
 from app.web.idempotency import idempotent_request, send
 
@@ -56,6 +59,27 @@ class OrdersController(Controller):
             idempotency=idempotency,
         )
         return send(_placed(submitted.order), replayed=False)
+
+    @get(
+        "/",
+        operation_id="v2ListOrders",
+        guards=[login_required],
+        responses=wire.problems(401, 422),
+        response_headers=NEXT_PAGE_HEADERS,
+    )
+    async def list_orders(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        orders: NamedDependency[OrderService],
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: CursorParameter = None,
+    ) -> Response[wire.OrderPage]:
+        """Your orders (an admin: everyone's in the shop), newest first; the next page is in `Link: rel="next"`."""
+        page = await orders.browse_orders(user, decode_cursor(cursor, ORDER_HISTORY_SORT), limit)
+        next_cursor = page.next_cursor.encode() if page.next_cursor else None
+        body = wire.OrderPage(items=[wire.order(item) for item in page.items], next_cursor=next_cursor)
+        return page_response(request, body, page.next_cursor)
 
     @get("/{order_id:uuid}", operation_id="v2GetOrder", guards=[login_required], responses=wire.problems(401, 404))
     async def get_order(

@@ -1,21 +1,66 @@
-"""One product (docs/api/v2.md): read it with a strong ETag, change or soft-delete it with If-Match (admin)."""
+"""Products (docs/api/v2.md): the catalog in keyset pages; one product read with a strong ETag, changed or
+soft-deleted with If-Match (admin)."""
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 
 from app.controllers.api.v2 import wire
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
 from app.domain.errors import StaleVersion
+from app.domain.pagination import DEFAULT_PAGE_SIZE
+from app.domain.parsing import parse_price, storable
 from app.domain.users import UserContext
-from app.services.catalog import CatalogService
+from app.services.catalog import CATALOG_SORTS, CatalogService, catalog_sort
+from app.services.ports import CatalogFilter
 from app.services.products import ProductAdminService
 from app.web.conditional import PreconditionFailed, etag, matched_version, not_modified, not_modified_response
 from app.web.current_user import admin_required
+
+PriceBound = Annotated[str | None, Parameter(description='A decimal amount such as "12.50", bounds included.')]
+
+
+def _price_bound(raw: str | None, field: str) -> Decimal | None:
+    return parse_price(raw, field) if raw is not None and raw.strip() else None
+
+
+class ProductsController(Controller):
+    path = "/products"
+    tags = ["v2 products"]
+
+    @get("/", operation_id="v2ListProducts", responses=wire.problems(422), response_headers=NEXT_PAGE_HEADERS)
+    async def list_products(
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        catalog: NamedDependency[CatalogService],
+        q: Annotated[str, Parameter(description="Words in the product's name.", max_length=200)] = "",
+        min_price: PriceBound = None,
+        max_price: PriceBound = None,
+        in_stock: Annotated[bool, Parameter(description="Only products with stock left.")] = False,
+        sort: Annotated[str, Parameter(description=f"One of {', '.join(CATALOG_SORTS)}.")] = "name",
+        limit: Limit = DEFAULT_PAGE_SIZE,
+        cursor: CursorParameter = None,
+    ) -> Response[wire.ProductPage]:
+        """Live products in keyset pages (no offsets: a page costs the same however deep, and products
+        created or deleted meanwhile neither repeat nor vanish); the next page is in `Link: rel="next"`."""
+        order = catalog_sort(sort)
+        filters = CatalogFilter(
+            search=storable(q).strip(),
+            min_price=_price_bound(min_price, "min_price"),
+            max_price=_price_bound(max_price, "max_price"),
+            in_stock_only=in_stock,
+        )
+        page = await catalog.browse_products(user, filters, order, decode_cursor(cursor, order), limit)
+        next_cursor = page.next_cursor.encode() if page.next_cursor else None
+        body = wire.ProductPage(items=[wire.product(item) for item in page.items], next_cursor=next_cursor)
+        return page_response(request, body, page.next_cursor)
 
 
 class ProductController(Controller):

@@ -9,7 +9,7 @@ from litestar.exceptions import ValidationException
 
 from app.controllers.api.v2.cart import CartController
 from app.controllers.api.v2.orders import OrdersController
-from app.controllers.api.v2.products import ProductController
+from app.controllers.api.v2.products import ProductController, ProductsController
 from app.controllers.api.v2.session import SessionController
 from app.domain.errors import DomainError
 from app.services.idempotency import AlreadyAnswered, IdempotencyKeyInUse
@@ -41,6 +41,6 @@ V2_EXCEPTION_HANDLERS: dict[Any, Any] = {
 def api_v2_router() -> Router:
     return Router(
         "/api/v2",
-        route_handlers=[SessionController, ProductController, CartController, OrdersController],
+        route_handlers=[SessionController, ProductsController, ProductController, CartController, OrdersController],
         exception_handlers=V2_EXCEPTION_HANDLERS,
     )

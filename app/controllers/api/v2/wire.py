@@ -88,6 +88,13 @@ def product(value: ProductLike) -> Product:
     )
 
 
+class ProductPage(msgspec.Struct, frozen=True):
+    """One page of the catalog; `next_cursor` (also in the `Link: rel="next"` header) is null on the last."""
+
+    items: list[Product]
+    next_cursor: str | None
+
+
 class ProductChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A partial update: only the fields sent change (null or absent: unchanged)."""
 
@@ -193,6 +200,13 @@ def order(value: OrderLike) -> Order:
         total=money(value.total),
         submitted_at=utc(value.submitted_at),
     )
+
+
+class OrderPage(msgspec.Struct, frozen=True):
+    """One page of order history, newest first; `next_cursor` (also in `Link: rel="next"`) is null on the last."""
+
+    items: list[Order]
+    next_cursor: str | None
 
 
 class ProblemField(msgspec.Struct, frozen=True):
