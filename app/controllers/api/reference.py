@@ -4,7 +4,8 @@ Litestar generates one document for the whole app (still served at `/schema/open
 version's document is that one cut down: only the paths under its prefix, and only the component
 schemas those paths reach through `$ref`, so each document is generated from the code that runs
 and the two cannot drift apart. `/api/docs` is Swagger UI from vendored files (app/static/vendor),
-started by a static script because the Content-Security-Policy refuses inline script.
+started by a static script because the Content-Security-Policy refuses inline script; the page widens
+the policy only for Swagger UI's one fixed `<style>` (by hash) and its `data:` icons.
 """
 
 from __future__ import annotations
@@ -15,8 +16,18 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from app.web.api_versions import LATEST_VERSION, SUPPORTED_VERSIONS
+from app.web.security_headers import content_security_policy
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json"
+REFERENCE_POLICY = content_security_policy(
+    # Swagger UI 5.35.0 inserts one <style> element of fixed text: allowed by its hash, nothing else inline.
+    style_src="'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
+    img_src="data:",  # its icons are SVG data: URIs, in its CSS and its script
+)
+"""The page's own Content-Security-Policy: still no inline or outside script.
+
+An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.py then fails.
+"""
 TITLES = {"v1": "Emporium API v1 (deprecated)", "v2": "Emporium API v2"}
 _SCHEMA_REF = "#/components/schemas/"
 
@@ -78,7 +89,11 @@ class ApiReferenceController(Controller):
     @get("/api/docs", operation_id="apiReference", sync_to_thread=False)
     def reference(self) -> Template:
         versions = [{"name": TITLES[v], "url": f"/api/{v}/openapi.json"} for v in reversed(SUPPORTED_VERSIONS)]
-        return Template("pages/api_docs.html", context={"versions": versions, "primary": TITLES[LATEST_VERSION]})
+        return Template(
+            "pages/api_docs.html",
+            context={"versions": versions, "primary": TITLES[LATEST_VERSION]},
+            headers={"content-security-policy": REFERENCE_POLICY},
+        )
 
 
 def _document_response(request: Request[Any, Any, Any], version: str) -> Response[dict[str, Any]]:
