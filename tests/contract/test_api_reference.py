@@ -37,7 +37,17 @@ async def test_the_version_documents_split_the_apps_document_between_them(client
     api_paths = {path for path in whole["paths"] if path.startswith("/api/")}
     assert set(v1["paths"]) | set(v2["paths"]) == api_paths
     assert "/api/v2/orders" in v2["paths"] and "/api/v1/cart/submit" in v1["paths"]
-    assert v2["paths"]["/api/v2/orders"] == whole["paths"]["/api/v2/orders"]
+    assert v2["paths"]["/api/v2/cart"] == whole["paths"]["/api/v2/cart"]
+
+
+async def test_the_v2_document_states_the_headers_and_closed_bodies_the_handlers_enforce(client: Client):
+    v2 = (await client.get("/api/v2/openapi.json")).json()
+    place = v2["paths"]["/api/v2/orders"]["post"]
+    [key] = [p for p in place["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and key["required"] is True
+    patch = v2["paths"]["/api/v2/products/{product_id}"]["patch"]
+    assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
+    assert v2["components"]["schemas"]["Credentials"]["additionalProperties"] is False
 
 
 async def test_the_reference_page_loads_swagger_ui_from_this_origin_and_lists_both_versions(client: Client):

@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
+from app.controllers.api.v2 import wire
 from app.web.api_versions import LATEST_VERSION, SUPPORTED_VERSIONS
 from app.web.security_headers import content_security_policy
 
@@ -28,6 +29,31 @@ REFERENCE_POLICY = content_security_policy(
 
 An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.py then fails.
 """
+REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
+    "v2PlaceOrder": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "description": "A token or quoted string of at most 255 characters, unique per order (400 without it).",
+            "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
+        }
+    ],
+    **{
+        operation_id: [
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": True,
+                "description": "The product's current strong ETag (428 without it, 412 when stale).",
+                "schema": {"type": "string"},
+            }
+        ]
+        for operation_id in ("v2UpdateProduct", "v2DeleteProduct")
+    },
+}
+"""Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
+so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""
 TITLES = {"v1": "Emporium API v1 (deprecated)", "v2": "Emporium API v2"}
 _SCHEMA_REF = "#/components/schemas/"
 
@@ -46,7 +72,8 @@ def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
             continue
         reached.add(name)
         pending |= _schema_refs(all_schemas[name])
-    components["schemas"] = {name: all_schemas[name] for name in sorted(reached)}
+    components["schemas"] = {name: _closed(name, all_schemas[name]) for name in sorted(reached)}
+    paths = {path: {method: _with_headers(op) for method, op in item.items()} for path, item in paths.items()}
     operations = [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
     used_tags = {tag for op in operations for tag in op.get("tags", ())}
     result = {
@@ -58,6 +85,21 @@ def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
     if "tags" in document:
         result["tags"] = [tag for tag in document["tags"] if tag.get("name") in used_tags]
     return result
+
+
+def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body that refuses unknown fields says so (Litestar leaves msgspec's `forbid_unknown_fields` out)."""
+    struct = getattr(wire, name, None)
+    config = getattr(struct, "__struct_config__", None)
+    if config is not None and config.forbid_unknown_fields:
+        return {**schema, "additionalProperties": False}
+    return schema
+
+
+def _with_headers(operation: Any) -> Any:
+    if not isinstance(operation, dict) or operation.get("operationId") not in REQUIRED_HEADERS:
+        return operation
+    return {**operation, "parameters": [*operation.get("parameters", ()), *REQUIRED_HEADERS[operation["operationId"]]]}
 
 
 def _schema_refs(node: Any) -> set[str]:
