@@ -49,6 +49,7 @@ from app.adapters.redis_client import guarded_redis
 from app.adapters.sessions import PostgresSessionStore
 from app.adapters.tenants import SqlTenantDirectory
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
+from app.controllers.api.reference import ApiReferenceController
 from app.controllers.api.v1 import api_v1_routers
 from app.controllers.api.v2 import api_v2_router
 from app.controllers.health import HealthController
@@ -307,6 +308,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             *api_v1_routers(),
             api_v2_router(),
+            ApiReferenceController,
             static_files_router(static_assets),
         ],
         dependencies={

@@ -105,3 +105,16 @@ def test_every_admin_page_runs_with_no_csp_violation(page: Page, log_in: LogIn, 
     expect(form.locator(".field-error").first).to_have_text("Name is required")
 
     assert violations == []
+
+
+def test_the_api_reference_shows_both_versions_with_no_csp_violation(page: Page, violations: list[str]) -> None:
+    response = page.goto("/api/docs")
+    assert response is not None and response.ok and "content-security-policy" in response.headers
+    operations = page.locator(".opblock-summary-path")
+    expect(page.locator(".info .title")).to_contain_text("Emporium API v2")
+    expect(operations.filter(has_text=re.compile(r"^/api/v2/orders$")).first).to_be_visible()
+    page.get_by_label("Select a definition").select_option(label="Emporium API v1 (deprecated)")
+    expect(page.locator(".info .title")).to_contain_text("Emporium API v1")
+    expect(operations.filter(has_text=re.compile(r"^/api/v1/cart/submit$")).first).to_be_visible()
+    expect(operations.filter(has_text="/api/v2/")).to_have_count(0)
+    assert not violations, "\n".join(violations)

@@ -220,10 +220,16 @@ RULES: dict[tuple[str, str], Expect] = {
         )
     },
     ("GET", "/schema/{path:str}"): Expect(404, 404, 404, ids="random"),
+    # Each version's OpenAPI document and the reference over them: public, like /schema.
+    ("GET", "/api/openapi.json"): Expect(200, 200, 200),  # that is /api/v1/openapi.json: v1 rules key on /api/
+    ("GET", "/api/v2/openapi.json"): Expect(200, 200, 200),
+    ("GET", "/api/docs"): Expect(200, 200, 200),
 }
 
 OPTIONS_RULE = {True: Expect(200, 200, 200, ids="random"), False: Expect(204, 204, 204, ids="random")}
 """OPTIONS on a v1 path answers DRF's metadata (§1); elsewhere (v2 too) Litestar's empty answer. No auth check."""
+REFERENCE_PATHS = {"/api/docs", "/api/v1/openapi.json"}
+"""Served beside the v1 router, not by it (app/controllers/api/reference.py): OPTIONS is Litestar's there too."""
 
 PARAM_KINDS = {
     "product_id": "product",
@@ -268,7 +274,7 @@ def calls_of(app: Litestar) -> Iterator[Call]:
 
 def rule_for(call: Call) -> Expect | None:
     if call.method == "OPTIONS":
-        return OPTIONS_RULE[call.is_api and not call.path.startswith("/api/v2/")]
+        return OPTIONS_RULE[call.is_api and not call.path.startswith("/api/v2/") and call.path not in REFERENCE_PATHS]
     return RULES.get(call.rule_key)
 
 

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -57,8 +58,9 @@ def user(context: UserContext, enabled_flags: Sequence[str]) -> User:
 
 
 class Credentials(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    username: str
-    password: str
+    username: Annotated[str, msgspec.Meta(pattern=r"\S")]
+    """Not blank (the service refuses a blank one with the same 422)."""
+    password: Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class Session(msgspec.Struct, frozen=True):

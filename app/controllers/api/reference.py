@@ -1,0 +1,143 @@
+"""Each API version's OpenAPI 3.1 document (`/api/v1/openapi.json`, `/api/v2/openapi.json`) and the browsable reference.
+
+Litestar generates one document for the whole app (still served at `/schema/openapi.json`). A
+version's document is that one cut down: only the paths under its prefix, and only the component
+schemas those paths reach through `$ref`, so each document is generated from the code that runs
+and the two cannot drift apart. `/api/docs` is Swagger UI from vendored files (app/static/vendor),
+started by a static script because the Content-Security-Policy refuses inline script; the page widens
+the policy only for Swagger UI's one fixed `<style>` (by hash) and its `data:` icons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.response import Template
+
+from app.controllers.api.v2 import wire
+from app.web.api_versions import LATEST_VERSION, SUPPORTED_VERSIONS
+from app.web.security_headers import content_security_policy
+
+OPENAPI_JSON = "application/vnd.oai.openapi+json"
+REFERENCE_POLICY = content_security_policy(
+    # Swagger UI 5.35.0 inserts one <style> element of fixed text: allowed by its hash, nothing else inline.
+    style_src="'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='",
+    img_src="data:",  # its icons are SVG data: URIs, in its CSS and its script
+)
+"""The page's own Content-Security-Policy: still no inline or outside script.
+
+An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.py then fails.
+"""
+REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
+    "v2PlaceOrder": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": True,
+            "description": "A token or quoted string of at most 255 characters, unique per order (400 without it).",
+            "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
+        }
+    ],
+    **{
+        operation_id: [
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": True,
+                "description": "The product's current strong ETag (428 without it, 412 when stale).",
+                "schema": {"type": "string"},
+            }
+        ]
+        for operation_id in ("v2UpdateProduct", "v2DeleteProduct")
+    },
+}
+"""Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
+so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""
+TITLES = {"v1": "Emporium API v1 (deprecated)", "v2": "Emporium API v2"}
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
+    """The app's document with only `/api/<version>/…` paths and the component schemas they reach."""
+    prefix = f"/api/{version}/"
+    paths = {path: item for path, item in document.get("paths", {}).items() if path.startswith(prefix)}
+    components = dict(document.get("components", {}))
+    all_schemas: dict[str, Any] = components.get("schemas", {})
+    reached: set[str] = set()
+    pending = _schema_refs(paths)
+    while pending:
+        name = pending.pop()
+        if name in reached or name not in all_schemas:
+            continue
+        reached.add(name)
+        pending |= _schema_refs(all_schemas[name])
+    components["schemas"] = {name: _closed(name, all_schemas[name]) for name in sorted(reached)}
+    paths = {path: {method: _with_headers(op) for method, op in item.items()} for path, item in paths.items()}
+    operations = [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
+    used_tags = {tag for op in operations for tag in op.get("tags", ())}
+    result = {
+        **document,
+        "info": {**document.get("info", {}), "title": TITLES.get(version, version), "version": version},
+        "paths": paths,
+        "components": components,
+    }
+    if "tags" in document:
+        result["tags"] = [tag for tag in document["tags"] if tag.get("name") in used_tags]
+    return result
+
+
+def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body that refuses unknown fields says so (Litestar leaves msgspec's `forbid_unknown_fields` out)."""
+    struct = getattr(wire, name, None)
+    config = getattr(struct, "__struct_config__", None)
+    if config is not None and config.forbid_unknown_fields:
+        return {**schema, "additionalProperties": False}
+    return schema
+
+
+def _with_headers(operation: Any) -> Any:
+    if not isinstance(operation, dict) or operation.get("operationId") not in REQUIRED_HEADERS:
+        return operation
+    return {**operation, "parameters": [*operation.get("parameters", ()), *REQUIRED_HEADERS[operation["operationId"]]]}
+
+
+def _schema_refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+                found.add(ref.removeprefix(_SCHEMA_REF))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+class ApiReferenceController(Controller):
+    include_in_schema = False
+
+    @get("/api/v1/openapi.json", operation_id="v1OpenApiDocument", sync_to_thread=False)
+    def v1_document(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        return _document_response(request, "v1")
+
+    @get("/api/v2/openapi.json", operation_id="v2OpenApiDocument", sync_to_thread=False)
+    def v2_document(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        return _document_response(request, "v2")
+
+    @get("/api/docs", operation_id="apiReference", sync_to_thread=False)
+    def reference(self) -> Template:
+        versions = [{"name": TITLES[v], "url": f"/api/{v}/openapi.json"} for v in reversed(SUPPORTED_VERSIONS)]
+        return Template(
+            "pages/api_docs.html",
+            context={"versions": versions, "primary": TITLES[LATEST_VERSION]},
+            headers={"content-security-policy": REFERENCE_POLICY},
+        )
+
+
+def _document_response(request: Request[Any, Any, Any], version: str) -> Response[dict[str, Any]]:
+    document = version_document(request.app.openapi_schema.to_schema(), version)
+    return Response(document, media_type=OPENAPI_JSON)

@@ -1,0 +1,69 @@
+"""Each version's OpenAPI document and the browsable reference at /api/docs (app/controllers/api/reference.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.contract.conftest import Client
+
+
+def _refs(node: Any) -> set[str]:
+    text = json.dumps(node)
+    return set(re.findall(r'"#/components/schemas/([^"]+)"', text))
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+async def test_each_version_has_an_openapi_31_document_with_only_its_own_paths(client: Client, version: str):
+    response = await client.get(f"/api/{version}/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.oai.openapi+json")
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["version"] == version
+    assert document["paths"] and all(path.startswith(f"/api/{version}/") for path in document["paths"])
+    schemas = document["components"]["schemas"]
+    assert _refs(document) <= set(schemas), "every $ref resolves inside the document"
+    assert set(schemas) <= _refs(document["paths"]) | {ref for s in schemas.values() for ref in _refs(s)}
+
+
+async def test_the_version_documents_split_the_apps_document_between_them(client: Client):
+    whole = (await client.get("/schema/openapi.json")).json()
+    v1 = (await client.get("/api/v1/openapi.json")).json()
+    v2 = (await client.get("/api/v2/openapi.json")).json()
+    api_paths = {path for path in whole["paths"] if path.startswith("/api/")}
+    assert set(v1["paths"]) | set(v2["paths"]) == api_paths
+    assert "/api/v2/orders" in v2["paths"] and "/api/v1/cart/submit" in v1["paths"]
+    assert v2["paths"]["/api/v2/cart"] == whole["paths"]["/api/v2/cart"]
+
+
+async def test_the_v2_document_states_the_headers_and_closed_bodies_the_handlers_enforce(client: Client):
+    v2 = (await client.get("/api/v2/openapi.json")).json()
+    place = v2["paths"]["/api/v2/orders"]["post"]
+    [key] = [p for p in place["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["in"] == "header" and key["required"] is True
+    patch = v2["paths"]["/api/v2/products/{product_id}"]["patch"]
+    assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
+    assert v2["components"]["schemas"]["Credentials"]["additionalProperties"] is False
+
+
+async def test_the_reference_page_loads_swagger_ui_from_this_origin_and_lists_both_versions(client: Client):
+    response = await client.get("/api/docs")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<script>" not in page and "style=" not in page  # the Content-Security-Policy refuses inline code
+    assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', page)
+    names = " ".join(assets)
+    vendored = ("swagger-ui-bundle-5.35.0.", "swagger-ui-standalone-preset-5.35.0.", "swagger-ui-5.35.0.")
+    for expected in (*vendored, "api-docs."):
+        assert expected in names
+    for asset in assets:
+        loaded = await client.get(asset)
+        assert loaded.status_code == 200 and loaded.content, asset
+    match = re.search(r"data-versions='([^']+)'", page)
+    assert match
+    versions = json.loads(match.group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    assert [v["url"] for v in versions] == ["/api/v2/openapi.json", "/api/v1/openapi.json"]
