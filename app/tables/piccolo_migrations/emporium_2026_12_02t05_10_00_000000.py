@@ -8,8 +8,7 @@ ID = "2026-12-02T05:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "idempotency records"
 
-FORWARDS = (
-    """
+FORWARDS = """
 CREATE TABLE idempotency_record (
     tenant_id    uuid         NOT NULL REFERENCES tenant (id),
     user_id      uuid         NOT NULL,
@@ -23,9 +22,7 @@ CREATE TABLE idempotency_record (
 );
 -- The prune job deletes what is older than the retention.
 CREATE INDEX idempotency_record_created_idx ON idempotency_record (created_at);
-"""
-    + enable_tenant_isolation("idempotency_record")
-)
+""" + enable_tenant_isolation("idempotency_record")
 
 BACKWARDS = disable_tenant_isolation("idempotency_record") + "DROP TABLE idempotency_record;"
 
