@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from uuid import UUID, uuid4
 import asyncpg
 import pytest
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from app.adapters.live_stock import RedisStockChannel
 from app.domain.users import UserContext
@@ -25,9 +27,12 @@ from app.main import create_app
 from app.services.ports import StockChange
 from app.settings import get_settings
 from tests.integration.conftest import make_user
+from tests.integration.test_catalog_browsing import insert
+from tests.integration.test_observability import closed_port
 from tests.support.worker import running_worker
 
 OUTLET_HOST = "outlet.localhost"
+MAIN_URL = "http://127.0.0.1:8000"
 WAIT_SECONDS = 20.0
 
 
@@ -116,3 +121,19 @@ async def test_a_reservation_reaches_the_stock_stream_of_its_shop_and_not_of_ano
             assert await RedisStockChannel(container.redis, namespace=get_settings().worker.queue_name).publish(marker)
             outlet_text = await outlet_page.until(f"event: stock-{marker.product_id}")
             assert str(lamp.id) not in outlet_text
+
+
+async def test_without_redis_the_stream_answers_204_and_the_catalog_still_shows_the_stock(
+    db: asyncpg.Connection, redis_client: Any
+):
+    [lamp_id] = await insert(db, ["Calm lamp"], stock=9)
+    settings = get_settings()
+    nowhere = dataclasses.replace(settings.redis, url=f"redis://127.0.0.1:{closed_port()}/0")
+    async with AsyncTestClient(
+        app=create_app(dataclasses.replace(settings, redis=nowhere)), base_url=MAIN_URL
+    ) as client:
+        stream = await client.get("/events/stock")
+        catalog = await client.get("/")
+    assert stream.status_code == 204  # EventSource stops; htmx's extension retries later, backing off
+    assert catalog.status_code == 200
+    assert f'sse-swap="stock-{lamp_id}"' in catalog.text and "9 in stock" in catalog.text
