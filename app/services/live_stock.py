@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -86,7 +87,10 @@ class StockFanOut:
         async with self._opening:
             if self._listener is None or self._listener.done():
                 self._changes = await self._source.open()
-                self._listener = asyncio.create_task(self._listen(self._changes), name="live-stock-listener")
+                # A context of its own: it outlives the request that opened it, and must not log its request id.
+                self._listener = asyncio.create_task(
+                    self._listen(self._changes), name="live-stock-listener", context=contextvars.Context()
+                )
         subscription = StockSubscription(self, tenant_id, self._heartbeat)
         self._streams.setdefault(tenant_id, set()).add(subscription)
         return subscription

@@ -121,6 +121,7 @@ async def test_a_reservation_reaches_the_stock_stream_of_its_shop_and_not_of_ano
             assert await RedisStockChannel(container.redis, namespace=get_settings().worker.queue_name).publish(marker)
             outlet_text = await outlet_page.until(f"event: stock-{marker.product_id}")
             assert str(lamp.id) not in outlet_text
+        assert container.live_stock.subscribers == 0  # both disconnects ended their streams
 
 
 async def test_without_redis_the_stream_answers_204_and_the_catalog_still_shows_the_stock(
