@@ -31,6 +31,7 @@ from app.adapters.dashboard import RedisRecentErrors, SaqQueueHealth, SqlDashboa
 from app.adapters.database import DATABASE_UNAVAILABLE, Database
 from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import SaqIncidentReporter
+from app.adapters.live_stock import RedisStockChannel
 from app.adapters.object_storage import LocalDirectoryStorage, S3Storage, object_storage_from
 from app.adapters.operation_metrics import PrometheusContentionCounter, PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher
@@ -68,6 +69,7 @@ from app.controllers.pages.admin import (
 from app.controllers.pages.auth import AuthController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.images import ImagesController
+from app.controllers.pages.live_stock import LiveStockController
 from app.controllers.pages.shop import CartController, OrderController
 from app.domain.images import THUMBNAIL_WIDTHS
 from app.log_config import configure_logging_from
@@ -81,6 +83,7 @@ from app.services.coupons import CouponService
 from app.services.dashboard import DashboardService
 from app.services.flags import FlagService
 from app.services.health import HealthService
+from app.services.live_stock import StockFanOut
 from app.services.orders import OrderService
 from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService
@@ -134,12 +137,22 @@ class Container:
     account: AccountService
     dashboard: DashboardService
     recent_errors: RedisRecentErrors
+    live_stock: StockFanOut
+    live_stock_redis: Redis
+    """Its own client: a subscription waits on its connection for as long as it lasts (no command timeout)."""
     health: HealthService
     hasher: Argon2PasswordHasher
 
     async def close(self) -> None:
         """Release every connection; a dependency that is already gone must not block shutdown."""
-        for close in (self.queue.disconnect, self.redis.aclose, self.database.disconnect, self.image_storage.close):
+        await self.live_stock.close()  # ends the open event streams first
+        for close in (
+            self.live_stock_redis.aclose,
+            self.queue.disconnect,
+            self.redis.aclose,
+            self.database.disconnect,
+            self.image_storage.close,
+        ):
             try:
                 await close()
             except Exception:
@@ -166,6 +179,9 @@ def build_container(settings: Settings) -> Container:
         "command_timeout": settings.redis.command_timeout_seconds,
     }
     redis = guarded_redis(settings.redis.url, redis_breaker, **timeouts)
+    live_stock_redis = guarded_redis(
+        settings.redis.url, redis_breaker, connect_timeout=settings.redis.connect_timeout_seconds, command_timeout=None
+    )
     queue = build_queue(settings.redis.url, settings.worker.queue_name, breaker=redis_breaker, **timeouts)
     uow = PiccoloUnitOfWorkFactory(
         database.engine,
@@ -229,6 +245,8 @@ def build_container(settings: Settings) -> Container:
             recent_errors,
         ),
         recent_errors=recent_errors,
+        live_stock=StockFanOut(RedisStockChannel(live_stock_redis, namespace=settings.worker.queue_name)),
+        live_stock_redis=live_stock_redis,
         # Redis is optional: without it the shop sells on (readiness warns); without PostgreSQL it cannot.
         health=HealthService({"postgresql": database.ping, "redis": redis.ping}, optional={"redis"}),
         hasher=hasher,
@@ -306,6 +324,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminGroupsController,
             AdminFlagsController,
             HealthController,
+            LiveStockController,
             *api_v1_routers(),
             api_v2_router(),
             ApiReferenceController,
@@ -329,6 +348,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "health": provider(container.health),
             "rate_limits": provider(rate_limits),
             "account": provider(container.account),
+            "live_stock": provider(container.live_stock),
         },
         middleware=[
             DefineMiddleware(RateLimitMiddleware, rate_limits=rate_limits),  # first: refused floods cost no more

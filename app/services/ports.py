@@ -5,7 +5,7 @@ Adapters implement them (Piccolo/PostgreSQL, Redis, SAQ); unit tests use in-memo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -262,6 +262,41 @@ class EventPublisher(Protocol):
     """Hands committed outbox rows to the job queue. Failures are tolerated: the sweeper retries."""
 
     async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None: ...
+
+
+@dataclass(frozen=True)
+class StockChange:
+    """A product's new stock figure, for the pages open on it (live updates)."""
+
+    tenant_id: UUID
+    product_id: UUID
+    stock: int
+    at: float
+    """When the change happened (Unix seconds): a late, older message must not overwrite a newer figure."""
+
+
+class LiveUpdatesUnavailable(Exception):
+    """The live-update channel (Redis pub/sub) cannot be reached: pages work, they just stop updating."""
+
+
+class StockChangePublisher(Protocol):
+    """Sends a stock figure to every web process. Best-effort: returns False (logged, counted) on failure."""
+
+    async def publish(self, change: StockChange) -> bool: ...
+
+
+class StockChanges(Protocol):
+    """An open subscription to every shop's stock changes; iteration ends or raises when the channel is lost."""
+
+    def __aiter__(self) -> AsyncIterator[StockChange]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class StockChangeSource(Protocol):
+    async def open(self) -> StockChanges:
+        """Subscribed once this returns; raises LiveUpdatesUnavailable when it cannot be."""
+        ...
 
 
 class CouponReader(Protocol):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.adapters.outbox import Handler, StoredEvent, count_event
 from app.adapters.repositories import mark_thumbnails_made
+from app.services.ports import StockChange, StockChangePublisher
 from app.services.product_images import ProductImageService
 
 ALL_EVENTS = "*"
@@ -37,3 +38,35 @@ def product_thumbnails(images: ProductImageService) -> Subscriber:
     return Subscriber(
         name="make_product_thumbnails", handler=make_thumbnails, event_types=frozenset({"ProductImageUploaded"})
     )
+
+
+STOCK_EVENTS = frozenset({"StockReserved", "StockReleased", "ProductUpdated"})
+"""Reservations, releases (removals, expiries) and restocks: every event that moves a stock figure."""
+
+
+def stock_change(event: StoredEvent) -> StockChange | None:
+    """The product's stock figure after `event`, or None when the event left it alone."""
+    if "stock_left" in event.payload:
+        stock = event.payload["stock_left"]
+    elif "stock_quantity" in event.payload.get("changes", {}):
+        stock = event.payload["changes"]["stock_quantity"]["to"]
+    else:
+        return None
+    return StockChange(
+        tenant_id=event.tenant_id, product_id=event.aggregate_id, stock=int(stock), at=event.occurred_at.timestamp()
+    )
+
+
+def live_stock(channel: StockChangePublisher) -> Subscriber:
+    """Pushes each new stock figure to the pages open in the event's shop (the worker adds it with Redis).
+
+    Best-effort: a failed publish is logged and counted by the channel, and the delivery succeeds
+    anyway. Retrying would only show an old figure late; the next load shows the fresh one.
+    """
+
+    async def publish(event: StoredEvent) -> None:
+        change = stock_change(event)
+        if change is not None:
+            await channel.publish(change)
+
+    return Subscriber(name="publish_live_stock", handler=publish, event_types=STOCK_EVENTS)

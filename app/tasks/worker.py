@@ -17,6 +17,7 @@ from app.adapters.email import FileEmailSender, SmtpEmailSender
 from app.adapters.idempotency import prune_idempotency_records
 from app.adapters.images import PillowImageCodec
 from app.adapters.incidents import RedisIncidentThrottle
+from app.adapters.live_stock import RedisStockChannel
 from app.adapters.object_storage import object_storage_from
 from app.adapters.operation_metrics import PrometheusOperationTimer
 from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
@@ -37,7 +38,7 @@ from app.services.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from app.services.incidents import EmailSender, IncidentService
 from app.services.product_images import ProductImageService
 from app.settings import Settings, get_settings
-from app.tasks.subscribers import SUBSCRIBERS, Subscriber, product_thumbnails
+from app.tasks.subscribers import SUBSCRIBERS, Subscriber, live_stock, product_thumbnails
 
 log = structlog.get_logger("app.worker")
 DEQUEUE_WAIT_SECONDS = 2.0
@@ -170,7 +171,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["sessions"] = build_session_store(settings, database)
     ctx["image_storage"] = object_storage_from(settings.images, settings.app.data_dir)
     images = ProductImageService(uow, ctx["image_storage"], PillowImageCodec(max_pixels=settings.images.max_pixels))
-    ctx["subscribers"] = (*SUBSCRIBERS, product_thumbnails(images))
+    stock_channel = RedisStockChannel(ctx["worker"].queue.redis, namespace=settings.worker.queue_name)
+    ctx["subscribers"] = (*SUBSCRIBERS, product_thumbnails(images), live_stock(stock_channel))
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),
         AuthService(uow, hasher_for(settings.app.environment, threads=1)),
