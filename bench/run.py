@@ -199,6 +199,7 @@ def compare(shop: Shop, bare: BareApp, seconds: float, connections: int, rounds:
     best of `rounds` each; then the cart loop on the shop."""
     read = _reader(connections, seconds)
     database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
+    _check_same_answers(shop, bare)
     warm = _reader(4, 1.0)
     for _, paths, on_bare in READS:  # caches, pools and prepared statements warm on both
         warm(shop.base_url, paths)
@@ -225,6 +226,16 @@ def compare(shop: Shop, bare: BareApp, seconds: float, connections: int, rounds:
     cart = asyncio.run(_cart(shop, seconds))
     rows.append(Row(f"cart add+remove ({len(shop.customers)} customers)", cart, None, None))
     return rows
+
+
+def _check_same_answers(shop: Shop, bare: BareApp) -> None:
+    """The bare app must answer what the shop answers, or the ratio compares different work."""
+    for name, paths, on_bare in READS:
+        for path in paths if on_bare else []:
+            ours, floor = httpx.get(shop.base_url + path, timeout=30), httpx.get(bare.base_url + path, timeout=30)
+            if ours.json() != floor.json():
+                raise RuntimeError(f"{name}: the bare app's answer to {path} differs from the shop's")
+    print("bare app: same JSON as the shop for every read scenario's paths", flush=True)
 
 
 async def _cart(shop: Shop, seconds: float) -> Figure:
