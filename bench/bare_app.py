@@ -74,6 +74,7 @@ async def products(query: dict[str, list[str]]) -> dict[str, Any]:
         else:  # past the end: the count alone, as the reader does
             sql, args = _reader.count_sql(TENANT_ID, filters, by_ids=by_ids)
             total = await connection.fetchval(sql, *args)
+    pages = -(-total // page.page_size)
     return {
         "results": [
             {
@@ -89,7 +90,9 @@ async def products(query: dict[str, list[str]]) -> dict[str, Any]:
         "page": page.page,
         "page_size": page.page_size,
         "total_count": total,
-        "total_pages": -(-total // page.page_size),
+        "total_pages": pages,
+        "has_next": page.page < pages,
+        "has_previous": page.page > 1,
     }
 
 
