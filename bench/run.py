@@ -259,16 +259,8 @@ async def _cart(shop: Shop, seconds: float) -> Figure:
     finally:
         for client in customers:
             await client.aclose()
-    ordered = sorted(result.latencies) or [0.0]
     requests = max(1, len(result.latencies))
-    load = Load(
-        requests=len(result.latencies),
-        seconds=result.seconds,
-        errors=result.errors,
-        p50_ms=ordered[len(ordered) // 2] * 1000,
-        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        tool="httpx",
-    )
+    load = wrk.from_latencies(result.latencies, result.seconds, result.errors)
     return Figure(load, web * 1000 / requests, db * 1000 / requests)
 
 

@@ -95,11 +95,16 @@ async def run_httpx(base_url: str, paths: list[str], seconds: float, connections
     finally:
         for client in clients:
             await client.aclose()
-    ordered = sorted(result.latencies) or [0.0]
+    return from_latencies(result.latencies, result.seconds, result.errors)
+
+
+def from_latencies(latencies: list[float], seconds: float, errors: int) -> Load:
+    """The httpx load generator's figures (latencies in seconds) as a Load."""
+    ordered = sorted(latencies) or [0.0]
     return Load(
-        requests=len(result.latencies),
-        seconds=result.seconds,
-        errors=result.errors,
+        requests=len(latencies),
+        seconds=seconds,
+        errors=errors,
         p50_ms=ordered[len(ordered) // 2] * 1000,
         p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         tool="httpx",
