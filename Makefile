@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run seed test lint unit integration e2e venv chromium clean help bench
+.PHONY: run seed test lint unit integration e2e venv chromium wrk clean help bench
 
 help:
 	@echo "make run    start web + worker (embedded PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set)"
@@ -61,7 +61,18 @@ test: venv chromium lint
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist load -m "not serial" tests e2e
 	$(PY) -m pytest -m serial tests e2e
 
-bench: venv
+# The read scenarios use Debian's wrk (installed here when root, as `chromium` does); without it the
+# bench falls back to its httpx load generator and says so.
+wrk:
+	@if command -v wrk >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's wrk for the read benchmarks…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "No wrk: the bench uses its httpx load generator (run 'sudo apt-get install wrk' for wrk)."; \
+	fi
+
+bench: venv wrk
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -35,6 +35,8 @@ class Shop:
     postmaster_pid: int | None = None
     """The embedded PostgreSQL's main process (None for a server given by DATABASE_URL)."""
     redis_url: str = ""
+    web_pids: tuple[int, ...] = ()
+    """The uvicorn supervisor and its web processes (`pids` without the SAQ worker)."""
 
 
 def _free_port() -> int:
@@ -72,16 +74,24 @@ def running_shop(
     web_processes: int,
     bypass_rls: bool = False,
     settings: dict[str, str] | None = None,
+    per_size_database: bool = False,
 ) -> Iterator[Shop]:
     """The shop until the block ends; `settings` are environment variables for its processes.
 
-    With `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies.
+    With `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies. With
+    `per_size_database` it runs on bench/catalog_plans.py's database for this catalog size (kept between
+    runs, topped up to `products` and vacuumed), so a 1,000,000-product catalog is seeded once.
     """
     from app.cli import migrate
     from app.devservices import ensure_services
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    services = ensure_services(DATA_DIR, "emporium_bench")
+    if per_size_database:
+        from bench.catalog_plans import DATABASE
+
+        services = ensure_services(DATA_DIR, f"{DATABASE}_{products}")
+    else:
+        services = ensure_services(DATA_DIR, "emporium_bench")
     metrics_dir = DATA_DIR / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()
@@ -105,6 +115,13 @@ def running_shop(
     passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
     os.environ.update({k: env[k] for k in passed})
     migrate()
+    if per_size_database:
+        from app.settings import get_settings
+        from bench.catalog_plans import top_up
+
+        get_settings.cache_clear()
+        tenant_id = get_settings().app.default_tenant_id
+        asyncio.run(top_up(services.database_url, services.migration_database_url, tenant_id, products))
     names = asyncio.run(_prepare(products, customers))
     port = _free_port()
     logs = open(DATA_DIR / "server.log", "w")  # noqa: SIM115 - closed below
@@ -121,20 +138,13 @@ def running_shop(
     )  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if web.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the web server did not start; see {DATA_DIR / 'server.log'}")
-            time.sleep(0.2)
+        _wait_until_ready(web, base_url, DATA_DIR / "server.log")
+        web_pids = _process_tree(web.pid)
         yield Shop(
             base_url=base_url,
             customers=names,
-            pids=(*_process_tree(web.pid), worker.pid),
+            pids=(*web_pids, worker.pid),
+            web_pids=web_pids,
             postmaster_pid=_postmaster_pid(DATA_DIR),
             redis_url=services.redis_url,
         )
@@ -149,6 +159,57 @@ def running_shop(
                 process.kill()
         logs.close()
         services.stop()
+
+
+def _wait_until_ready(web: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if web.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the web server did not start; see {log}")
+        time.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class BareApp:
+    base_url: str
+    pids: tuple[int, ...]
+    """The uvicorn supervisor and its worker processes."""
+
+
+@contextmanager
+def running_bare_app(*, web_processes: int) -> Iterator[BareApp]:
+    """bench/bare_app.py under uvicorn, on the database the running shop uses (call inside `running_shop`)."""
+    from app.settings import get_settings
+
+    env = {
+        **os.environ,
+        "BARE_TENANT_ID": str(get_settings().app.default_tenant_id),
+        "DATABASE_POOL_MAX": "20",
+    }
+    port = _free_port()
+    log = DATA_DIR / "bare_app.log"
+    with open(log, "w") as logs:
+        web = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(web_processes), "--no-access-log", "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_ready(web, base_url, log)
+            yield BareApp(base_url=base_url, pids=_process_tree(web.pid))
+        finally:
+            if web.poll() is None:
+                web.send_signal(signal.SIGINT)
+            try:
+                web.wait(20)
+            except subprocess.TimeoutExpired:
+                web.kill()
 
 
 @contextmanager
@@ -175,6 +236,20 @@ def _process_tree(pid: int) -> tuple[int, ...]:
     if children.exists():
         found += [int(child) for child in children.read_text().split()]
     return tuple(found)
+
+
+def serving_processes(pids: tuple[int, ...]) -> tuple[int, ...]:
+    """The uvicorn worker processes among a supervisor's tree: not the supervisor (the first) nor
+    multiprocessing's resource tracker."""
+    serving = []
+    for pid in pids[1:]:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"resource_tracker" not in command:
+            serving.append(pid)
+    return tuple(serving)
 
 
 def _postmaster_pid(data_dir: Path) -> int | None:

@@ -1,13 +1,17 @@
 """Load benchmarks against a real server: `make bench` (or `python -m bench.run --help`).
 
-Each scenario runs for a fixed time with a fixed number of concurrent clients and prints
-requests/s, p50 and p99 latency, the error count and the CPU milliseconds per request of the
-shop's processes (web and worker) and of PostgreSQL, read from /proc (steadier than requests/s on
-a shared machine); the end prints the server processes' peak memory. The load generator runs on
-the same 2-core machine as the server, so the figures are a floor and a comparison between
-versions, not a capacity claim.
+For each catalog size (`--sizes 10000,100000,1000000`; each size has its own database under
+.data/bench, shared with bench/catalog_plans.py and kept between runs) it starts the shop and, on the
+same database, the bare ASGI + asyncpg app of bench/bare_app.py running the catalog reader's own SQL,
+both with the same number of web processes. Each read scenario runs on the shop and on the bare app
+in turn with wrk (Debian's package; the httpx load generator below when wrk is missing), for a fixed
+time with a fixed number of connections, and every figure is printed as a ratio to the bare app's in
+the same run, beside the CPU milliseconds per request of the web processes and of PostgreSQL read
+from /proc (steadier than requests/s on a shared machine) and p50/p99 latency. The cart add+remove
+loop runs as logged-in customers on the shop alone. The end prints each process's peak memory and
+which of issue 12's targets the run meets. The load generator runs on the same 2-core machine as the
+servers, so the figures are a floor and a comparison, not a capacity claim.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -20,7 +24,18 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench.harness import CUSTOMER_PASSWORD, Shop, cpu_seconds, peak_rss_mib, running_shop
+from bench import wrk
+from bench.harness import (
+    CUSTOMER_PASSWORD,
+    BareApp,
+    Shop,
+    cpu_seconds,
+    peak_rss_mib,
+    running_bare_app,
+    running_shop,
+    serving_processes,
+)
+from bench.wrk import Load
 
 
 @dataclass
@@ -115,37 +130,232 @@ async def logged_in_client(base_url: str, username: str) -> httpx.AsyncClient:
     return client
 
 
-async def benchmark(shop: Shop, seconds: float, concurrency: int) -> list[Result]:
-    anonymous = [httpx.AsyncClient(base_url=shop.base_url, timeout=30) for _ in range(concurrency)]
+TERMS = ("pro", "laptop", "wireless", "smart", "mini", "cable")
+READS: tuple[tuple[str, list[str], bool], ...] = (
+    ("JSON list page 1", ["/api/v1/products/?page=1&page_size=20"], True),
+    (
+        "JSON filtered search page 3",
+        [f"/api/v1/products/?search={t}&min_price=20&max_price=800&in_stock=true&page=3" for t in TERMS],
+        True,
+    ),
+    ("JSON list page 400 (v1)", ["/api/v1/products/?page=400&page_size=20"], True),
+    ("HTML catalog / (anonymous)", ["/"], False),
+)
+"""(scenario, paths spread over its requests, whether the bare app serves it too)."""
+HTML_AGAINST = "JSON list page 1"
+"""The bare figure the HTML page is compared with (the bare app has no HTML)."""
+
+
+@dataclass
+class Figure:
+    """One scenario against one server: the load's figures and the CPU it cost, per request."""
+
+    load: Load
+    web_ms: float
+    database_ms: float
+
+    def cell(self) -> str:
+        return f"{self.load.rate:,.0f}"
+
+    def cpu(self) -> str:
+        return f"{self.web_ms:.2f} / {self.database_ms:.2f}"
+
+
+@dataclass
+class Row:
+    scenario: str
+    shop: Figure
+    bare: Figure | None
+    against: Figure | None
+    """The bare figure the ratio is taken to (the same scenario's, or the JSON list's for the HTML page)."""
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """Bare CPU per request / Emporium's (web + PostgreSQL): the ratio a CPU-bound machine would show,
+        steadier than requests/s when other work shares the cores."""
+        if self.against is None:
+            return None
+        ours = self.shop.web_ms + self.shop.database_ms
+        return (self.against.web_ms + self.against.database_ms) / ours if ours else None
+
+    @property
+    def ratio(self) -> float | None:
+        return self.shop.load.rate / self.against.load.rate if self.against and self.against.load.rate else None
+
+
+Reader = Callable[[str, list[str]], Load]
+
+
+def _measured(read: Reader, base_url: str, paths: list[str], web: tuple[int, ...], database: tuple[int, ...]) -> Figure:
+    web_before, database_before = cpu_seconds(web), cpu_seconds(database)
+    result = read(base_url, paths)
+    requests = max(1, result.requests)
+    return Figure(
+        result,
+        (cpu_seconds(web) - web_before) * 1000 / requests,
+        (cpu_seconds(database) - database_before) * 1000 / requests,
+    )
+
+
+def _reader(connections: int, seconds: float) -> Reader:
+    if wrk.available():
+        return lambda base, paths: wrk.run_wrk(base, paths, seconds, connections)
+    return lambda base, paths: asyncio.run(wrk.run_httpx(base, paths, seconds, connections))
+
+
+def compare(shop: Shop, bare: BareApp, seconds: float, connections: int, rounds: int) -> list[Row]:
+    """Every read scenario on the shop and on the bare app in turn (the order alternating by round),
+    best of `rounds` each; then the cart loop on the shop."""
+    read = _reader(connections, seconds)
+    database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
+    _check_same_answers(shop, bare)
+    warm = _reader(4, 1.0)
+    for _, paths, on_bare in READS:  # caches, pools and prepared statements warm on both
+        warm(shop.base_url, paths)
+        if on_bare:
+            warm(bare.base_url, paths)
+    rows: list[Row] = []
+    bare_by_name: dict[str, Figure] = {}
+    for name, paths, on_bare in READS:
+        shop_best: Figure | None = None
+        bare_best: Figure | None = None
+        for round_ in range(rounds):
+            order = ["shop", "bare"] if round_ % 2 == 0 else ["bare", "shop"]
+            for target in order:
+                if target == "shop":
+                    got = _measured(read, shop.base_url, paths, shop.web_pids, database)
+                    shop_best = got if shop_best is None or got.load.rate > shop_best.load.rate else shop_best
+                elif on_bare:
+                    got = _measured(read, bare.base_url, paths, bare.pids, database)
+                    bare_best = got if bare_best is None or got.load.rate > bare_best.load.rate else bare_best
+        assert shop_best is not None
+        if bare_best is not None:
+            bare_by_name[name] = bare_best
+        rows.append(Row(name, shop_best, bare_best, bare_best or bare_by_name.get(HTML_AGAINST)))
+    cart = asyncio.run(_cart(shop, seconds))
+    rows.append(Row(f"cart add+remove ({len(shop.customers)} customers)", cart, None, None))
+    return rows
+
+
+def _check_same_answers(shop: Shop, bare: BareApp) -> None:
+    """The bare app must answer what the shop answers, or the ratio compares different work."""
+    for name, paths, on_bare in READS:
+        for path in paths if on_bare else []:
+            ours, floor = httpx.get(shop.base_url + path, timeout=30), httpx.get(bare.base_url + path, timeout=30)
+            if ours.json() != floor.json():
+                raise RuntimeError(f"{name}: the bare app's answer to {path} differs from the shop's")
+    print("bare app: same JSON as the shop for every read scenario's paths", flush=True)
+
+
+async def _cart(shop: Shop, seconds: float) -> Figure:
     customers = [await logged_in_client(shop.base_url, name) for name in shop.customers]
+    database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
     try:
-        # Products with plenty of stock, so the loop measures the operation, not "sold out".
-        listing = (await anonymous[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
+        listing = (await customers[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
         product_ids = [p["id"] for p in listing["results"] if p["stock_quantity"] > 100][:50]
-        await run_scenario("warm-up", anonymous, product_list, min(3.0, seconds))
-        scenarios: list[tuple[str, list[httpx.AsyncClient], Step]] = [
-            ("catalog filtered search (page 3)", anonymous, filtered_search),
-            ("product list (random page)", anonymous, product_list),
-            (f"catalog HTML page ({len(customers)} customers)", customers, catalog_page),
-            (f"cart add+remove ({len(customers)} customers)", customers, cart_loop(product_ids)),
-        ]
-        database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
-        results = []
-        for name, clients, step in scenarios:
-            app_before, database_before = cpu_seconds(shop.pids), cpu_seconds(database)
-            result = await run_scenario(name, clients, step, seconds)
-            result.app_cpu = cpu_seconds(shop.pids) - app_before
-            result.database_cpu = cpu_seconds(database) - database_before
-            results.append(result)
-        return results
+        web_before, database_before = cpu_seconds(shop.pids), cpu_seconds(database)
+        result = await run_scenario("cart", customers, cart_loop(product_ids), seconds)
+        web, db = cpu_seconds(shop.pids) - web_before, cpu_seconds(database) - database_before
     finally:
-        for client in [*anonymous, *customers]:
+        for client in customers:
             await client.aclose()
+    requests = max(1, len(result.latencies))
+    load = wrk.from_latencies(result.latencies, result.seconds, result.errors)
+    return Figure(load, web * 1000 / requests, db * 1000 / requests)
+
+
+def table(size: int, rows: list[Row]) -> str:
+    lines = [
+        f"### {size:,} products",
+        "",
+        "| Scenario | Emporium req/s | Bare req/s | ratio | ratio by CPU "
+        "| CPU ms/req web / PG, Emporium | CPU ms/req web / PG, bare "
+        "| p50 / p99 ms, Emporium | p99 ms, bare | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        bare = row.bare
+        ratio = f"{row.ratio:.2f}×" if row.ratio is not None else "—"
+        if row.bare is None and row.against is not None:
+            ratio += " (of bare JSON list)"
+        errors = row.shop.load.errors + (bare.load.errors if bare else 0)
+        lines.append(
+            f"| {row.scenario} | {row.shop.cell()} | {bare.cell() if bare else '—'} | {ratio} "
+            f"| {f'{row.cpu_ratio:.2f}×' if row.cpu_ratio is not None else '—'} | {row.shop.cpu()} "
+            f"| {bare.cpu() if bare else '—'} | {row.shop.load.p50_ms:.0f} / {row.shop.load.p99_ms:.0f} "
+            f"| {f'{bare.load.p99_ms:.0f}' if bare else '—'} | {errors} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(rows: list[Row], web_rss: list[float]) -> list[str]:
+    """The issue's targets that this run can check, each met or not."""
+    found = []
+    for row in rows:
+        if row.ratio is None:
+            continue
+        goal = 0.5 if row.bare is None else 0.7
+        verdict = "met" if row.ratio >= goal else "NOT met"
+        found.append(f"{row.scenario}: {row.ratio:.2f}× ≥ {goal}× bare — {verdict}")
+    if web_rss:
+        verdict = "met" if max(web_rss) <= 100 else "NOT met"
+        found.append(f"web process peak RSS {max(web_rss):.0f} MiB ≤ 100 MiB — {verdict}")
+    return found
+
+
+def main_compare(args: argparse.Namespace) -> None:
+    sizes = [int(size) for size in args.sizes.split(",")]
+    tool = "wrk" if wrk.available() else "the httpx load generator (wrk is not installed)"
+    page1: dict[int, float] = {}
+    for size in sizes:
+        print(f"\nPreparing a shop with {size:,} products and {args.customers} customers…", flush=True)
+        with (
+            running_shop(
+                products=size, customers=args.customers, web_processes=args.web_processes, per_size_database=True
+            ) as shop,
+            running_bare_app(web_processes=args.web_processes) as bare,
+        ):
+            rows = compare(shop, bare, args.seconds, args.concurrency, args.read_rounds)
+            shop_rss, bare_rss = peak_rss_mib(shop.pids), peak_rss_mib(bare.pids)
+            shop_web, bare_web = serving_processes(shop.web_pids), serving_processes(bare.pids)
+        web_rss = [shop_rss[pid] for pid in shop_web if pid in shop_rss]
+        print(
+            f"\n{args.web_processes} web processes each; reads by {tool}, {args.concurrency} connections, "
+            f"{args.seconds:.0f} s per run, best of {args.read_rounds}, shop and bare interleaved; "
+            "ratio = Emporium / bare in the same run\n"
+        )
+        print(table(size, rows))
+        worker = shop.pids[-1]
+        print(
+            "\npeak RSS (MiB): Emporium supervisor "
+            f"{shop_rss.get(shop.web_pids[0], 0):.0f}, web {', '.join(f'{mib:.0f}' for mib in web_rss)}, "
+            f"worker {shop_rss.get(worker, 0):.0f}; bare supervisor {bare_rss.get(bare.pids[0], 0):.0f}, web "
+            + ", ".join(f"{bare_rss[pid]:.0f}" for pid in bare_web if pid in bare_rss)
+        )
+        print("targets: " + "; ".join(targets(rows, web_rss)))
+        page1[size] = rows[0].shop.load.rate
+    if len(page1) > 1:
+        smallest, largest = min(page1), max(page1)
+        slower = page1[smallest] / page1[largest] if page1[largest] else float("inf")
+        verdict = "met" if slower <= 1.5 else "NOT met"
+        print(
+            f"\nJSON list page 1 at {largest:,} is {slower:.2f}× slower than at {smallest:,} "
+            f"(target ≤ 1.5×) — {verdict}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=10_000, help="catalog size (default 10,000)")
+    parser.add_argument(
+        "--sizes",
+        default="10000",
+        help="catalog sizes to compare the shop with the bare app at, comma-separated (e.g. 10000,100000,1000000); "
+        "each size has its own database under .data/bench, kept for the next run",
+    )
+    parser.add_argument(
+        "--read-rounds", type=int, default=1, help="runs of each read scenario per server, interleaved (best kept)"
+    )
+    parser.add_argument("--products", type=int, default=10_000, help="catalog size for --locking")
     parser.add_argument("--customers", type=int, default=20, help="logged-in customers in the cart loop")
     parser.add_argument("--concurrency", type=int, default=20, help="anonymous clients for catalog scenarios")
     parser.add_argument("--seconds", type=float, default=15.0, help="duration of each scenario")
@@ -180,18 +390,7 @@ def main() -> None:
         )
         return
 
-    print(f"Preparing a shop with {args.products:,} products and {args.customers} customers…", flush=True)
-    with running_shop(products=args.products, customers=args.customers, web_processes=args.web_processes) as shop:
-        results = asyncio.run(benchmark(shop, args.seconds, args.concurrency))
-        peaks = peak_rss_mib(shop.pids)
-    print(
-        f"\n{args.web_processes} web processes, {args.concurrency} anonymous clients, "
-        f"{args.seconds:.0f} s per scenario\n"
-    )
-    for result in results:
-        print(result.line())
-    print("\npeak RSS (MiB): " + ", ".join(f"pid {pid}: {mib:.0f}" for pid, mib in sorted(peaks.items())))
-
+    main_compare(args)
 
 if __name__ == "__main__":
     main()
