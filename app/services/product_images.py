@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.domain.errors import ProductNotFound, StaleVersion
 from app.domain.images import THUMBNAIL_WIDTHS, ImageName
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.ports import ImageCodec, ObjectStorage, StoredObject, UnitOfWorkFactory
+from app.services.products import locked_product
 
 
 class ProductImageService:
@@ -34,11 +34,7 @@ class ProductImageService:
         image = await self._codec.normalise(data)
         name = ImageName.new(image.extension)
         async with self._uow(user) as uow:
-            product = await uow.products.get_for_update(product_id)
-            if product is None:
-                raise ProductNotFound(product_id)
-            if expected_version is not None and product.version != expected_version:
-                raise StaleVersion("product", product_id)
+            product = await locked_product(uow, product_id, expected_version)
             # Stored before the commit: a failed commit leaves an object nothing names (harmless), never
             # a product naming an object that is not there.
             await self._storage.put(name.storage_key(user.tenant_id), image.data, name.content_type)

@@ -8,7 +8,7 @@ from app.domain.errors import Conflict, DuplicateProductName, ProductNotFound, S
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import UnitOfWorkFactory
+from app.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
 class ProductInCart(Conflict):
@@ -78,11 +78,7 @@ class ProductAdminService:
             user, Capability.PRODUCTS_DELETE, action="delete_product", reason="Only administrators can delete products"
         )
         async with self._uow(user) as uow:
-            product = await uow.products.get_for_update(product_id)
-            if product is None:
-                raise ProductNotFound(product_id)
-            if expected_version is not None and product.version != expected_version:
-                raise StaleVersion("product", product_id)
+            product = await locked_product(uow, product_id, expected_version)
             product.soft_delete()
             if await uow.carts.product_in_any_cart(product_id):
                 raise ProductInCart()
@@ -105,3 +101,13 @@ class ProductAdminService:
                 raise DuplicateProductName(product.name)
             await uow.commit()
         return product
+
+
+async def locked_product(uow: UnitOfWork, product_id: UUID, expected_version: int | None) -> Product:
+    """The product, locked for `uow`; with `expected_version`, StaleVersion if it has moved past the version seen."""
+    product = await uow.products.get_for_update(product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    if expected_version is not None and product.version != expected_version:
+        raise StaleVersion("product", product_id)
+    return product
