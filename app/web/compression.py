@@ -53,18 +53,30 @@ def _is_compressible(headers: MutableScopeHeaders) -> bool:
     return media_type in COMPRESSIBLE_TYPES and "content-encoding" not in headers
 
 
+def _mark_compressed(headers: MutableScopeHeaders) -> None:
+    """The headers of the gzipped representation: its encoding, a weak ETag, no length yet."""
+    headers["content-encoding"] = "gzip"
+    etag = headers.get("etag")
+    if etag and not etag.startswith("W/"):
+        headers["etag"] = f"W/{etag}"  # another representation of the same content
+    del headers["content-length"]
+
+
 class CompressionMiddleware:
     def __init__(self, app: ASGIApp, *, minimum_size: int = MINIMUM_SIZE) -> None:
         self.app = app
         self.minimum_size = minimum_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] == "HEAD":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         wanted = accepts_gzip(
             next((value.decode("latin-1") for key, value in scope["headers"] if key == b"accept-encoding"), "")
         )
+        if scope["method"] == "HEAD":
+            await self.app(scope, receive, self._head_sender(send, wanted=wanted))
+            return
         start: Message | None = None
         compressor: zlib._Compress | None = None
 
@@ -94,11 +106,7 @@ class CompressionMiddleware:
                     return
                 compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)  # 31: the gzip container
                 headers = MutableScopeHeaders.from_message(held)
-                headers["content-encoding"] = "gzip"
-                etag = headers.get("etag")
-                if etag and not etag.startswith("W/"):
-                    headers["etag"] = f"W/{etag}"  # another representation of the same content
-                del headers["content-length"]
+                _mark_compressed(headers)
                 if not more:
                     compressed = compressor.compress(body) + compressor.flush()
                     headers["content-length"] = str(len(compressed))
@@ -111,3 +119,22 @@ class CompressionMiddleware:
             await send({"type": "http.response.body", "body": chunk, "more_body": more})
 
         await self.app(scope, receive, send_compressed)
+
+    def _head_sender(self, send: Send, *, wanted: bool) -> Send:
+        """HEAD answers with the headers GET would send (RFC 9110 §9.3.2), without compressing anything.
+
+        The compressed length is not known without the body, so it is left out (a HEAD response may
+        omit Content-Length); a body GET would send as it is (below `minimum_size`) keeps its headers.
+        """
+
+        async def send_head(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                if _is_compressible(headers):
+                    headers.extend_header_value("vary", "Accept-Encoding")
+                    length = headers.get("content-length")
+                    if wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
+                        _mark_compressed(headers)
+            await send(message)
+
+        return send_head

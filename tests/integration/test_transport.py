@@ -104,11 +104,23 @@ async def test_a_made_up_hash_or_a_missing_file_is_a_404(client: Client):
 
 async def test_head_on_a_static_file_answers_its_headers_without_a_body(client: Client):
     get = await client.get("/static/js/forms.js", headers=PLAIN)
-    head = await client.head("/static/js/forms.js")
+    head = await client.head("/static/js/forms.js", headers=PLAIN)
 
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == get.headers["content-length"]
     assert head.headers["content-type"] == get.headers["content-type"]
+    assert "content-encoding" not in head.headers and head.headers["vary"] == "Accept-Encoding"
+
+
+async def test_head_answers_what_a_gzipped_get_would_send_when_the_client_accepts_gzip(client: Client):
+    get = await client.get("/static/js/forms.js", headers=GZIP)
+    head = await client.head("/static/js/forms.js", headers=GZIP)
+
+    assert head.status_code == 200 and head.content == b""
+    assert get.headers["content-encoding"] == head.headers["content-encoding"] == "gzip"
+    for name in ("content-type", "vary", "etag", "cache-control"):
+        assert head.headers.get(name) == get.headers.get(name), name
+    assert "content-length" not in head.headers  # the compressed length is not known without compressing
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1:8000", "outlet.localhost", "nowhere.example"])
