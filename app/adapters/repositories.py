@@ -236,6 +236,20 @@ async def mark_thumbnails_made(product_id: UUID, image_key: str) -> None:
     )
 
 
+async def picture_in_use(image_key: str) -> bool:
+    """Whether any product of the subscriber's shop (deleted ones too: they can be restored) names the picture.
+
+    Demo products share one picture per category and variant, so a picture one product let go of may
+    still be another's.
+    """
+    rows = await t.Product.raw(
+        "SELECT EXISTS (SELECT 1 FROM product WHERE image_key = {} OR thumbnails_key = {}) AS used",
+        image_key,
+        image_key,
+    )
+    return bool(rows[0]["used"])
+
+
 def transaction_connection(table: Any) -> Any:
     """The asyncpg connection of the unit of work's transaction, for statements sent as prepared SQL.
 

@@ -58,6 +58,14 @@ class ProductImageService:
             made.append(str(thumbnail))
         return made
 
+    async def remove_image(self, tenant_id: UUID, image_key: str) -> None:
+        """Delete a picture no product shows any more, with its thumbnails (again, if asked twice)."""
+        name = ImageName.parse(image_key)
+        if name is None or name.width is not None:
+            return
+        for stored in (name, *(name.thumbnail(width) for width in THUMBNAIL_WIDTHS)):
+            await self._storage.delete(stored.storage_key(tenant_id))
+
     async def open_image(self, user: UserContext, name_text: str) -> StoredObject | None:
         """The shop's image of that name, typed by its name (never by what the store says); None if there is none."""
         name = ImageName.parse(name_text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.adapters.outbox import Handler, StoredEvent, count_event
-from app.adapters.repositories import mark_thumbnails_made
+from app.adapters.repositories import mark_thumbnails_made, picture_in_use
 from app.services.ports import StockChange, StockChangePublisher
 from app.services.product_images import ProductImageService
 
@@ -38,6 +38,23 @@ def product_thumbnails(images: ProductImageService) -> Subscriber:
     return Subscriber(
         name="make_product_thumbnails", handler=make_thumbnails, event_types=frozenset({"ProductImageUploaded"})
     )
+
+
+def replaced_pictures(images: ProductImageService) -> Subscriber:
+    """Deletes the picture (and its thumbnails) that an upload replaced, once no product names it.
+
+    From the upload's commit on, the product shows the new picture (its original until the new
+    thumbnails are made), so the old one is garbage. A page loaded before the upload and not yet
+    showing the old picture would get a 404 for it: a broken picture until the next load, which is
+    the price of not keeping every picture ever uploaded.
+    """
+
+    async def remove(event: StoredEvent) -> None:
+        replaced = event.payload.get("replaced_key")
+        if replaced and not await picture_in_use(replaced):
+            await images.remove_image(event.tenant_id, replaced)
+
+    return Subscriber(name="remove_replaced_pictures", handler=remove, event_types=frozenset({"ProductImageUploaded"}))
 
 
 STOCK_EVENTS = frozenset({"StockReserved", "StockReleased", "ProductUpdated"})

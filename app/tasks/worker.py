@@ -38,7 +38,7 @@ from app.services.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from app.services.incidents import EmailSender, IncidentService
 from app.services.product_images import ProductImageService
 from app.settings import Settings, get_settings
-from app.tasks.subscribers import SUBSCRIBERS, Subscriber, live_stock, product_thumbnails
+from app.tasks.subscribers import SUBSCRIBERS, Subscriber, live_stock, product_thumbnails, replaced_pictures
 
 log = structlog.get_logger("app.worker")
 DEQUEUE_WAIT_SECONDS = 2.0
@@ -172,7 +172,12 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["image_storage"] = object_storage_from(settings.images, settings.app.data_dir)
     images = ProductImageService(uow, ctx["image_storage"], PillowImageCodec(max_pixels=settings.images.max_pixels))
     stock_channel = RedisStockChannel(ctx["worker"].queue.redis, namespace=settings.worker.queue_name)
-    ctx["subscribers"] = (*SUBSCRIBERS, product_thumbnails(images), live_stock(stock_channel))
+    ctx["subscribers"] = (
+        *SUBSCRIBERS,
+        product_thumbnails(images),
+        replaced_pictures(images),
+        live_stock(stock_channel),
+    )
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),
         AuthService(uow, hasher_for(settings.app.environment, threads=1)),

@@ -14,7 +14,7 @@ from PIL import Image
 from app.domain.images import THUMBNAIL_WIDTHS, ImageName
 from app.domain.users import Role, UserContext
 from app.settings import get_settings
-from app.tasks.subscribers import product_thumbnails
+from app.tasks.subscribers import product_thumbnails, replaced_pictures
 from app.tasks.worker import deliver_event
 from tests.integration.test_product_images import new_product
 from tests.support import images as files
@@ -84,3 +84,46 @@ async def test_the_running_worker_makes_the_thumbnails_after_an_upload(
             while await db.fetchval("SELECT thumbnails_key FROM product WHERE id = $1", product_id) != key:  # noqa: ASYNC110
                 await asyncio.sleep(0.05)  # polls the worker's progress
     assert await shop.images.open_image(admin(), str(ImageName.parse(key).thumbnail(160))) is not None  # type: ignore[union-attr]
+
+
+async def stored_names(shop: Any, key: str) -> list[str]:
+    """Which of the picture and its thumbnails the store still holds."""
+    name = ImageName.parse(key)
+    assert name is not None
+    names = [str(name), *(str(name.thumbnail(width)) for width in THUMBNAIL_WIDTHS)]
+    return [text for text in names if await shop.images.open_image(admin(), text) is not None]
+
+
+async def deliver_uploads(shop: Any, db: asyncpg.Connection) -> None:
+    """Every upload event so far, through the thumbnail and clean-up subscribers, oldest first."""
+    ctx = {"database": shop.database, "subscribers": (product_thumbnails(shop.images), replaced_pictures(shop.images))}
+    for event_id in await db.fetch(
+        "SELECT event_id FROM outbox WHERE event_type = 'ProductImageUploaded' ORDER BY created_at"
+    ):
+        await deliver_event(ctx, event_id=str(event_id["event_id"]), tenant_id=str(TENANT))
+
+
+async def test_a_replaced_picture_and_its_thumbnails_are_deleted_from_the_store(shop: Any, db: asyncpg.Connection):
+    product_id, old_key = await uploaded(shop, db)
+    await deliver_uploads(shop, db)
+    assert len(await stored_names(shop, old_key)) == 1 + len(THUMBNAIL_WIDTHS)
+
+    newer = await shop.images.upload_image(admin(), product_id, files.picture("JPEG", size=(90, 60)))
+    await deliver_uploads(shop, db)
+
+    assert await stored_names(shop, old_key) == []
+    assert len(await stored_names(shop, newer.image_key)) == 1 + len(THUMBNAIL_WIDTHS)
+
+
+async def test_a_picture_another_product_still_shows_is_kept(shop: Any, db: asyncpg.Connection):
+    product_id, shared_key = await uploaded(shop, db)
+    await deliver_uploads(shop, db)
+    other_id = await new_product(db)
+    await db.execute(  # as the demo seed shares one picture between products of a category and variant
+        "UPDATE product SET image_key = $1, thumbnails_key = $1 WHERE id = $2", shared_key, other_id
+    )
+
+    await shop.images.upload_image(admin(), product_id, files.picture("JPEG", size=(90, 60)))
+    await deliver_uploads(shop, db)
+
+    assert len(await stored_names(shop, shared_key)) == 1 + len(THUMBNAIL_WIDTHS)

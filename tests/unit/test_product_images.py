@@ -138,3 +138,20 @@ async def test_thumbnails_are_made_in_every_width_and_read_by_name_in_the_same_s
     assert thumbnail.data == b"thumbnail 160 of clean:IMG"
     assert await images.open_image(user(tenant_id=uuid.uuid4()), made[0]) is None
     assert await images.make_thumbnails(TENANT, made[0]) == []  # a thumbnail has no thumbnails
+
+
+async def test_removing_a_picture_deletes_it_and_every_thumbnail_and_nothing_else():
+    images, store, storage = service()
+    first = await images.upload_image(user(), a_product(store).id, b"IMG one")
+    kept = await images.upload_image(user(), a_product(store).id, b"IMG two")
+    assert first.image_key and kept.image_key
+    await images.make_thumbnails(TENANT, first.image_key)
+    await images.make_thumbnails(TENANT, kept.image_key)
+
+    await images.remove_image(TENANT, first.image_key)
+    await images.remove_image(TENANT, first.image_key)  # again: nothing left to delete, no error
+    await images.remove_image(TENANT, "not-a-name-the-shop-made.png")
+
+    remaining = sorted(key.split("/", 1)[1] for key in storage.objects)
+    assert all(name.startswith(kept.image_key.split(".")[0]) for name in remaining)
+    assert len(remaining) == 1 + len(THUMBNAIL_WIDTHS)
