@@ -23,13 +23,18 @@ class DomainEvent:
     """
 
     aggregate_type: ClassVar[str]
+    event_type: ClassVar[str]
+    """The event's name in the audit log and the outbox, pinned in the class statement
+    (`class StockReserved(ProductEvent, event_type="StockReserved")`) and never derived from the class
+    name: the audit log is the event store (ADR 0002), so renaming a class must not fork its history."""
     aggregate_id: UUID
     event_id: UUID = field(default_factory=uuid4)
     occurred_at: datetime = field(default_factory=utc_now)
 
-    @property
-    def event_type(self) -> str:
-        return type(self).__name__
+    def __init_subclass__(cls, *, event_type: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if event_type is not None:
+            cls.event_type = event_type
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields as JSON-ready values."""
@@ -58,20 +63,20 @@ class ProductEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductCreated(ProductEvent):
+class ProductCreated(ProductEvent, event_type="ProductCreated"):
     name: str
     price: Decimal
     stock_quantity: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductUpdated(ProductEvent):
+class ProductUpdated(ProductEvent, event_type="ProductUpdated"):
     changes: dict[str, Any]
     """Field name → {"from": old, "to": new}."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductImageUploaded(ProductEvent):
+class ProductImageUploaded(ProductEvent, event_type="ProductImageUploaded"):
     """A new picture replaced the product's previous one (if any); the worker makes its thumbnails."""
 
     image_key: str
@@ -81,24 +86,24 @@ class ProductImageUploaded(ProductEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class StockReserved(ProductEvent):
+class StockReserved(ProductEvent, event_type="StockReserved"):
     quantity: int
     stock_left: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class StockReleased(ProductEvent):
+class StockReleased(ProductEvent, event_type="StockReleased"):
     quantity: int
     stock_left: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductDeleted(ProductEvent):
+class ProductDeleted(ProductEvent, event_type="ProductDeleted"):
     name: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductRestored(ProductEvent):
+class ProductRestored(ProductEvent, event_type="ProductRestored"):
     name: str
 
 
@@ -111,13 +116,13 @@ class UserEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserRegistered(UserEvent):
+class UserRegistered(UserEvent, event_type="UserRegistered"):
     username: str
     role: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserRoleChanged(UserEvent):
+class UserRoleChanged(UserEvent, event_type="UserRoleChanged"):
     username: str
     old_role: str
     new_role: str
@@ -132,7 +137,7 @@ class CartEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CartItemAdded(CartEvent):
+class CartItemAdded(CartEvent, event_type="CartItemAdded"):
     user_id: UUID
     product_id: UUID
     product_name: str
@@ -143,7 +148,7 @@ class CartItemAdded(CartEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CartItemQuantityUpdated(CartEvent):
+class CartItemQuantityUpdated(CartEvent, event_type="CartItemQuantityUpdated"):
     user_id: UUID
     product_id: UUID
     old_quantity: int
@@ -151,20 +156,20 @@ class CartItemQuantityUpdated(CartEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CartItemRemoved(CartEvent):
+class CartItemRemoved(CartEvent, event_type="CartItemRemoved"):
     user_id: UUID
     product_id: UUID
     quantity: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class CartSubmitted(CartEvent):
+class CartSubmitted(CartEvent, event_type="CartSubmitted"):
     user_id: UUID
     order_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)
-class CartExpired(CartEvent):
+class CartExpired(CartEvent, event_type="CartExpired"):
     user_id: UUID
     released: dict[str, int]
     """Product id → quantity released back to stock."""
@@ -175,7 +180,7 @@ class CartExpired(CartEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderCreated(DomainEvent):
+class OrderCreated(DomainEvent, event_type="OrderCreated"):
     aggregate_type: ClassVar[str] = "Order"
     user_id: UUID
     number: int
@@ -192,14 +197,14 @@ class CouponEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CouponCreated(CouponEvent):
+class CouponCreated(CouponEvent, event_type="CouponCreated"):
     code: str
     discount_percent: Decimal
     expires_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
-class CouponApplied(CouponEvent):
+class CouponApplied(CouponEvent, event_type="CouponApplied"):
     code: str
     order_id: UUID
     user_id: UUID
@@ -215,23 +220,23 @@ class UserGroupEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserGroupCreated(UserGroupEvent):
+class UserGroupCreated(UserGroupEvent, event_type="UserGroupCreated"):
     name: str
     description: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserGroupDeleted(UserGroupEvent):
+class UserGroupDeleted(UserGroupEvent, event_type="UserGroupDeleted"):
     name: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserAddedToGroup(UserGroupEvent):
+class UserAddedToGroup(UserGroupEvent, event_type="UserAddedToGroup"):
     user_id: UUID
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserRemovedFromGroup(UserGroupEvent):
+class UserRemovedFromGroup(UserGroupEvent, event_type="UserRemovedFromGroup"):
     user_id: UUID
 
 
@@ -241,24 +246,36 @@ class FeatureFlagEvent(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FeatureFlagCreated(FeatureFlagEvent):
+class FeatureFlagCreated(FeatureFlagEvent, event_type="FeatureFlagCreated"):
     name: str
     enabled: bool
     description: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class FeatureFlagUpdated(FeatureFlagEvent):
+class FeatureFlagUpdated(FeatureFlagEvent, event_type="FeatureFlagUpdated"):
     name: str
     changes: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
-class FeatureFlagTargetsChanged(FeatureFlagEvent):
+class FeatureFlagTargetsChanged(FeatureFlagEvent, event_type="FeatureFlagTargetsChanged"):
     name: str
     target_group_ids: list[str]
 
 
 @dataclass(frozen=True, kw_only=True)
-class FeatureFlagDeleted(FeatureFlagEvent):
+class FeatureFlagDeleted(FeatureFlagEvent, event_type="FeatureFlagDeleted"):
     name: str
+
+
+def event_classes() -> tuple[type[DomainEvent], ...]:
+    """Every concrete event class (each pins its `event_type`), in the order their names sort."""
+    found: list[type[DomainEvent]] = []
+    pending = list(DomainEvent.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if "event_type" in vars(kind):
+            found.append(kind)
+    return tuple(sorted(found, key=lambda kind: kind.event_type))

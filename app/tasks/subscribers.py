@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from app.adapters.outbox import Handler, StoredEvent, count_event
 from app.adapters.repositories import mark_thumbnails_made, picture_in_use
+from app.domain.events import DomainEvent, ProductImageUploaded, ProductUpdated, StockReleased, StockReserved
 from app.services.ports import StockChange, StockChangePublisher
 from app.services.product_images import ProductImageService
-
-ALL_EVENTS = "*"
 
 
 @dataclass(frozen=True)
@@ -18,10 +17,11 @@ class Subscriber:
     name: str
     """Stable name: it keys the processed-event records, so never rename a live subscriber."""
     handler: Handler
-    event_types: frozenset[str] = frozenset({ALL_EVENTS})
+    events: tuple[type[DomainEvent], ...] | None = None
+    """The event classes it handles (matched by their pinned `event_type`); None for every event."""
 
     def wants(self, event: StoredEvent) -> bool:
-        return ALL_EVENTS in self.event_types or event.event_type in self.event_types
+        return self.events is None or any(kind.event_type == event.event_type for kind in self.events)
 
 
 SUBSCRIBERS: tuple[Subscriber, ...] = (Subscriber(name="count_domain_events", handler=count_event),)
@@ -35,9 +35,7 @@ def product_thumbnails(images: ProductImageService) -> Subscriber:
         if await images.make_thumbnails(event.tenant_id, image_key):
             await mark_thumbnails_made(event.aggregate_id, image_key)
 
-    return Subscriber(
-        name="make_product_thumbnails", handler=make_thumbnails, event_types=frozenset({"ProductImageUploaded"})
-    )
+    return Subscriber(name="make_product_thumbnails", handler=make_thumbnails, events=(ProductImageUploaded,))
 
 
 def replaced_pictures(images: ProductImageService) -> Subscriber:
@@ -54,10 +52,10 @@ def replaced_pictures(images: ProductImageService) -> Subscriber:
         if replaced and not await picture_in_use(replaced):
             await images.remove_image(event.tenant_id, replaced)
 
-    return Subscriber(name="remove_replaced_pictures", handler=remove, event_types=frozenset({"ProductImageUploaded"}))
+    return Subscriber(name="remove_replaced_pictures", handler=remove, events=(ProductImageUploaded,))
 
 
-STOCK_EVENTS = frozenset({"StockReserved", "StockReleased", "ProductUpdated"})
+STOCK_EVENTS = (StockReserved, StockReleased, ProductUpdated)
 """Reservations, releases (removals, expiries) and restocks: every event that moves a stock figure."""
 
 
@@ -86,4 +84,4 @@ def live_stock(channel: StockChangePublisher) -> Subscriber:
         if change is not None:
             await channel.publish(change)
 
-    return Subscriber(name="publish_live_stock", handler=publish, event_types=STOCK_EVENTS)
+    return Subscriber(name="publish_live_stock", handler=publish, events=STOCK_EVENTS)

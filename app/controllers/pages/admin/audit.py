@@ -12,7 +12,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from app.controllers.pages.admin.filters import FilterForm, FilterNotes, parse_id, parse_text, parse_utc_datetime
-from app.domain.events import DomainEvent
+from app.domain.events import event_classes
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
 from app.services.audit import AuditService
@@ -35,20 +35,13 @@ class EventKinds:
 def event_kinds() -> EventKinds:
     """Read from the domain's event classes, so a new event appears in the form without editing it.
 
-    Events are the leaves of DomainEvent's class tree (ProductCreated); the classes between
+    Events are the classes that pin an `event_type` (ProductCreated); the classes between
     (ProductEvent) only name the aggregate type.
     """
-    leaves: list[type[DomainEvent]] = []
-    pending = list(DomainEvent.__subclasses__())
-    while pending:
-        kind = pending.pop()
-        children = kind.__subclasses__()
-        pending.extend(children)
-        if not children:
-            leaves.append(kind)
+    kinds = event_classes()
     return EventKinds(
-        aggregate_types=tuple(sorted({kind.aggregate_type for kind in leaves})),
-        event_types=tuple(sorted(kind.__name__ for kind in leaves)),
+        aggregate_types=tuple(sorted({kind.aggregate_type for kind in kinds})),
+        event_types=tuple(kind.event_type for kind in kinds),
     )
 
 
