@@ -12,6 +12,7 @@ loop runs as logged-in customers on the shop alone. The end prints each process'
 which of issue 12's targets the run meets. The load generator runs on the same 2-core machine as the
 servers, so the figures are a floor and a comparison, not a capacity claim.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -391,6 +392,7 @@ def main() -> None:
         return
 
     main_compare(args)
+
 
 if __name__ == "__main__":
     main()
