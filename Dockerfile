@@ -22,6 +22,8 @@ RUN uv sync --locked --no-dev --no-cache
 
 COPY piccolo_conf.py ./
 COPY app ./app
+# The API v2 guide is served from its document (app/web/api_guide.py: /docs/api/migration-v1-to-v2).
+COPY docs/api/v2.md ./docs/api/v2.md
 
 # /app/.data: `python -m app.cli migrate` creates DATA_DIR even when it starts no server.
 # /tmp/metrics: PROMETHEUS_MULTIPROC_DIR in docker-compose.yml (a volume mounted over it there).

@@ -12,6 +12,7 @@ loop runs as logged-in customers on the shop alone. The end prints each process'
 which of issue 12's targets the run meets. The load generator runs on the same 2-core machine as the
 servers, so the figures are a floor and a comparison, not a capacity claim.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -371,10 +372,26 @@ def main() -> None:
         action="store_true",
         help="instead: stock locking, pessimistic against optimistic at low and high contention (bench/locking.py)",
     )
+    parser.add_argument(
+        "--cursor-pages",
+        action="store_true",
+        help="instead: API v2's 100th cursor page against its 1st, limit=100, at --products (bench/cursor_pages.py)",
+    )
     from bench import locking
 
     locking.add_arguments(parser)
     args = parser.parse_args()
+    if args.cursor_pages:
+        from bench.cursor_pages import run as cursor_pages
+
+        cursor_pages(
+            products=args.products,
+            seconds=args.seconds,
+            connections=args.concurrency,
+            rounds=args.read_rounds,
+            web_processes=args.web_processes,
+        )
+        return
     if args.catalog_plans:
         from bench.catalog_plans import run as explain_catalog
 
@@ -391,6 +408,7 @@ def main() -> None:
         return
 
     main_compare(args)
+
 
 if __name__ == "__main__":
     main()

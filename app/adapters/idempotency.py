@@ -1,8 +1,9 @@
 """Idempotency records in PostgreSQL, in the unit of work's transaction (app.services.idempotency).
 
 A key is held with a transaction-scoped advisory lock: a second request with the key finds it
-taken and is told to retry (409), instead of queueing behind the first. The lock ends with the
-transaction, so a crashed request never leaves a key stuck.
+taken and is told to retry (409), instead of queueing behind the first; one that asks to wait
+(the checkout form) queues on the lock for a bounded time, then finds the first one's answer.
+The lock ends with the transaction, so a crashed request never leaves a key stuck.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from app.services.idempotency import (
+    IN_FLIGHT_WAIT,
     RETENTION,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
@@ -29,8 +31,9 @@ class PostgresIdempotencyRecords:
 
     async def claim(self, user_id: UUID, request: IdempotentRequest) -> StoredResponse | None:
         scope = f"idempotency:{self._tenant_id}:{user_id}:{request.key}"
-        held = await self._connection.fetchval("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", scope)
-        if not held:
+        if request.wait:
+            await self._wait_for(scope)
+        elif not await self._connection.fetchval("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", scope):
             raise IdempotencyKeyInUse()
         row = await self._connection.fetchrow(
             """
@@ -47,6 +50,19 @@ class PostgresIdempotencyRecords:
         if row["fingerprint"] != request.fingerprint:
             raise IdempotencyKeyReused()
         return StoredResponse(row["status"], bytes(row["body"]), json.loads(row["headers"]))
+
+    async def _wait_for(self, scope: str) -> None:
+        """Take the key's lock, queueing behind its holder for at most IN_FLIGHT_WAIT.
+
+        `lock_timeout` bounds the wait; it is set for this statement only (back to the server's default
+        at once after), so the rest of the transaction, the cart's row lock among it, waits as it always does.
+        """
+        await self._connection.execute(f"SET LOCAL lock_timeout = '{int(IN_FLIGHT_WAIT.total_seconds() * 1000)}ms'")
+        try:
+            await self._connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", scope)
+        except asyncpg.LockNotAvailableError:
+            raise IdempotencyKeyInUse() from None  # the transaction is aborted: the unit of work rolls it back
+        await self._connection.execute("SET LOCAL lock_timeout = DEFAULT")
 
     async def remember(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None:
         # An expired record not yet pruned is replaced: past the retention the key is new again.

@@ -1,4 +1,4 @@
-"""A `customer_order` row as an order: the mapping the order repository and the order reader share."""
+"""A `customer_order` row as an order: the mapping of the order reader (the repository only writes orders)."""
 
 from __future__ import annotations
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
-from app.adapters.order_rows import order_from_row
 from app.adapters.repositories import _Repository, _update_versioned, transaction_connection
 from app.domain.carts import Cart, CartItem
 from app.domain.coupons import Coupon
-from app.domain.orders import Order, OrderItem
+from app.domain.orders import Order
 from app.tables import tables as t
 
 
@@ -182,18 +181,6 @@ class PiccoloOrderRepository(_Repository):
         rows = await t.CustomerOrder.raw("SELECT nextval('order_number_seq') AS n")
         return int(rows[0]["n"])
 
-    async def by_checkout_token(self, user_id: UUID, token: UUID) -> Order | None:
-        row = (
-            await t.CustomerOrder.select()
-            .where(
-                (t.CustomerOrder.tenant_id == self._tenant_id)
-                & (t.CustomerOrder.user_id == user_id)
-                & (t.CustomerOrder.checkout_token == token)
-            )
-            .first()
-        )
-        return await self._order(row) if row else None
-
     async def user_has_used_coupon(self, user_id: UUID, coupon_id: UUID) -> bool:
         return bool(
             await t.CustomerOrder.exists().where(
@@ -228,7 +215,6 @@ class PiccoloOrderRepository(_Repository):
                 coupon_code=order.coupon_code,
                 discount=order.discount,
                 total=order.total,
-                checkout_token=order.checkout_token,
                 submitted_at=order.submitted_at,
                 version=order.version,
             )
@@ -247,24 +233,4 @@ class PiccoloOrderRepository(_Repository):
                 )
                 for position, item in enumerate(order.items)
             ]
-        )
-
-    async def _order(self, row: dict[str, Any]) -> Order:
-        items = await t.OrderItem.select().where(t.OrderItem.order_id == row["id"]).order_by(t.OrderItem.position)
-        return order_from_row(
-            Order,
-            row,
-            tenant_id=row["tenant_id"],
-            version=row["version"],
-            checkout_token=row["checkout_token"],
-            items=[
-                OrderItem(
-                    id=i["id"],
-                    product_id=i["product_id"],
-                    product_name=i["product_name"],
-                    unit_price=i["unit_price"],
-                    quantity=i["quantity"],
-                )
-                for i in items
-            ],
         )

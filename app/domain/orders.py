@@ -52,8 +52,6 @@ class Order(Aggregate):
     coupon_code: str | None = None
     discount: Decimal = Decimal("0.00")
     total: Decimal
-    checkout_token: UUID | None = None
-    """The one-time key of the checkout form that placed it: a resubmitted form finds this order."""
     submitted_at: datetime = field(default_factory=utc_now)
 
     @classmethod
@@ -64,7 +62,6 @@ class Order(Aggregate):
         number: int,
         address: VerifiedAddress,
         coupon: Coupon | None,
-        checkout_token: UUID | None = None,
         now: datetime | None = None,
     ) -> Order:
         """Turn the cart's lines into an order and empty the cart (its stock stays sold)."""
@@ -94,7 +91,6 @@ class Order(Aggregate):
             coupon_code=coupon.code if coupon else None,
             discount=discount,
             total=subtotal - discount,
-            checkout_token=checkout_token,
             submitted_at=now,
         )
         order.record(

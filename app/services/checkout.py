@@ -15,7 +15,7 @@ from app.domain.events import utc_now
 from app.domain.orders import Order
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
+from app.services.idempotency import AlreadyAnswered, IdempotentRequest, claim_or_replay, remember_answer
 from app.services.ports import AddressVerifier, OperationTimer, UnitOfWork, UnitOfWorkFactory
 
 
@@ -29,13 +29,6 @@ class CouponPreview:
     @property
     def total(self) -> Decimal:
         return self.subtotal - self.discount
-
-
-@dataclass(frozen=True)
-class SubmittedOrder:
-    order: Order
-    replayed: bool
-    """True when this checkout form had already placed the order (a double click or a resubmit)."""
 
 
 class CheckoutService:
@@ -65,11 +58,11 @@ class CheckoutService:
         *,
         address: Any,
         coupon_code: object = None,
-        checkout_token: UUID | None = None,
         idempotency: IdempotentRequest | None = None,
-    ) -> SubmittedOrder:
-        """Place the cart's order. With `idempotency` (API v2), the key's record commits with the order:
-        a repeat raises AlreadyAnswered with the first answer (app.services.idempotency)."""
+    ) -> Order:
+        """Place the cart's order. With `idempotency` (API v1 and v2's key, the checkout form's one-time
+        token), the key's record commits with the order: a repeat raises AlreadyAnswered with the first
+        answer instead of placing another (app.services.idempotency)."""
         require(user, Capability.CART_SUBMIT, action="submit_cart", reason="Log in to place an order")
         assert user.user_id is not None
         started, outcome = time.perf_counter(), "error"
@@ -79,28 +72,20 @@ class CheckoutService:
             async with self._uow(user) as uow:
                 await claim_or_replay(uow, user.user_id, idempotency)  # before the cart's lock
                 cart = await uow.carts.for_user(user.user_id)  # one submit per user at a time
-                if checkout_token is not None:
-                    earlier = await uow.orders.by_checkout_token(user.user_id, checkout_token)
-                    if earlier is not None:
-                        outcome = "replayed"
-                        return SubmittedOrder(earlier, replayed=True)
                 coupon = await self._coupon_for_submit(uow, user.user_id, coupon_code)
                 if cart.is_empty:
                     raise EmptyCart()
                 if coupon is not None:
                     coupon.check_usable(utc_now(), already_used=False)
-                order = Order.place(
-                    cart=cart,
-                    number=await uow.orders.next_number(),
-                    address=verified,
-                    coupon=coupon,
-                    checkout_token=checkout_token,
-                )
+                order = Order.place(cart=cart, number=await uow.orders.next_number(), address=verified, coupon=coupon)
                 uow.orders.add(order)
                 await remember_answer(uow, user.user_id, idempotency, order)
                 await uow.commit()
             outcome = "ok"
-            return SubmittedOrder(order, replayed=False)
+            return order
+        except AlreadyAnswered:
+            outcome = "replayed"
+            raise
         finally:
             self._timer.observe("cart_submit", time.perf_counter() - started, outcome)
 

@@ -20,6 +20,8 @@ RETENTION = timedelta(hours=24)
 """How long a key's record is kept (and replayed); the prune job deletes older ones."""
 IN_FLIGHT_RETRY_SECONDS = 1
 """What `Retry-After` suggests to a request whose key is still being processed."""
+IN_FLIGHT_WAIT = timedelta(seconds=10)
+"""How long a request that waits for its key (`IdempotentRequest.wait`) waits before it is refused as in use."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ class IdempotentRequest:
     """A digest of the request's method, path and body: a repeat must match it."""
     respond: Callable[[Any], StoredResponse]
     """How the interface answers the use case's result: stored with the effect, sent now and on replays."""
+    wait: bool = False
+    """While the first request with the key is still running, wait for it (up to IN_FLIGHT_WAIT) and
+    replay its answer, instead of refusing at once with IdempotencyKeyInUse. An API client retries
+    when told to; a browser shows only the answer to the latest submit, so a double-clicked form
+    waits for the order rather than being told to retry."""
 
 
 class IdempotencyKeyInUse(Conflict):
@@ -73,8 +80,9 @@ class IdempotencyRecords(Protocol):
     async def claim(self, user_id: UUID, request: IdempotentRequest) -> StoredResponse | None:
         """Hold the key until the transaction ends; the stored response if it was completed before.
 
-        Raises IdempotencyKeyInUse while another transaction holds it, IdempotencyKeyReused when
-        the stored request had another fingerprint.
+        Raises IdempotencyKeyInUse while another transaction holds it (with `request.wait`, once it
+        has held it for IN_FLIGHT_WAIT), IdempotencyKeyReused when the stored request had another
+        fingerprint.
         """
         ...
 

@@ -161,7 +161,6 @@ class CustomerOrder(Table, tablename="customer_order"):
     coupon_code = Varchar(length=50, null=True)
     discount = Numeric(digits=(12, 2))
     total = Numeric(digits=(12, 2))
-    checkout_token = UUID(null=True)
     submitted_at = Timestamptz()
     version = Integer()
 

@@ -1,5 +1,6 @@
 """The `Idempotency-Key` header on the wire: parsing it, the request's fingerprint, and replaying a stored answer.
 
+Also a form's one-time token as a key (`form_request`): the HTML checkout uses the same records.
 The store and its transaction are app.services.idempotency; docs/patterns/idempotency-keys.md.
 """
 
@@ -7,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 
@@ -52,10 +54,36 @@ async def idempotent_request(
     key = key_of(request, required=required)
     if key is None:
         return None
+    fingerprint = _fingerprint(request.method, request.url.path, await request.body())
+    return IdempotentRequest(key=key, fingerprint=fingerprint, respond=respond)
+
+
+def form_request(
+    request: Request[Any, Any, Any],
+    key: str,
+    form: Mapping[str, str],
+    respond: Callable[[Any], StoredResponse],
+    *,
+    not_part_of_it: frozenset[str] = frozenset({"csrf_token"}),
+) -> IdempotentRequest:
+    """A form post keyed by the one-time token rendered with the form.
+
+    The fingerprint is over the fields as posted, by name, less `not_part_of_it`: the CSRF token
+    travels in the body without htmx and in a header with it, and says nothing about what the form
+    asks for. The request waits for a first submit still running: a browser shows only the
+    answer to its latest submit, which must be the order, not "retry shortly".
+    """
+    fields = urlencode(sorted((name, value) for name, value in form.items() if name not in not_part_of_it))
+    fingerprint = _fingerprint(request.method, request.url.path, fields.encode())
+    return IdempotentRequest(key=key, fingerprint=fingerprint, respond=respond, wait=True)
+
+
+def _fingerprint(method: str, path: str, body: bytes) -> str:
+    """SHA-256 over method, path and body, each length-prefixed (so no two splits of one string collide)."""
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.url.path.encode(), await request.body()):
+    for part in (method.encode(), path.encode(), body):
         digest.update(len(part).to_bytes(8, "big") + part)
-    return IdempotentRequest(key=key, fingerprint=digest.hexdigest(), respond=respond)
+    return digest.hexdigest()
 
 
 def send(stored: StoredResponse, *, replayed: bool) -> Response[Any]:

@@ -67,3 +67,32 @@ async def test_the_reference_page_loads_swagger_ui_from_this_origin_and_lists_bo
     assert match
     versions = json.loads(match.group(1).replace("&#34;", '"').replace("&quot;", '"'))
     assert [v["url"] for v in versions] == ["/api/v2/openapi.json", "/api/v1/openapi.json"]
+
+
+def _link_targets(link: str) -> dict[str, str]:
+    """`Link: <url>; rel="name", …` as {name: url}."""
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>;\s*rel="([^"]+)"', link)}
+
+
+async def test_a_v1_answers_deprecation_link_leads_to_the_migration_guide_page(client: Client):
+    targets = _link_targets((await client.get("/api/v1/products/")).headers["link"])
+
+    guide = await client.get(targets["deprecation"])
+
+    assert guide.status_code == 200 and guide.headers["content-type"].startswith("text/html")
+    assert "<h2>Migrating from v1</h2>" in guide.text
+    assert "<table>" in guide.text and "<code>POST /api/v2/orders</code>" in guide.text  # the guide's table, rendered
+    assert "## " not in guide.text and "<script" not in guide.text
+    assert '<a href="/api/docs">' in guide.text
+
+
+async def test_a_v1_answers_successor_version_link_leads_to_an_index_of_v2(client: Client):
+    targets = _link_targets((await client.get("/api/v1/products/")).headers["link"])
+
+    index = await client.get(targets["successor-version"])
+
+    assert index.status_code == 200 and index.headers["content-type"].startswith("application/json")
+    body = index.json()
+    assert body["version"] == "v2"
+    for name in ("openapi", "reference", "migration_guide"):
+        assert (await client.get(body[name])).status_code == 200, name

@@ -224,6 +224,9 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/api/openapi.json"): Expect(200, 200, 200),  # that is /api/v1/openapi.json: v1 rules key on /api/
     ("GET", "/api/v2/openapi.json"): Expect(200, 200, 200),
     ("GET", "/api/docs"): Expect(200, 200, 200),
+    # Where v1's Link header points (rel deprecation, rel successor-version): public too.
+    ("GET", "/docs/api/migration-v1-to-v2"): Expect(200, 200, 200),
+    ("GET", "/api/v2"): Expect(200, 200, 200),
     ("GET", "/events/stock"): Expect(200, 200, 200),  # the shop's public stock figures, as the catalog shows them
 }
 ENDLESS = frozenset({"/events/stock"})
@@ -232,7 +235,7 @@ ENDLESS = frozenset({"/events/stock"})
 
 OPTIONS_RULE = {True: Expect(200, 200, 200, ids="random"), False: Expect(204, 204, 204, ids="random")}
 """OPTIONS on a v1 path answers DRF's metadata (§1); elsewhere (v2 too) Litestar's empty answer. No auth check."""
-REFERENCE_PATHS = {"/api/docs", "/api/v1/openapi.json"}
+REFERENCE_PATHS = {"/api/docs", "/api/v1/openapi.json", "/api/v2"}
 """Served beside the v1 router, not by it (app/controllers/api/reference.py): OPTIONS is Litestar's there too."""
 
 PARAM_KINDS = {

@@ -15,7 +15,9 @@ from app.domain.carts import CartItemNotFound, EmptyCart
 from app.domain.coupons import Coupon, CouponAlreadyUsed, CouponExpired, CouponNotFound
 from app.domain.errors import InsufficientStock, ProductNotFound, ValidationError
 from app.domain.events import utc_now
+from app.domain.orders import Order
 from app.domain.users import UserContext
+from app.services.idempotency import AlreadyAnswered, IdempotencyKeyReused, IdempotentRequest, StoredResponse
 from app.settings import get_settings
 from tests.integration.conftest import make_user
 from tests.support.factories import unique_name
@@ -147,9 +149,8 @@ async def test_submitting_places_an_order_with_a_coupon_and_empties_the_cart(sho
     await shop.carts.add_item(alice, lamp.id, 1)
 
     preview = await shop.checkout.preview_coupon(alice, "save10")
-    placed = await shop.checkout.submit_cart(alice, address=ADDRESS, coupon_code="save10")
+    order = await shop.checkout.submit_cart(alice, address=ADDRESS, coupon_code="save10")
 
-    order = placed.order
     assert preview.discount == order.discount == Decimal("98.90")  # 98.896 rounds half-up
     assert (order.subtotal, order.total, order.coupon_code) == (Decimal("988.96"), Decimal("890.06"), "SAVE10")
     assert order.shipping_address.street_line_1 == "123 MAIN ST"
@@ -207,22 +208,48 @@ async def test_refused_submissions_leave_the_cart_as_it_was(shop: Any, db: async
     assert await db.fetchval("SELECT count(*) FROM customer_order") == 0
 
 
-async def test_the_same_checkout_form_places_one_order(shop: Any, db: asyncpg.Connection):
-    import uuid
+def confirmation(order: Order) -> StoredResponse:
+    return StoredResponse(303, b"", {"Location": f"/orders/{order.id}"})
 
+
+def form_key(fingerprint: str = "f" * 64) -> IdempotentRequest:
+    """A checkout form's token as the HTML checkout sends it: a key that waits for a first submit in flight."""
+    return IdempotentRequest(key="form-token-1", fingerprint=fingerprint, respond=confirmation, wait=True)
+
+
+async def test_five_submits_of_one_checkout_form_at_once_place_one_order(shop: Any, db: asyncpg.Connection):
     admin = await admin_of(shop, db)
     alice = await make_user(shop, db, "alice")
     lamp = await product(shop, admin, stock=5)
     await shop.carts.add_item(alice, lamp.id, 1)
-    token = uuid.uuid4()
 
     results = await asyncio.gather(
-        *(shop.checkout.submit_cart(alice, address=ADDRESS, checkout_token=token) for _ in range(5))
+        *(shop.checkout.submit_cart(alice, address=ADDRESS, idempotency=form_key()) for _ in range(5)),
+        return_exceptions=True,
     )
 
-    assert len({r.order.id for r in results}) == 1
-    assert sorted(r.replayed for r in results) == [False, True, True, True, True]
+    [order] = [r for r in results if isinstance(r, Order)]
+    replays = [r for r in results if isinstance(r, AlreadyAnswered)]
+    assert len(replays) == 4, results  # they waited for the first, none was refused as in flight
+    assert {(r.response.status, r.response.headers["Location"]) for r in replays} == {(303, f"/orders/{order.id}")}
     assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+    record = await db.fetchrow("SELECT user_id, key, status FROM idempotency_record")
+    assert dict(record) == {"user_id": alice.user_id, "key": "form-token-1", "status": 303}
+
+
+async def test_a_checkout_form_token_sent_with_other_details_places_nothing(shop: Any, db: asyncpg.Connection):
+    admin = await admin_of(shop, db)
+    alice = await make_user(shop, db, "alice")
+    lamp = await product(shop, admin, stock=5)
+    await shop.carts.add_item(alice, lamp.id, 1)
+    await shop.checkout.submit_cart(alice, address=ADDRESS, idempotency=form_key())
+    await shop.carts.add_item(alice, lamp.id, 1)
+
+    with pytest.raises(IdempotencyKeyReused):
+        await shop.checkout.submit_cart(alice, address=ADDRESS, idempotency=form_key(fingerprint="0" * 64))
+
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+    assert [line.quantity for line in (await shop.carts.get_cart(alice)).items] == [1]
 
 
 async def test_admins_see_every_order_and_customers_only_theirs(shop: Any, db: asyncpg.Connection):

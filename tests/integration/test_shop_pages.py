@@ -646,7 +646,52 @@ async def test_placing_an_order_twice_with_one_form_places_one_order(
     )
     assert "<dt>Discount (SAVE10)</dt><dd>−$98.90</dd>" in confirmation.text
     assert "<dt>Total</dt><dd>$890.06</dd>" in confirmation.text
+    assert "This order had already been placed; here it is." in confirmation.text
     assert badge(confirmation.text) == "0"
+    # The form's token is an idempotency key like the API's, in the same records.
+    assert await db.fetchval("SELECT key FROM idempotency_record") == form["checkout_token"]
+
+
+async def test_a_form_resubmitted_over_htmx_is_sent_to_the_order_it_placed(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    token = await shopper(app, client, db)
+    await add(client, token, lamp.id)
+    form = {**ADDRESS, "checkout_token": checkout_token((await client.get("/cart")).text)}
+
+    plain = await client.post("/cart/checkout", data={**form, "csrf_token": token})
+    htmx = await client.post("/cart/checkout", data=form, headers={**HTMX, "X-CSRFToken": token})
+
+    assert plain.status_code == 303
+    assert htmx.status_code == 204 and htmx.headers["hx-redirect"] == plain.headers["location"]
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+
+
+async def test_a_used_form_sent_again_with_another_address_places_nothing_and_offers_a_new_form(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    token = await shopper(app, client, db)
+    await add(client, token, lamp.id)
+    used = checkout_token((await client.get("/cart")).text)
+    await client.post("/cart/checkout", data={**ADDRESS, "checkout_token": used, "csrf_token": token})
+    await add(client, token, lamp.id)  # Back to the old page, another address, Place order again
+
+    again = await client.post(
+        "/cart/checkout", data={**ADDRESS, "city": "Chicago", "checkout_token": used, "csrf_token": token}
+    )
+
+    assert again.status_code == 422
+    assert "This form has already placed an order with other details" in again.text
+    assert checkout_token(again.text) != used
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 1
+    renewed = await client.post(
+        "/cart/checkout",
+        data={**ADDRESS, "city": "Chicago", "checkout_token": checkout_token(again.text), "csrf_token": token},
+    )
+    assert renewed.status_code == 303
+    assert await db.fetchval("SELECT count(*) FROM customer_order") == 2
 
 
 async def test_htmx_checkout_redirects_to_the_confirmation(app: Litestar, client: Client, db: asyncpg.Connection):

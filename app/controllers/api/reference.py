@@ -16,7 +16,8 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from app.controllers.api.v2 import wire
-from app.web.api_versions import LATEST_VERSION, SUPPORTED_VERSIONS
+from app.web.api_guide import migration_guide_html
+from app.web.api_versions import LATEST_VERSION, MIGRATION_GUIDE, SUPPORTED_VERSIONS
 from app.web.security_headers import content_security_policy
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json"
@@ -136,6 +137,21 @@ class ApiReferenceController(Controller):
             context={"versions": versions, "primary": TITLES[LATEST_VERSION]},
             headers={"content-security-policy": REFERENCE_POLICY},
         )
+
+    @get(MIGRATION_GUIDE, operation_id="apiMigrationGuide", sync_to_thread=False)
+    def migration_guide(self) -> Template:
+        """Where v1's `Link: rel="deprecation"` points: docs/api/v2.md's migration section."""
+        return Template("pages/api_migration.html", context={"guide": migration_guide_html()})
+
+    @get(f"/api/{LATEST_VERSION}", operation_id="v2Index", sync_to_thread=False)
+    def latest_index(self) -> dict[str, Any]:
+        """Where v1's `Link: rel="successor-version"` points: what there is to read about v2."""
+        return {
+            "version": LATEST_VERSION,
+            "openapi": f"/api/{LATEST_VERSION}/openapi.json",
+            "reference": "/api/docs",
+            "migration_guide": MIGRATION_GUIDE,
+        }
 
 
 def _document_response(request: Request[Any, Any, Any], version: str) -> Response[dict[str, Any]]:

@@ -14,6 +14,7 @@ from app.domain.countries import COUNTRIES
 from app.domain.errors import DomainError, InsufficientStock, ProductNotFound, ValidationError
 from app.domain.parsing import optional_id
 from app.services.checkout import CouponPreview
+from app.services.idempotency import IdempotencyKeyInUse, IdempotencyKeyReused
 
 ADDRESS_FIELDS = ("street_line_1", "street_line_2", "city", "state", "postal_code", "country")
 
@@ -63,8 +64,8 @@ class LineError:
 class CheckoutForm:
     """The shipping-address form: what was typed, what was wrong with it, and its one-time token.
 
-    The token is rendered once per form: a double click or a resubmitted page sends the same one,
-    and the checkout service answers with the order that token already placed.
+    The token is rendered once per form and is the submit's idempotency key: a double click or a
+    resubmitted page sends the same one, and is answered with the order that token already placed.
     """
 
     address: dict[str, str]
@@ -88,11 +89,20 @@ class CheckoutForm:
 
     def refused(self, error: DomainError) -> CheckoutForm:
         """The same form (and token: nothing was placed) with each reason beside the field it concerns."""
+        if isinstance(error, IdempotencyKeyReused):
+            # The token placed an order for other details (Back, edit, submit): a new form may place another.
+            return replace(self, token=uuid4(), errors={}, message=FORM_ALREADY_USED)
+        if isinstance(error, IdempotencyKeyInUse):
+            return replace(self, errors={}, message=ORDER_STILL_BEING_PLACED)
         by_field = _errors_by_field(error)
         errors = {name: text for name, text in by_field.items() if name in ADDRESS_FIELDS}
         elsewhere = [text for name, text in by_field.items() if name not in ADDRESS_FIELDS]
         message = " ".join(elsewhere) or ("Please check the address below." if errors else error.message)
         return replace(self, errors=errors, message=message)
+
+
+FORM_ALREADY_USED = "This form has already placed an order with other details; your orders are listed under Orders."
+ORDER_STILL_BEING_PLACED = "Your order is still being placed; it will be listed under Orders in a moment."
 
 
 def _errors_by_field(error: DomainError) -> dict[str, str]:

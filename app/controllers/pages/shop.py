@@ -27,18 +27,21 @@ from app.domain.carts import Cart, CartItemNotFound, requested_quantity
 from app.domain.coupons import CouponAlreadyUsed, CouponExpired, CouponNotFound
 from app.domain.errors import AuthenticationRequired, DomainError, InsufficientStock, ProductNotFound
 from app.domain.events import utc_now
+from app.domain.orders import Order
 from app.domain.parsing import optional_id
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
+from app.services.idempotency import AlreadyAnswered, StoredResponse
 from app.services.orders import OrderService
 from app.services.ports import ProductView
 from app.services.users import UserAdminService
 from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
+from app.web.idempotency import form_request
 from app.web.redirects import safe_next, see_other, to_login
 from app.web.rendering import is_htmx, render
 
@@ -238,10 +241,15 @@ class CartController(Controller):
     ) -> Response[Any]:
         form = CheckoutForm.posted(data)
         coupon_code = data.get("coupon_code", "").strip()
+        # The form's one-time token is the submit's idempotency key, in the same records as the API's.
+        once = form_request(request, str(form.token), data, _confirmation)
         try:
-            submitted = await checkout.submit_cart(
-                user, address=form.address, coupon_code=coupon_code or None, checkout_token=form.token
+            order = await checkout.submit_cart(
+                user, address=form.address, coupon_code=coupon_code or None, idempotency=once
             )
+        except AlreadyAnswered as earlier:  # a double click, a reload of the answer, a retried request
+            flash(request.scope, "info", "This order had already been placed; here it is.")
+            return see_other(request, earlier.response.headers["Location"])
         except AuthenticationRequired:
             return to_login(request, "/cart")
         except DomainError as error:
@@ -263,13 +271,9 @@ class CartController(Controller):
                 checkout_form=form.refused(error),
                 status=refusal_status(error),
             )
-        order = submitted.order
-        if submitted.replayed:
-            flash(request.scope, "info", f"Order #{order.number} had already been placed; here it is.")
-        else:
-            remember_cart_count(request.scope, order.user_id, 0)
-            flash(request.scope, "success", f"Order #{order.number} placed")
-        return see_other(request, f"/orders/{order.id}")
+        remember_cart_count(request.scope, order.user_id, 0)
+        flash(request.scope, "success", f"Order #{order.number} placed")
+        return see_other(request, _confirmation(order).headers["Location"])
 
     async def _cart_changed(
         self,
@@ -323,6 +327,15 @@ class CartController(Controller):
             checkout_form=checkout_form or CheckoutForm.blank(),
             line_error=line_error,
         )
+
+
+def _confirmation(order: Order) -> StoredResponse:
+    """The answer to a placed order, stored with it for the form's repeats: see its confirmation page.
+
+    Sent through `see_other`, so a repeat over htmx gets HX-Redirect and one without a 303, whichever
+    the first one was.
+    """
+    return StoredResponse(303, b"", {"Location": f"/orders/{order.id}"})
 
 
 class OrderController(Controller):

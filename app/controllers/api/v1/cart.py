@@ -120,8 +120,8 @@ class CartController(Controller):
         code = payload.get("coupon_code")
         idempotency = await idempotent_request(request, _submitted, required=False)
         with _coupon_named_as_sent(code):
-            submitted = await checkout.submit_cart(user, address=address, coupon_code=code, idempotency=idempotency)
-        return serializers.order(submitted.order)
+            order = await checkout.submit_cart(user, address=address, coupon_code=code, idempotency=idempotency)
+        return serializers.order(order)
 
 
 def _submitted(order: Order) -> StoredResponse:

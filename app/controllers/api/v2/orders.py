@@ -52,13 +52,13 @@ class OrdersController(Controller):
     ) -> Response[wire.Order]:
         """`Idempotency-Key` required: a repeat gets the first answer with `Idempotent-Replayed: true`."""
         idempotency = await idempotent_request(request, _placed, required=True)
-        submitted = await checkout.submit_cart(
+        order = await checkout.submit_cart(
             user,
             address=msgspec.structs.asdict(data.shipping_address),
             coupon_code=data.coupon_code,
             idempotency=idempotency,
         )
-        return send(_placed(submitted.order), replayed=False)
+        return send(_placed(order), replayed=False)
 
     @get(
         "/",
