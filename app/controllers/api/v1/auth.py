@@ -31,7 +31,7 @@ class AuthController(Controller):
         operation_id="v1Login",
         status_code=200,
         opt=wire.request_body(wire.V1Credentials),
-        responses=wire.refusals(400, 429),
+        responses=wire.refusals(400, 401, 429),
     )
     async def login(
         self,

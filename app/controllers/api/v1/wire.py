@@ -64,7 +64,7 @@ class V1ServerError(msgspec.Struct, frozen=True):
 
 _REFUSALS: dict[int, tuple[Any, str]] = {
     400: (V1Error | V1Detail, "Refused input or a business rule (v1 answers every such refusal with 400)"),
-    401: (V1Error, "Log in first: {\"error\": \"Authentication required\"}"),
+    401: (V1Error, "Log in first (on login: wrong username or password)"),
     403: (V1Error | V1Detail, "Not allowed for your role, or the CSRF token is missing or wrong"),
     404: (V1Error | V1Detail, "No such resource"),
     429: (V1Detail, "Too many login attempts (Retry-After)"),
