@@ -11,7 +11,6 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath
 
 from app.controllers.api.v1 import serializers, wire
@@ -97,14 +96,7 @@ class CartController(Controller):
         operation_id="v1VerifyAddress",
         status_code=200,
         opt=wire.request_body(wire.V1AddressInput),
-        responses={
-            **wire.refusals(400, 401, 403),
-            400: ResponseSpec(
-                wire.V1AddressRefused | wire.V1Error | wire.V1Detail,
-                description="The address is refused (its own shape), or the body cannot be read",
-                generate_examples=False,
-            ),
-        },
+        responses={**wire.refusals(401, 403), 400: wire.ADDRESS_REFUSED},
     )
     async def verify_address(
         self,

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 

@@ -27,7 +27,9 @@ class UserGroupsController(Controller):
     guards = [login_required]
 
     @get("/", operation_id="v1ListUserGroups", responses=wire.refusals(401, 403))
-    async def list_groups(self, user: NamedDependency[UserContext], flags: NamedDependency[FlagService]) -> wire.V1Groups:
+    async def list_groups(
+        self, user: NamedDependency[UserContext], flags: NamedDependency[FlagService]
+    ) -> wire.V1Groups:
         return wire.V1Groups(results=[serializers.group(group) for group in await flags.list_groups(user)])
 
     @post(

@@ -39,7 +39,10 @@ OPTIONAL_HEADERS: dict[str, list[dict[str, Any]]] = {
 def request_bodies() -> dict[str, type[msgspec.Struct]]:
     """Operation id → the Struct documenting its request body, as each v1 handler names it."""
     handlers = (
-        value for controller in CONTROLLERS for value in vars(controller).values() if isinstance(value, HTTPRouteHandler)
+        value
+        for controller in CONTROLLERS
+        for value in vars(controller).values()
+        if isinstance(value, HTTPRouteHandler)
     )
     return {
         handler.operation_id: handler.opt[wire.REQUEST_BODY]
@@ -51,9 +54,7 @@ def request_bodies() -> dict[str, type[msgspec.Struct]]:
 def v1_document(document: dict[str, Any]) -> dict[str, Any]:
     """The `/api/v1/…` part of the app's document, with v1's request bodies and without Litestar's 400s."""
     bodies = request_bodies()
-    refs, schemas = msgspec.json.schema_components(
-        list(bodies.values()), ref_template="#/components/schemas/{name}"
-    )
+    refs, schemas = msgspec.json.schema_components(list(bodies.values()), ref_template="#/components/schemas/{name}")
     body_of = dict(zip(bodies, refs, strict=True))
     paths = {
         path: {method: _operation(operation, body_of) for method, operation in item.items()}

@@ -19,5 +19,7 @@ class OrdersController(Controller):
     guards = [login_required]
 
     @get("/", operation_id="v1ListOrders", responses=wire.refusals(401))
-    async def list_orders(self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService]) -> wire.V1Orders:
+    async def list_orders(
+        self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService]
+    ) -> wire.V1Orders:
         return wire.V1Orders(results=[serializers.order(order) for order in await orders.list_orders(user)])

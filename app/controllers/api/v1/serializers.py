@@ -1,8 +1,8 @@
-"""Domain objects and read models → API v1's exact wire shapes (api-v1.md §2-§4), as the Structs of `wire`.
+"""Domain objects and read models → API v1's exact wire shapes (api-v1.md §2-§4): the Structs of `wire`.
 
-Keys come in the documented order (the Structs' field order). Money is a string with two places, except the two `"0"`s the
-original sent (an empty cart's total, an order without a coupon). Timestamps are ISO-8601 in UTC
-with `+00:00`, the fraction left out when it is zero (what `datetime.isoformat()` does).
+Keys come in the documented order (the Structs' field order). Money is a string with two places,
+except the two `"0"`s the original sent (an empty cart's total, an order without a coupon).
+Timestamps are ISO-8601 in UTC with `+00:00`, the fraction left out when it is zero (what `datetime.isoformat()` does).
 """
 
 from __future__ import annotations

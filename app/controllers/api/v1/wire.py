@@ -37,7 +37,9 @@ UUID_TEXT = Annotated[str, msgspec.Meta(extra_json_schema={"format": "uuid"})]
 TIMESTAMP = Annotated[
     str, msgspec.Meta(description="ISO 8601 in UTC with `+00:00`, e.g. 2026-11-26T03:17:09.523573+00:00")
 ]
-MONEY = Annotated[str, msgspec.Meta(description="A decimal string with two places, e.g. 10.00", pattern=r"^-?\d+(\.\d+)?$")]
+MONEY = Annotated[
+    str, msgspec.Meta(description="A decimal string with two places, e.g. 10.00", pattern=r"^-?\d+(\.\d+)?$")
+]
 
 
 # --- Errors (§1.2) --------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ class V1Error(msgspec.Struct, frozen=True):
     """v1's refusal: `error` is the message the client shows; `field`, when present, names the input refused."""
 
     error: str
-    field: str | None | msgspec.UnsetType = msgspec.UNSET
+    field: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class V1Detail(msgspec.Struct, frozen=True):
@@ -75,9 +77,7 @@ _REFUSALS: dict[int, tuple[Any, str]] = {
 def refusals(*statuses: int) -> dict[int, ResponseSpec]:
     """The error responses an operation documents, in their real `{"error"}`/`{"detail"}` shapes."""
     return {
-        status: ResponseSpec(
-            _REFUSALS[status][0], description=_REFUSALS[status][1], generate_examples=False
-        )
+        status: ResponseSpec(_REFUSALS[status][0], description=_REFUSALS[status][1], generate_examples=False)
         for status in statuses
     }
 
@@ -179,7 +179,7 @@ class V1NewProduct(msgspec.Struct, frozen=True):
     ]
     stock_quantity: Annotated[
         int,
-        msgspec.Meta(ge=0, le=2147483647, description="v1 reads it with int(): \"5\" and 5.9 are read as 5"),
+        msgspec.Meta(ge=0, le=2147483647, description='v1 reads it with int(): "5" and 5.9 are read as 5'),
     ] = 0
 
 
@@ -242,6 +242,15 @@ class V1AddressRefused(msgspec.Struct, frozen=True):
     status: Literal["invalid"]
     error_message: str
     field: str | None
+
+
+_ADDRESS_REFUSED_BODY: Any = V1AddressRefused | V1Error | V1Detail
+ADDRESS_REFUSED = ResponseSpec(
+    _ADDRESS_REFUSED_BODY,
+    description="The address is refused (in its own shape), or the body cannot be read",
+    generate_examples=False,
+)
+"""The 400 of verify-address."""
 
 
 class V1AddressInput(msgspec.Struct, frozen=True):
@@ -310,9 +319,7 @@ class V1Coupon(msgspec.Struct, frozen=True):
     discount_percent: Annotated[
         str, msgspec.Meta(description='Two places ("10.00"); the create response echoes it as sent ("10", "12.5")')
     ]
-    expires_at: Annotated[
-        str, msgspec.Meta(description="ISO 8601 in UTC; the create response echoes the offset sent")
-    ]
+    expires_at: Annotated[str, msgspec.Meta(description="ISO 8601 in UTC; the create response echoes the offset sent")]
     created_at: TIMESTAMP
 
 
