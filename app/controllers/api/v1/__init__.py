@@ -2,7 +2,8 @@
 
 One module per resource family (auth, products, cart, orders, coupons, flags, groups, users,
 operations) holds thin controllers: parse the v1 input (`parsing`), call one service, render the
-v1 shape (`serializers`). `errors` maps domain errors to v1's statuses and bodies, `conventions`
+v1 shape (`serializers`, into the typed bodies of `wire`; `openapi` documents the request
+bodies). `errors` maps domain errors to v1's statuses and bodies, `conventions`
 applies §1's global rules, and `router` mounts it all at `/api/v1` and `/api`.
 """
 

@@ -13,7 +13,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.errors import bad_request
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import as_sent, to_decimal, to_int, to_uuid
@@ -37,17 +37,23 @@ class CartController(Controller):
     tags = ["v1 cart"]
     guards = [login_required]
 
-    @get("/", operation_id="v1GetCart")
-    async def get_cart(self, user: NamedDependency[UserContext], carts: NamedDependency[CartService]) -> dict[str, Any]:
+    @get("/", operation_id="v1GetCart", responses=wire.refusals(401))
+    async def get_cart(self, user: NamedDependency[UserContext], carts: NamedDependency[CartService]) -> wire.V1Cart:
         return serializers.cart(await carts.get_cart(user))
 
-    @post("/items/", operation_id="v1AddCartItem", status_code=200)
+    @post(
+        "/items/",
+        operation_id="v1AddCartItem",
+        status_code=200,
+        opt=wire.request_body(wire.V1NewCartItem),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def add_item(
         self,
         user: NamedDependency[UserContext],
         carts: NamedDependency[CartService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Cart:
         """Adds to the line's quantity if the product is already in the cart."""
         # Checked first, as in v1. A missing quantity is 0, which the cart refuses after the product lookup.
         quantity = to_int(payload.get("quantity", 0))
@@ -57,59 +63,88 @@ class CartController(Controller):
             raise ProductNotFound(as_sent(raw_id))
         return serializers.cart(await carts.add_item(user, product_id, quantity))
 
-    @patch("/items/{product_id:str}/", operation_id="v1ChangeCartItemQuantity")
+    @patch(
+        "/items/{product_id:str}/",
+        operation_id="v1ChangeCartItemQuantity",
+        opt=wire.request_body(wire.V1Quantity),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def change_quantity(
         self,
         user: NamedDependency[UserContext],
         carts: NamedDependency[CartService],
         payload: NamedDependency[dict[str, Any]],
         product_id: FromPath[str],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Cart:
         """Sets the absolute quantity, reserving or releasing the difference."""
         quantity = to_int(payload.get("quantity", 0))
         return serializers.cart(await carts.change_quantity(user, _cart_item_id(product_id), quantity))
 
-    @delete("/items/{product_id:str}/remove/", operation_id="v1RemoveCartItem", status_code=200)
+    @delete(
+        "/items/{product_id:str}/remove/",
+        operation_id="v1RemoveCartItem",
+        status_code=200,
+        responses=wire.refusals(401, 403, 404),
+    )
     async def remove_item(
         self, user: NamedDependency[UserContext], carts: NamedDependency[CartService], product_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> wire.V1Cart:
         return serializers.cart(await carts.remove_item(user, _cart_item_id(product_id)))
 
-    @post("/verify-address/", operation_id="v1VerifyAddress", status_code=200)
+    @post(
+        "/verify-address/",
+        operation_id="v1VerifyAddress",
+        status_code=200,
+        opt=wire.request_body(wire.V1AddressInput),
+        responses={**wire.refusals(401, 403), 400: wire.ADDRESS_REFUSED},
+    )
     async def verify_address(
         self,
         user: NamedDependency[UserContext],
         checkout: NamedDependency[CheckoutService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[wire.V1AddressVerified | wire.V1AddressRefused]:
         """Checks an address without touching the cart; a refusal is a 400 in its own shape (no `error` key)."""
         try:
             verified = await checkout.verify_address(user, payload)
         except (AddressVerificationFailed, ValidationError) as failure:
-            return Response(serializers.failed_verification(failure.message, failure.field), status_code=400)
+            refused = serializers.failed_verification(failure.message, failure.field)
+            return Response[wire.V1AddressVerified | wire.V1AddressRefused](refused, status_code=400)
         return Response(serializers.verified_address(verified))
 
-    @post("/coupons/validate/", operation_id="v1ValidateCoupon", status_code=200)
+    @post(
+        "/coupons/validate/",
+        operation_id="v1ValidateCoupon",
+        status_code=200,
+        opt=wire.request_body(wire.V1CouponCheck),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def validate_coupon(
         self,
         user: NamedDependency[UserContext],
         checkout: NamedDependency[CheckoutService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> wire.V1CouponPreview:
         """A preview on the total the client sends (the real cart is not read)."""
         code = payload.get("coupon_code")
         with _coupon_named_as_sent(code):
             preview = await checkout.preview_coupon(user, code, subtotal=_cart_total(payload.get("cart_total")))
         return serializers.coupon_preview(preview)
 
-    @post("/submit/", operation_id="v1SubmitCart", status_code=201)
+    @post(
+        "/submit/",
+        operation_id="v1SubmitCart",
+        status_code=201,
+        opt=wire.request_body(wire.V1Submission),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def submit(
         self,
         request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         checkout: NamedDependency[CheckoutService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Order:
         """Verifies the address again, applies the coupon, and turns the cart into an order.
 
         An optional `Idempotency-Key` (not in the original) makes a retry answer the first order again.

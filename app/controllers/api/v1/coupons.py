@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.errors import V1_COUPON_WORDING, bad_request, reported_without_field
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import parse_timestamp
@@ -23,20 +24,26 @@ class CouponsController(Controller):
     tags = ["v1 coupons"]
     guards = [login_required]
 
-    @get("/", operation_id="v1ListCoupons")
+    @get("/", operation_id="v1ListCoupons", responses=wire.refusals(401, 403))
     async def list_coupons(
         self, user: NamedDependency[UserContext], coupons: NamedDependency[CouponService]
-    ) -> dict[str, Any]:
+    ) -> wire.V1Coupons:
         """Newest first, expired ones included."""
-        return {"results": [serializers.coupon(coupon) for coupon in await coupons.list_coupons(user)]}
+        return wire.V1Coupons(results=[serializers.coupon(coupon) for coupon in await coupons.list_coupons(user)])
 
-    @post("/", operation_id="v1CreateCoupon", status_code=201)
+    @post(
+        "/",
+        operation_id="v1CreateCoupon",
+        status_code=201,
+        opt=wire.request_body(wire.V1NewCoupon),
+        responses=wire.refusals(400, 401, 403),
+    )
     async def create_coupon(
         self,
         user: NamedDependency[UserContext],
         coupons: NamedDependency[CouponService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Coupon:
         """The percent and the expiry are read before the role check, as in v1; the response echoes both as sent."""
         percent = _percent(payload.get("discount_percent", 0))
         expires_at = parse_timestamp(payload.get("expires_at"))
@@ -46,11 +53,11 @@ class CouponsController(Controller):
             created = await coupons.create_coupon(
                 user, code=payload.get("code"), discount_percent=percent, expires_at=expires_at
             )
-        return {
-            **serializers.coupon(created),
-            "discount_percent": str(percent),  # "10", "12.5": not the stored "10.00"
-            "expires_at": expires_at.isoformat(),  # in the offset the client sent
-        }
+        return msgspec.structs.replace(
+            serializers.coupon(created),
+            discount_percent=str(percent),  # "10", "12.5": not the stored "10.00"
+            expires_at=expires_at.isoformat(),  # in the offset the client sent
+        )
 
 
 def _percent(raw: object) -> Decimal:

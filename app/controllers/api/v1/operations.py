@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.errors import ApiError
 from app.controllers.api.v1.guards import login_required
 from app.domain.events import utc_now
@@ -28,20 +27,31 @@ class OperationsController(Controller):
 
     tags = ["v1 operations"]
 
-    @get("/health/", operation_id="v1Health")
-    async def health(self, health: NamedDependency[HealthService]) -> Response[dict[str, Any]]:
+    @get(
+        "/health/",
+        operation_id="v1Health",
+        responses={503: ResponseSpec(wire.V1Health, description="A probe failed", generate_examples=False)},
+    )
+    async def health(self, health: NamedDependency[HealthService]) -> Response[wire.V1Health]:
         report = await health.readiness()
-        body = {
-            "status": "healthy" if report.ok else "unhealthy",
-            "timestamp": serializers.timestamp(utc_now()),
-            "checks": {
+        body = wire.V1Health(
+            status="healthy" if report.ok else "unhealthy",
+            timestamp=serializers.timestamp(utc_now()),
+            checks={
                 V1_CHECK_NAMES.get(check.name, check.name): "ok" if check.ok else f"error: {check.error}"
                 for check in report.checks
             },
-        }
+        )
         return Response(body, status_code=200 if report.ok else 503)
 
-    @get("/metrics/", operation_id="v1Metrics", sync_to_thread=False, guards=[metrics_scraper_only])
+    @get(
+        "/metrics/",
+        operation_id="v1Metrics",
+        sync_to_thread=False,
+        guards=[metrics_scraper_only],
+        media_type=MediaType.TEXT,  # Prometheus text; its exact type comes with the body
+        responses=wire.refusals(404),
+    )
     def metrics(self) -> Response[bytes]:
         """The same Prometheus text as `/metrics` (the original wrapped its own format in a JSON string).
 
@@ -50,7 +60,12 @@ class OperationsController(Controller):
         body, content_type = render_metrics()
         return Response(body, media_type=content_type)
 
-    @post("/debug/trigger-error/", operation_id="v1TriggerTestError", guards=[login_required])
+    @post(
+        "/debug/trigger-error/",
+        operation_id="v1TriggerTestError",
+        guards=[login_required],
+        responses=wire.refusals(401, 403, 500),
+    )
     async def trigger_error(self, user: NamedDependency[UserContext]) -> None:
         """Always fails for an admin: the app's 500 handler answers (with the request id) and reports the incident."""
         if not user.is_admin:  # v1 checked the role in the view, with its own message (no use case behind it)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.guards import login_required
 from app.domain.users import UserContext
 from app.services.orders import OrderService
@@ -20,8 +18,8 @@ class OrdersController(Controller):
     tags = ["v1 orders"]
     guards = [login_required]
 
-    @get("/", operation_id="v1ListOrders")
+    @get("/", operation_id="v1ListOrders", responses=wire.refusals(401))
     async def list_orders(
         self, user: NamedDependency[UserContext], orders: NamedDependency[OrderService]
-    ) -> dict[str, Any]:
-        return {"results": [serializers.order(order) for order in await orders.list_orders(user)]}
+    ) -> wire.V1Orders:
+        return wire.V1Orders(results=[serializers.order(order) for order in await orders.list_orders(user)])

@@ -13,7 +13,7 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.errors import bad_request, reworded
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import (
@@ -69,7 +69,7 @@ class ProductsController(Controller):
         max_price: FromQuery[str | None] = None,
         in_stock: FromQuery[str | None] = None,
         include_deleted: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+    ) -> wire.V1ProductPage:
         """Never an error: unreadable parameters fall back to their defaults (§2.2)."""
         filters = CatalogFilter(
             search=(search or "").replace("\x00", ""),  # no name holds a NUL, and PostgreSQL refuses one
@@ -81,7 +81,7 @@ class ProductsController(Controller):
         )
         request, echoed_page = page_request(page, page_size)
         results = await catalog.list_products(user, filters, request)
-        return serializers.page_of(replace(results, page=echoed_page), serializers.product)
+        return serializers.page_of(replace(results, page=echoed_page), serializers.product, wire.V1ProductPage)
 
 
 class ProductAdminController(Controller):
@@ -91,13 +91,19 @@ class ProductAdminController(Controller):
     tags = ["v1 products"]
     guards = [login_required]
 
-    @post("/create/", operation_id="v1CreateProduct", status_code=201)
+    @post(
+        "/create/",
+        operation_id="v1CreateProduct",
+        status_code=201,
+        opt=wire.request_body(wire.V1NewProduct),
+        responses=wire.refusals(400, 401, 403),
+    )
     async def create_product(
         self,
         user: NamedDependency[UserContext],
         products: NamedDependency[ProductAdminService],
         payload: NamedDependency[dict[str, Any]],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Product:
         """A non-integer stock is refused before the role check, the other inputs after it (§6.2)."""
         stock = to_int(payload.get("stock_quantity", 0))
         raw_price = payload.get("price", "0")
@@ -115,7 +121,7 @@ class ProductAdminController(Controller):
             raise reworded(error, V1_PRODUCT_WORDING) from None
         return serializers.product(created)
 
-    @get("/report/", operation_id="v1ProductReport")
+    @get("/report/", operation_id="v1ProductReport", responses=wire.refusals(401, 403))
     async def report(
         self,
         user: NamedDependency[UserContext],
@@ -127,7 +133,7 @@ class ProductAdminController(Controller):
         low_stock_threshold: FromQuery[str | None] = None,
         has_sales: FromQuery[str | None] = None,
         has_reservations: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+    ) -> wire.V1ReportPage:
         """Each product with what was sold and what carts hold; unreadable parameters are ignored (§6.5)."""
         threshold = to_optional_int(low_stock_threshold)
         filters = ReportFilter(
@@ -140,9 +146,9 @@ class ProductAdminController(Controller):
         )
         request, echoed_page = page_request(page, page_size)
         results = await reports.product_report(user, filters, request)
-        return serializers.page_of(replace(results, page=echoed_page), serializers.report_item)
+        return serializers.page_of(replace(results, page=echoed_page), serializers.report_item, wire.V1ReportPage)
 
-    @delete("/{product_id:str}/", operation_id="v1DeleteProduct")
+    @delete("/{product_id:str}/", operation_id="v1DeleteProduct", responses=wire.refusals(400, 401, 403, 404))
     async def delete_product(
         self,
         user: NamedDependency[UserContext],
@@ -153,13 +159,18 @@ class ProductAdminController(Controller):
         with _product_named_as_sent(product_id):
             await products.delete_product(user, to_uuid(product_id) or NO_SUCH_PRODUCT)
 
-    @post("/{product_id:str}/restore/", operation_id="v1RestoreProduct", status_code=200)
+    @post(
+        "/{product_id:str}/restore/",
+        operation_id="v1RestoreProduct",
+        status_code=200,
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def restore_product(
         self,
         user: NamedDependency[UserContext],
         products: NamedDependency[ProductAdminService],
         product_id: FromPath[str],
-    ) -> dict[str, Any]:
+    ) -> wire.V1Product:
         with _product_named_as_sent(product_id):
             restored = await products.restore_product(user, to_uuid(product_id) or NO_SUCH_PRODUCT)
         return serializers.product(restored)

@@ -12,9 +12,8 @@ from uuid import UUID
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 
-from app.controllers.api.v1 import serializers
+from app.controllers.api.v1 import serializers, wire
 from app.controllers.api.v1.errors import bad_request
 from app.controllers.api.v1.guards import login_required
 from app.controllers.api.v1.parsing import parse_uuid
@@ -33,26 +32,31 @@ class UsersController(Controller):
     tags = ["v1 users"]
     guards = [login_required]
 
-    @get("/", operation_id="v1ListUsers")
+    @get("/", operation_id="v1ListUsers", responses=wire.refusals(401, 403))
     async def list_users(
         self, user: NamedDependency[UserContext], user_admin: NamedDependency[UserAdminService]
-    ) -> dict[str, Any]:
-        return {"results": [serializers.managed_user(view) for view in await user_admin.list_users(user)]}
+    ) -> wire.V1Users:
+        return wire.V1Users(results=[serializers.managed_user(view) for view in await user_admin.list_users(user)])
 
-    @get("/{user_id:str}/", operation_id="v1GetUser")
+    @get("/{user_id:str}/", operation_id="v1GetUser", responses=wire.refusals(400, 401, 403, 404))
     async def get_user(
-        self, user: NamedDependency[UserContext], user_admin: NamedDependency[UserAdminService], user_id: FromPath[str]
-    ) -> dict[str, Any]:
+        self, user: NamedDependency[UserContext], user_admin: NamedDependency[UserAdminService], user_id: wire.UuidPath
+    ) -> wire.V1ManagedUser:
         return serializers.managed_user(await user_admin.get_user(user, parse_uuid(user_id)))
 
-    @put("/{user_id:str}/", operation_id="v1ChangeUserRole")
+    @put(
+        "/{user_id:str}/",
+        operation_id="v1ChangeUserRole",
+        opt=wire.request_body(wire.V1RoleChange),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def change_role(
         self,
         user: NamedDependency[UserContext],
         user_admin: NamedDependency[UserAdminService],
         payload: NamedDependency[dict[str, Any]],
-        user_id: FromPath[str],
-    ) -> dict[str, Any]:
+        user_id: wire.UuidPath,
+    ) -> wire.V1ManagedUser:
         """The new role applies from the user's next request. Admins may demote themselves, not the last admin."""
         role = payload.get("role")
         if not role:
@@ -63,15 +67,21 @@ class UsersController(Controller):
         await user_admin.change_role(user, target, role)
         return serializers.managed_user(await user_admin.get_user(user, target))
 
-    @post("/{user_id:str}/groups/", operation_id="v1AddUserToGroup", status_code=200)
+    @post(
+        "/{user_id:str}/groups/",
+        operation_id="v1AddUserToGroup",
+        status_code=200,
+        opt=wire.request_body(wire.V1GroupRef),
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def add_to_group(
         self,
         user: NamedDependency[UserContext],
         user_admin: NamedDependency[UserAdminService],
         flags: NamedDependency[FlagService],
         payload: NamedDependency[dict[str, Any]],
-        user_id: FromPath[str],
-    ) -> dict[str, Any]:
+        user_id: wire.UuidPath,
+    ) -> wire.V1ManagedUser:
         """Idempotent; answers the user with their groups."""
         target = parse_uuid(user_id)
         group_id = parse_uuid(payload.get("group_id"))
@@ -79,15 +89,20 @@ class UsersController(Controller):
         await flags.add_member(user, group_id, target)
         return serializers.managed_user(await user_admin.get_user(user, target))
 
-    @delete("/{user_id:str}/groups/{group_id:str}/", operation_id="v1RemoveUserFromGroup", status_code=200)
+    @delete(
+        "/{user_id:str}/groups/{group_id:str}/",
+        operation_id="v1RemoveUserFromGroup",
+        status_code=200,
+        responses=wire.refusals(400, 401, 403, 404),
+    )
     async def remove_from_group(
         self,
         user: NamedDependency[UserContext],
         user_admin: NamedDependency[UserAdminService],
         flags: NamedDependency[FlagService],
-        user_id: FromPath[str],
-        group_id: FromPath[str],
-    ) -> dict[str, Any]:
+        user_id: wire.UuidPath,
+        group_id: wire.UuidPath,
+    ) -> wire.V1ManagedUser:
         """Idempotent, even for a group that does not exist (the user is not in it); answers the user."""
         target = parse_uuid(user_id)
         group = parse_uuid(group_id)
