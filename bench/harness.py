@@ -45,10 +45,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _prepare(products: int, customers: int) -> tuple[str, ...]:
+async def _prepare(products: int, customers: int, *, demo: bool = False) -> tuple[str, ...]:
     from app.domain.users import Role
     from app.main import build_container
-    from app.seed import seed
+    from app.seed import ensure_demo_extras, seed
     from app.settings import get_settings
 
     get_settings.cache_clear()
@@ -57,7 +57,9 @@ async def _prepare(products: int, customers: int) -> tuple[str, ...]:
     await container.database.connect()
     await container.queue.connect()
     try:
-        await seed(products, only_if_empty=True, rng_seed=42, demo_users=False, container=container)
+        await seed(products, only_if_empty=True, rng_seed=42, demo_users=demo, container=container, pictures=demo)
+        if demo:
+            await ensure_demo_extras(container, settings.app.default_tenant_id)
         names = tuple(f"bench{i:02d}" for i in range(1, customers + 1))
         for name in names:
             await container.auth.ensure_user(settings.app.default_tenant_id, name, CUSTOMER_PASSWORD, Role.CUSTOMER)
@@ -75,8 +77,12 @@ def running_shop(
     bypass_rls: bool = False,
     settings: dict[str, str] | None = None,
     per_size_database: bool = False,
+    demo: bool = False,
 ) -> Iterator[Shop]:
     """The shop until the block ends; `settings` are environment variables for its processes.
+
+    With `demo` it is the shop `make run` shows, on a database of its own (`emporium_pages`): the demo
+    accounts (alice, …; password = username), coupons, and a picture for every product.
 
     With `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies. With
     `per_size_database` it runs on bench/catalog_plans.py's database for this catalog size (kept between
@@ -91,7 +97,7 @@ def running_shop(
 
         services = ensure_services(DATA_DIR, f"{DATABASE}_{products}")
     else:
-        services = ensure_services(DATA_DIR, "emporium_bench")
+        services = ensure_services(DATA_DIR, "emporium_pages" if demo else "emporium_bench")
     metrics_dir = DATA_DIR / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()
@@ -122,7 +128,7 @@ def running_shop(
         get_settings.cache_clear()
         tenant_id = get_settings().app.default_tenant_id
         asyncio.run(top_up(services.database_url, services.migration_database_url, tenant_id, products))
-    names = asyncio.run(_prepare(products, customers))
+    names = asyncio.run(_prepare(products, customers, demo=demo))
     port = _free_port()
     logs = open(DATA_DIR / "server.log", "w")  # noqa: SIM115 - closed below
     if bypass_rls:  # the web and worker only: migration and seeding above ran as usual
