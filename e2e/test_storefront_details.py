@@ -28,12 +28,13 @@ def focused_id(page: Page) -> str:
 
 def test_next_page_scrolls_to_the_results_and_focuses_their_heading(page: Page, log_in: LogIn) -> None:
     word = tag()
-    new_products(*(ProductSpec(f"Walnut stool {word} {n}", "25.00", 4) for n in range(3)))
+    new_products(*(ProductSpec(f"Walnut stool {word} {n}", "25.00", 4) for n in range(10)))
     log_in(page, *new_customer())
 
-    page.goto(f"/?search={word}&page_size=2")
+    page.goto(f"/?search={word}&page_size=8")  # two rows of cards: the pager is below the fold
     page.get_by_role("link", name="Next ›").scroll_into_view_if_needed()
     before = page.evaluate("window.scrollY")
+    assert before > 0, "the pager should be below the fold for this test to show the scroll back"
     page.get_by_role("link", name="Next ›").click()
 
     heading = page.locator("#results-heading")
