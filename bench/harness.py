@@ -279,12 +279,22 @@ def cpu_seconds(pids: tuple[int, ...]) -> float:
 
 
 def peak_rss_mib(pids: tuple[int, ...]) -> dict[int, float]:
-    """Peak resident memory (VmHWM) of each process, in MiB."""
-    peaks = {}
+    """Peak resident memory (VmHWM) of each process, in MiB: the steady figure plus the largest transient one,
+    such as a login's argon2id working memory (64 MiB per hash running at once)."""
+    return _status_mib(pids, "VmHWM")
+
+
+def rss_mib(pids: tuple[int, ...]) -> dict[int, float]:
+    """Resident memory now (VmRSS) of each process, in MiB: after a run, what a web process holds steadily."""
+    return _status_mib(pids, "VmRSS")
+
+
+def _status_mib(pids: tuple[int, ...], field: str) -> dict[int, float]:
+    found = {}
     for pid in pids:
         status = Path(f"/proc/{pid}/status")
         if status.exists():
             for line in status.read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks[pid] = int(line.split()[1]) / 1024
-    return peaks
+                if line.startswith(field + ":"):
+                    found[pid] = int(line.split()[1]) / 1024
+    return found

@@ -5,6 +5,9 @@ ZIP is refused whatever its name; the pixel count is read from the header and ch
 single pixel is decoded; what is kept is the pixels, re-encoded, never the uploaded bytes, so
 comments, EXIF (GPS included), ICC profiles, text chunks and anything appended after the image
 (a polyglot's HTML, a GIFAR's ZIP) are left behind.
+
+Pillow is imported by the functions that decode, not with this module: a web process that is never
+sent an upload does without its ~4.7 MiB (docs/performance.md, "Web process memory").
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import io
 import warnings
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from app.domain.images import THUMBNAIL_FORMAT, ImageRefused, NormalisedImage
 
@@ -21,6 +23,9 @@ FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 """Pillow's decoders that may run on an upload, and the extension each re-encoded image gets."""
 NOT_AN_IMAGE = "This file is not a JPEG, PNG or WebP image. Choose a photo or picture in one of those formats."
 DAMAGED = "This image file is damaged or incomplete. Export it again and upload the new file."
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 class PillowImageCodec:
@@ -34,6 +39,8 @@ class PillowImageCodec:
         return await asyncio.to_thread(_thumbnail, data, width)
 
     def _normalise(self, data: bytes) -> NormalisedImage:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
         if not data:
             raise ImageRefused("Choose an image file to upload.")
         with warnings.catch_warnings():
@@ -85,6 +92,8 @@ def _encode(image: Image.Image, extension: str) -> bytes:
 
 
 def _thumbnail(data: bytes, width: int) -> bytes:
+    from PIL import Image
+
     with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
         height = max(1, round(image.height * width / image.width))
         mode = "RGBA" if "A" in image.getbands() or image.mode == "P" else "RGB"

@@ -2,7 +2,9 @@
 
 Both take only keys the shop makes (`KEY`): a key can never name a path outside the store.
 The S3 client is a small AWS Signature V4 client on httpx (already installed with Litestar):
-the four calls the shop makes need no SDK (docs/dependencies.md).
+the four calls the shop makes need no SDK (docs/dependencies.md). httpx is imported by the S3
+store when one is built, not with this module: a shop keeping its images on disk (the default) does
+without its ~3.4 MiB in every web process (docs/performance.md, "Web process memory").
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-import httpx
 
 from app.services.ports import StoredObject
 from app.settings import ImageSettings
@@ -26,6 +27,9 @@ from app.settings import ImageSettings
 KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f-]{36}(-w[0-9]{1,4})?\.(jpg|png|webp)")
 """`<tenant id>/<image uuid>[-w<width>].<ext>`: nothing else is ever stored or looked up."""
 CONTENT_TYPE_SUFFIX = ".content-type"
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def checked_key(key: str) -> str:
@@ -94,6 +98,8 @@ class S3Storage:
     """Objects in one bucket of an S3-compatible service, addressed path-style (`<endpoint>/<bucket>/<key>`)."""
 
     def __init__(self, location: S3Location, *, timeout_seconds: float = 10.0) -> None:
+        import httpx
+
         self._location = location
         self._client = httpx.AsyncClient(timeout=timeout_seconds)
 
@@ -130,6 +136,8 @@ class S3Storage:
     async def _send(
         self, method: str, key: str, body: bytes = b"", headers: dict[str, str] | None = None
     ) -> httpx.Response:
+        import httpx  # loaded by __init__: a dictionary look-up
+
         path = "/" + quote(self._location.bucket) + ("/" + quote(key) if key else "")
         url = self._location.endpoint_url.rstrip("/") + path
         signed = sign_v4(
