@@ -375,8 +375,10 @@ async def test_walking_250_audit_entries_returns_each_once_newest_first_while_ne
     app: Litestar, client: Client, db: asyncpg.Connection
 ):
     csrf = await as_admin(app, client)
-    await db.execute("DELETE FROM audit_log")
-    expected = await add_audit_entries(db, 250)
+    await add_audit_entries(db, 250)
+    rows = await db.fetch("SELECT event_id FROM audit_log ORDER BY occurred_at DESC, event_id DESC")
+    expected = [row["event_id"] for row in rows]  # the 250, and what setting up the admin recorded
+    assert len(expected) >= 250
     seen: list[str] = []
     link: str | None = f"{AUDIT}?limit=100"
     pages = 0
@@ -388,7 +390,7 @@ async def test_walking_250_audit_entries_returns_each_once_newest_first_while_ne
         pages += 1
         if pages == 1:  # a change made meanwhile is newer than every page still to come: it does not show there
             await create(client, GROUPS, csrf, {"name": "meanwhile"}, "meanwhile")
-    assert pages == 3 and seen == [str(event_id) for event_id in expected]
+    assert pages == -(-len(expected) // 100) and seen == [str(event_id) for event_id in expected]
     newest = (await client.get(AUDIT, params={"limit": 1})).json()["items"][0]
     assert newest["event_type"] == "UserGroupCreated" and newest["actor_name"] == "vic"
     assert newest["occurred_at"].endswith("Z") and newest["payload"]["name"] == "meanwhile"
@@ -402,7 +404,7 @@ async def test_the_audit_log_filters_by_what_the_service_supports(
     vic = await user_id_of(db, "vic")
     by_object = (await client.get(AUDIT, params={"aggregate_id": group["id"]})).json()["items"]
     assert [entry["event_type"] for entry in by_object] == ["UserGroupCreated"]
-    assert by_object[0]["actor_id"] == vic and by_object[0]["aggregate_type"] == "user_group"
+    assert by_object[0]["actor_id"] == vic and by_object[0]["aggregate_type"] == "UserGroup"
     by_type = (await client.get(AUDIT, params={"event_type": "UserGroupCreated", "actor_id": vic})).json()["items"]
     assert [entry["aggregate_id"] for entry in by_type] == [group["id"]]
     later = (utc_now() + timedelta(hours=1)).isoformat()
