@@ -96,6 +96,13 @@ async def _page(
     return [], total[0]["n"]
 
 
+def _limited(sql: str, args: list[Any], limit: int | None) -> tuple[str, list[Any]]:
+    """The statement with `LIMIT` as its next parameter (a keyset page), or as it is (`limit` None: every row)."""
+    if limit is None:
+        return sql, args
+    return f"{sql} LIMIT ${len(args) + 1}", [*args, limit]
+
+
 SEARCH_BY_IDS_UP_TO = 2000
 """A search term with more matches than this is a filter on the rows read in order: page 1 of a common term
 is found within the first few hundred rows of an ordering index, while collecting all its ids would cost
@@ -232,10 +239,42 @@ class SqlCatalogReader:
 
 
 class SqlAuditReader:
+    _SELECT = (
+        "SELECT event_id, event_type, aggregate_type, aggregate_id, actor_id, actor_name, request_id, "
+        "occurred_at, recorded_at, payload FROM audit_log"
+    )
+
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
 
     async def list_entries(self, tenant_id: UUID, filters: AuditFilter, page: PageRequest) -> Page[AuditEntry]:
+        rows, total = await _page(
+            self._engine,
+            tenant_id,
+            self._SELECT,
+            self._where(tenant_id, filters),
+            "occurred_at DESC, recorded_at DESC, event_id",
+            page,
+        )
+        return Page(
+            items=[self._entry(row) for row in rows], page=page.page, page_size=page.page_size, total_count=total
+        )
+
+    async def browse_entries(
+        self, tenant_id: UUID, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> list[AuditEntry]:
+        """Newest first by (occurred_at, event_id): the row comparison reads audit_log_tenant_time_idx from there."""
+        where = self._where(tenant_id, filters)
+        if after is not None:
+            where.add("(occurred_at, event_id) < (?, ?)", after.key, after.id)
+        sql = (
+            f"{self._SELECT} WHERE {where.sql()} ORDER BY occurred_at DESC, event_id DESC LIMIT ${len(where.args) + 1}"
+        )
+        rows = await fetch(self._engine, tenant_id, sql, [*where.args, limit])
+        return [self._entry(row) for row in rows]
+
+    @staticmethod
+    def _where(tenant_id: UUID, filters: AuditFilter) -> _Where:
         where = _Where()
         where.add("tenant_id = ?", tenant_id)
         if filters.aggregate_type:
@@ -252,28 +291,21 @@ class SqlAuditReader:
             where.add("occurred_at >= ?", filters.since)
         if filters.until is not None:
             where.add("occurred_at < ?", filters.until)
-        select = (
-            "SELECT event_id, event_type, aggregate_type, aggregate_id, actor_id, actor_name, request_id, "
-            "occurred_at, recorded_at, payload FROM audit_log"
+        return where
+
+    @staticmethod
+    def _entry(row: Any) -> AuditEntry:
+        return AuditEntry(
+            event_id=row["event_id"],
+            event_type=row["event_type"],
+            aggregate_type=row["aggregate_type"],
+            aggregate_id=row["aggregate_id"],
+            actor_id=row["actor_id"],
+            actor_name=row["actor_name"],
+            request_id=row["request_id"],
+            occurred_at=row["occurred_at"],
+            payload=json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"],
         )
-        rows, total = await _page(
-            self._engine, tenant_id, select, where, "occurred_at DESC, recorded_at DESC, event_id", page
-        )
-        items = [
-            AuditEntry(
-                event_id=row["event_id"],
-                event_type=row["event_type"],
-                aggregate_type=row["aggregate_type"],
-                aggregate_id=row["aggregate_id"],
-                actor_id=row["actor_id"],
-                actor_name=row["actor_name"],
-                request_id=row["request_id"],
-                occurred_at=row["occurred_at"],
-                payload=json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"],
-            )
-            for row in rows
-        ]
-        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
 
 class SqlOrderReader:
@@ -396,6 +428,23 @@ class SqlProductReportReader:
         self._engine = engine
 
     async def report(self, tenant_id: UUID, filters: ReportFilter, page: PageRequest) -> Page[ProductReportRow]:
+        where = self._where(tenant_id, filters)
+        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", product_id', page)
+        items = [ProductReportRow(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
+        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+
+    async def browse(
+        self, tenant_id: UUID, filters: ReportFilter, after: Cursor | None, limit: int
+    ) -> list[ProductReportRow]:
+        where = self._where(tenant_id, filters)
+        if after is not None:
+            where.add('(p.name COLLATE "C", p.id) > (?, ?)', after.key, after.id)
+        sql = f'{self._SELECT} WHERE {where.sql()} ORDER BY p.name COLLATE "C", p.id LIMIT ${len(where.args) + 1}'
+        rows = await fetch(self._engine, tenant_id, sql, [*where.args, limit])
+        return [ProductReportRow(**dict(row)) for row in rows]
+
+    @staticmethod
+    def _where(tenant_id: UUID, filters: ReportFilter) -> _Where:
         where = _Where()
         where.add("p.tenant_id = ?", tenant_id)  # $1, shared with the subqueries above
         if not filters.include_deleted:
@@ -408,9 +457,7 @@ class SqlProductReportReader:
             where.add("coalesce(s.total_sold, 0) > 0" if filters.has_sales else "coalesce(s.total_sold, 0) = 0")
         if filters.has_reservations is not None:
             where.add("coalesce(r.reserved, 0) > 0" if filters.has_reservations else "coalesce(r.reserved, 0) = 0")
-        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", product_id', page)
-        items = [ProductReportRow(**{k: v for k, v in row.items() if k != "_total"}) for row in rows]
-        return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
+        return where
 
 
 class SqlDirectoryReader:
@@ -420,7 +467,7 @@ class SqlDirectoryReader:
         self._engine = engine
 
     _USERS = """
-        SELECT u.id, u.username, u.email, u.role, u.created_at,
+        SELECT u.id, u.username, u.email, u.role, u.created_at, u.version,
                coalesce(array_agg(g.id ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::uuid[]) AS gids,
                coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.id IS NOT NULL), ARRAY[]::text[]) AS gnames
         FROM app_user u
@@ -429,12 +476,20 @@ class SqlDirectoryReader:
     """
 
     async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]:
-        rows = await fetch(
-            self._engine,
-            tenant_id,
-            f'{self._USERS} WHERE u.tenant_id = $1 GROUP BY u.id ORDER BY u.username COLLATE "C"',
-            [tenant_id],
-        )
+        return await self.browse_users(tenant_id, "", None, None)
+
+    async def browse_users(
+        self, tenant_id: UUID, search: str, after: Cursor | None, limit: int | None
+    ) -> list[ManagedUserView]:
+        """By username, bytewise (the order of app_user's (tenant_id, username) key); `limit` None: all of them."""
+        where = _Where()
+        where.add("u.tenant_id = ?", tenant_id)
+        if search.strip():
+            where.add("(lower(u.username) LIKE ? OR lower(u.email) LIKE ?)", *[_like_pattern(search.strip())] * 2)
+        if after is not None:
+            where.add('(u.username COLLATE "C", u.id) > (?, ?)', after.key, after.id)
+        sql = f'{self._USERS} WHERE {where.sql()} GROUP BY u.id ORDER BY u.username COLLATE "C", u.id'
+        rows = await fetch(self._engine, tenant_id, *_limited(sql, where.args, limit))
         return [self._managed_user(row) for row in rows]
 
     async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None:
@@ -456,34 +511,43 @@ class SqlDirectoryReader:
             group_ids=tuple(row["gids"]),
             group_names=tuple(row["gnames"]),
             created_at=row["created_at"],
+            version=row["version"],
         )
 
     async def list_groups(self, tenant_id: UUID) -> list[GroupView]:
-        rows = await fetch(
-            self._engine,
-            tenant_id,
-            """
+        return await self.browse_groups(tenant_id, None, None)
+
+    async def browse_groups(self, tenant_id: UUID, after: Cursor | None, limit: int | None) -> list[GroupView]:
+        """By name, bytewise; `limit` None: all of them."""
+        where = _Where()
+        where.add("g.tenant_id = ?", tenant_id)
+        if after is not None:
+            where.add('(g.name COLLATE "C", g.id) > (?, ?)', after.key, after.id)
+        sql = f"""
             SELECT g.id, g.name, g.description,
                    coalesce(array_agg(m.user_id) FILTER (WHERE m.user_id IS NOT NULL), ARRAY[]::uuid[]) AS members
             FROM user_group g LEFT JOIN user_group_member m ON m.group_id = g.id
-            WHERE g.tenant_id = $1 GROUP BY g.id ORDER BY g.name COLLATE "C"
-            """,
-            [tenant_id],
-        )
+            WHERE {where.sql()} GROUP BY g.id ORDER BY g.name COLLATE "C", g.id
+        """
+        rows = await fetch(self._engine, tenant_id, *_limited(sql, where.args, limit))
         return [GroupView(row["id"], row["name"], row["description"], tuple(row["members"])) for row in rows]
 
     async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]:
-        rows = await fetch(
-            self._engine,
-            tenant_id,
-            """
+        return await self.browse_flags(tenant_id, None, None)
+
+    async def browse_flags(self, tenant_id: UUID, after: Cursor | None, limit: int | None) -> list[FeatureFlag]:
+        """By name, bytewise; `limit` None: all of them."""
+        where = _Where()
+        where.add("f.tenant_id = ?", tenant_id)
+        if after is not None:
+            where.add('(f.name COLLATE "C", f.id) > (?, ?)', after.key, after.id)
+        sql = f"""
             SELECT f.id, f.tenant_id, f.version, f.name, f.enabled, f.description, f.created_at, f.updated_at,
                    coalesce(array_agg(x.group_id) FILTER (WHERE x.group_id IS NOT NULL), ARRAY[]::uuid[]) AS targets
             FROM feature_flag f LEFT JOIN feature_flag_target x ON x.flag_id = f.id
-            WHERE f.tenant_id = $1 GROUP BY f.id ORDER BY f.name COLLATE "C"
-            """,
-            [tenant_id],
-        )
+            WHERE {where.sql()} GROUP BY f.id ORDER BY f.name COLLATE "C", f.id
+        """
+        rows = await fetch(self._engine, tenant_id, *_limited(sql, where.args, limit))
         return [
             FeatureFlag(
                 id=row["id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -174,3 +174,13 @@ class Slice(Generic[T]):
     items: Sequence[T]
     next_cursor: Cursor | None
     count: Count | None = None
+
+
+def keyset_slice(rows: Sequence[T], limit: int, sort: Sort, key: Callable[[T], tuple[CursorKey, UUID]]) -> Slice[T]:
+    """The page from `rows` read with `limit + 1`: the first `limit`, and a cursor after the last one only
+    when the extra row shows that a next page exists. `key` gives a row's (sort key, id)."""
+    items = rows[:limit]
+    if len(rows) <= limit:
+        return Slice(items=items, next_cursor=None)
+    last_key, last_id = key(items[-1])
+    return Slice(items=items, next_cursor=Cursor(sort.token, last_key, last_id))

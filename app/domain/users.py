@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 from app.domain.aggregate import Aggregate
 from app.domain.errors import Conflict, NotFound, ValidationError
 from app.domain.events import UserRegistered, UserRoleChanged, utc_now
+from app.domain.parsing import is_storable
 
 
 class Role(enum.StrEnum):
@@ -138,6 +139,17 @@ def validate_username(raw: object) -> str:
     if not USERNAME_PATTERN.match(username):
         raise ValidationError("username", "Use up to 150 letters, digits and @.+-_ only")
     return username
+
+
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path, and app_user.email's width
+
+
+def validate_email(raw: object) -> str:
+    """Optional ('' when absent); what is given is kept as typed, trimmed, if the column can hold it."""
+    email = raw.strip() if isinstance(raw, str) else ""
+    if len(email) > MAX_EMAIL_LENGTH or not is_storable(email):
+        raise ValidationError("email", f"Email must be at most {MAX_EMAIL_LENGTH} printable characters")
+    return email
 
 
 def validate_password(raw: object) -> str:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from uuid import UUID
 
+from app.domain.errors import StaleVersion
 from app.domain.flags import (
     DuplicateFlag,
     DuplicateGroup,
@@ -19,12 +20,17 @@ from app.domain.flags import (
     GroupNotFound,
     UserGroup,
 )
+from app.domain.pagination import MAX_PAGE_SIZE, Cursor, Slice, Sort, keyset_slice
 from app.domain.parsing import is_storable, storable
 from app.domain.users import Capability, UserContext, UserNotFound
 from app.services.authorization import require
+from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
 from app.services.ports import DirectoryReader, GroupView, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+BY_NAME = Sort("name")
+"""Flags and groups in keyset pages: by name, bytewise (names are unique in a shop)."""
 
 
 def _require_flags_admin(user: UserContext, op: str) -> None:
@@ -59,20 +65,35 @@ class FlagService:
         _require_flags_admin(user, "list_feature_flags")
         return await self._reader.list_flags(user.tenant_id)
 
+    async def browse_flags(self, user: UserContext, after: Cursor | None = None, limit: int = 20) -> Slice[FeatureFlag]:
+        _require_flags_admin(user, "list_feature_flags")
+        limit = min(MAX_PAGE_SIZE, max(1, limit))
+        rows = await self._reader.browse_flags(user.tenant_id, after, limit + 1)
+        return keyset_slice(rows, limit, BY_NAME, lambda flag: (flag.name, flag.id))
+
     async def get_flag(self, user: UserContext, name: str) -> FeatureFlag:
         _require_flags_admin(user, "get_feature_flag")
         async with self._uow(user) as uow:
             return await _flag(uow, name)
 
     async def create_flag(
-        self, user: UserContext, *, name: object, enabled: object = False, description: object = ""
+        self,
+        user: UserContext,
+        *,
+        name: object,
+        enabled: object = False,
+        description: object = "",
+        idempotency: IdempotentRequest | None = None,
     ) -> FeatureFlag:
+        """With `idempotency` (API v2), the key's record commits with the new flag."""
         _require_flags_admin(user, "create_feature_flag")
         flag = FeatureFlag.create(tenant_id=user.tenant_id, name=name, enabled=enabled, description=description)
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             if await uow.flags.name_taken(flag.name):
                 raise DuplicateFlag(flag.name)
             uow.flags.add(flag)
+            await remember_answer(uow, user.user_id, idempotency, flag)
             await uow.commit()
         return flag
 
@@ -83,6 +104,33 @@ class FlagService:
         async with self._uow(user) as uow:
             flag = await _flag(uow, name)
             flag.update(enabled=enabled, description=description)
+            await uow.commit()
+        return flag
+
+    async def change_flag(
+        self,
+        user: UserContext,
+        name: str,
+        *,
+        expected_version: int | None = None,
+        enabled: object = None,
+        description: object = None,
+        target_group_ids: set[UUID] | None = None,
+    ) -> FeatureFlag:
+        """Switch, describe and target the flag at once (None: unchanged; an empty set targets everyone).
+
+        With `expected_version`, a flag changed since that version is left as it is (StaleVersion).
+        """
+        _require_flags_admin(user, "update_feature_flag")
+        async with self._uow(user) as uow:
+            flag = await _flag(uow, name)
+            if expected_version is not None and flag.version != expected_version:
+                raise StaleVersion("feature flag", flag.id)
+            flag.update(enabled=enabled, description=description)
+            if target_group_ids is not None:
+                for group_id in target_group_ids:
+                    await _group(uow, group_id)
+                flag.set_targets(set(target_group_ids))
             await uow.commit()
         return flag
 
@@ -124,18 +172,34 @@ class FlagService:
         _require_groups_admin(user, "list_user_groups")
         return await self._reader.list_groups(user.tenant_id)
 
+    async def browse_groups(self, user: UserContext, after: Cursor | None = None, limit: int = 20) -> Slice[GroupView]:
+        _require_groups_admin(user, "list_user_groups")
+        limit = min(MAX_PAGE_SIZE, max(1, limit))
+        rows = await self._reader.browse_groups(user.tenant_id, after, limit + 1)
+        return keyset_slice(rows, limit, BY_NAME, lambda group: (group.name, group.id))
+
     async def get_group(self, user: UserContext, group_id: UUID) -> UserGroup:
         _require_groups_admin(user, "get_user_group")
         async with self._uow(user) as uow:
             return await _group(uow, group_id)
 
-    async def create_group(self, user: UserContext, *, name: object, description: object = "") -> UserGroup:
+    async def create_group(
+        self,
+        user: UserContext,
+        *,
+        name: object,
+        description: object = "",
+        idempotency: IdempotentRequest | None = None,
+    ) -> UserGroup:
+        """With `idempotency` (API v2), the key's record commits with the new group."""
         _require_groups_admin(user, "create_user_group")
         group = UserGroup.create(tenant_id=user.tenant_id, name=name, description=description)
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             if await uow.groups.name_taken(group.name):
                 raise DuplicateGroup(group.name)
             uow.groups.add(group)
+            await remember_answer(uow, user.user_id, idempotency, group)
             await uow.commit()
         return group
 

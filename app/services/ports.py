@@ -255,6 +255,11 @@ class AuditEntry:
 
 class AuditReader(Protocol):
     async def list_entries(self, tenant_id: UUID, filters: AuditFilter, page: PageRequest) -> Page[AuditEntry]: ...
+    async def browse_entries(
+        self, tenant_id: UUID, filters: AuditFilter, after: Cursor | None, limit: int
+    ) -> list[AuditEntry]:
+        """Up to `limit` entries after `after`, newest first by (occurred_at, event_id)."""
+        ...
 
 
 class EventPublisher(Protocol):
@@ -324,6 +329,11 @@ class ProductReportRow:
 
 class ProductReportReader(Protocol):
     async def report(self, tenant_id: UUID, filters: ReportFilter, page: PageRequest) -> Page[ProductReportRow]: ...
+    async def browse(
+        self, tenant_id: UUID, filters: ReportFilter, after: Cursor | None, limit: int
+    ) -> list[ProductReportRow]:
+        """Up to `limit` rows after `after`, by name (bytewise, as the report pages sort it), then product id."""
+        ...
 
 
 class AddressVerifier(Protocol):
@@ -466,6 +476,7 @@ class ManagedUserView:
     group_ids: tuple[UUID, ...]
     group_names: tuple[str, ...]
     created_at: datetime
+    version: int
 
 
 @dataclass(frozen=True)
@@ -480,9 +491,23 @@ class DirectoryReader(Protocol):
     """Users, groups and flags as the admin pages list them."""
 
     async def list_users(self, tenant_id: UUID) -> list[ManagedUserView]: ...
+    async def browse_users(
+        self, tenant_id: UUID, search: str, after: Cursor | None, limit: int
+    ) -> list[ManagedUserView]:
+        """Up to `limit` users after `after` by username (bytewise), whose username or email contains `search`."""
+        ...
+
     async def get_user(self, tenant_id: UUID, user_id: UUID) -> ManagedUserView | None: ...
     async def list_groups(self, tenant_id: UUID) -> list[GroupView]: ...
+    async def browse_groups(self, tenant_id: UUID, after: Cursor | None, limit: int) -> list[GroupView]:
+        """Up to `limit` groups after `after` by name (bytewise)."""
+        ...
+
     async def list_flags(self, tenant_id: UUID) -> list[FeatureFlag]: ...
+    async def browse_flags(self, tenant_id: UUID, after: Cursor | None, limit: int) -> list[FeatureFlag]:
+        """Up to `limit` flags after `after` by name (bytewise)."""
+        ...
+
     async def enabled_flag_names(self, tenant_id: UUID, group_ids: frozenset[UUID]) -> list[str]:
         """Names of the flags on for a user in `group_ids` (domain.md's rule, in SQL), sorted."""
         ...

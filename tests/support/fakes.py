@@ -228,6 +228,7 @@ class FakeDirectoryReader:
             group_ids=groups,
             group_names=tuple(str(g) for g in groups),
             created_at=user.created_at,
+            version=user.version,
         )
 
 

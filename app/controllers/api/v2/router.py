@@ -7,6 +7,8 @@ from typing import Any
 from litestar import Router
 from litestar.exceptions import ValidationException
 
+from app.controllers.api.v2.admin_insight import AuditLogController, ProductReportController
+from app.controllers.api.v2.admin_people import FlagsController, GroupsController, UsersController
 from app.controllers.api.v2.cart import CartController
 from app.controllers.api.v2.orders import OrdersController
 from app.controllers.api.v2.products import ProductController, ProductsController
@@ -38,9 +40,21 @@ V2_EXCEPTION_HANDLERS: dict[Any, Any] = {
 }
 
 
+SHOPPER_CONTROLLERS = [SessionController, ProductsController, ProductController, CartController, OrdersController]
+
+# Admin: users, groups and flags; the product report and the audit log (docs/api/v2.md).
+ADMIN_PEOPLE_CONTROLLERS = [
+    UsersController,
+    GroupsController,
+    FlagsController,
+    ProductReportController,
+    AuditLogController,
+]
+
+
 def api_v2_router() -> Router:
     return Router(
         "/api/v2",
-        route_handlers=[SessionController, ProductsController, ProductController, CartController, OrdersController],
+        route_handlers=[*SHOPPER_CONTROLLERS, *ADMIN_PEOPLE_CONTROLLERS],
         exception_handlers=V2_EXCEPTION_HANDLERS,
     )
