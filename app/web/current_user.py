@@ -107,7 +107,11 @@ def admin_required(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
     """Guard: 401 for an anonymous caller, 403 for a non-admin, before any input or precondition is looked at.
 
     For operations whose preconditions (If-Match) are checked before the service's own role check.
+    An `OPTIONS` request passes: it is answered with the allowed methods only (Litestar's own
+    handler, which inherits a controller's guards), and says what the public document says already.
     """
+    if connection.scope["method"] == "OPTIONS":
+        return
     user = current_user(connection.scope)
     require_login(user)
     if user.role is not Role.ADMIN:

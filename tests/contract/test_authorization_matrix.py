@@ -140,6 +140,22 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v2/orders"): Expect(401, 422, 422),  # no body
     ("GET", "/api/v2/orders"): Expect(401, 200, 200),  # the customer's own orders; admins see all
     ("GET", "/api/v2/orders/{order_id:uuid}"): Expect(401, 200, 200),  # the customer's own order; admins see all
+    ("GET", "/api/v2/users"): Expect(401, 403, 200),
+    ("POST", "/api/v2/users"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
+    ("GET", "/api/v2/users/{user_id:uuid}"): Expect(401, 403, 200),
+    ("PATCH", "/api/v2/users/{user_id:uuid}"): Expect(401, 403, 428, body={}),  # no If-Match
+    ("GET", "/api/v2/groups"): Expect(401, 403, 200),
+    ("POST", "/api/v2/groups"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
+    ("GET", "/api/v2/groups/{group_id:uuid}"): Expect(401, 403, 200),
+    ("DELETE", "/api/v2/groups/{group_id:uuid}"): Expect(401, 403, 204),
+    ("PUT", "/api/v2/groups/{group_id:uuid}/members/{user_id:uuid}"): Expect(401, 403, 200),
+    ("DELETE", "/api/v2/groups/{group_id:uuid}/members/{user_id:uuid}"): Expect(401, 403, 204),
+    ("GET", "/api/v2/flags"): Expect(401, 403, 200),
+    ("POST", "/api/v2/flags"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
+    ("GET", "/api/v2/flags/{name:str}"): Expect(401, 403, 200),
+    ("PATCH", "/api/v2/flags/{name:str}"): Expect(401, 403, 428, body={}),  # no If-Match
+    ("GET", "/api/v2/reports/products"): Expect(401, 403, 200),
+    ("GET", "/api/v2/audit-log"): Expect(401, 403, 200),
     # --- Pages: public, and the shopper's (a visitor is sent to log in) --------------------------------------
     ("GET", "/"): Expect(200, 200, 200),
     ("GET", "/products"): Expect(200, 200, 200),
