@@ -33,6 +33,17 @@ EXCLUDED_CHECKS: dict[str, list[Any]] = {
     # accepted (a made-up one is a 422 "invalid-cursor" problem, by design). Every other check runs.
     "v2ListProducts": [positive_data_acceptance],
     "v2ListOrders": [positive_data_acceptance],
+    "v2ListUsers": [positive_data_acceptance],
+    "v2ListGroups": [positive_data_acceptance],
+    "v2ListFlags": [positive_data_acceptance],
+    "v2ProductReport": [positive_data_acceptance],
+    "v2ListAuditLog": [positive_data_acceptance],
+    # The examples are derandomized, so one Idempotency-Key value comes back with another body: the
+    # 422 "idempotency-key-reused" problem the draft asks for. And a username or flag name the
+    # schema allows may be taken already (422 naming the field). Every other check still runs.
+    "v2CreateUser": [positive_data_acceptance],
+    "v2CreateGroup": [positive_data_acceptance],
+    "v2CreateFlag": [positive_data_acceptance],
 }
 
 

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from app.controllers.api.v1.openapi import v1_document
-from app.controllers.api.v2 import wire
+from app.controllers.api.v2 import wire, wire_admin_insight, wire_admin_people
 from app.web.api_guide import migration_guide_html
 from app.web.api_versions import LATEST_VERSION, MIGRATION_GUIDE, SUPPORTED_VERSIONS
 from app.web.security_headers import content_security_policy
@@ -92,9 +92,13 @@ def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
     return result
 
 
+WIRE_MODULES = (wire, wire_admin_people, wire_admin_insight)
+"""The v2 wire types, by module: where a component's Struct is looked up by its name."""
+
+
 def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """A request body that refuses unknown fields says so (Litestar leaves msgspec's `forbid_unknown_fields` out)."""
-    struct = getattr(wire, name, None)
+    struct = next((getattr(module, name) for module in WIRE_MODULES if hasattr(module, name)), None)
     config = getattr(struct, "__struct_config__", None)
     if config is not None and config.forbid_unknown_fields:
         return {**schema, "additionalProperties": False}
