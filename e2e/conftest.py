@@ -139,19 +139,20 @@ def web_server(log_name: str, env: dict[str, str]) -> Iterator[str]:
         stop(web)
 
 
+def log_in_as(page: Page, username: str, password: str) -> None:
+    """Log in through the login form, as a person would, and wait until it has taken effect."""
+    if not page.url.split("?")[0].endswith("/login"):
+        page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".user-chip")).to_contain_text(username)
+
+
 @pytest.fixture
 def log_in() -> Callable[[Page, str, str], None]:
-    """Log in through the login form, as a person would, and wait until it has taken effect."""
-
-    def log_in(page: Page, username: str, password: str) -> None:
-        if not page.url.split("?")[0].endswith("/login"):
-            page.goto("/login")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.locator(".user-chip")).to_contain_text(username)
-
-    return log_in
+    """`log_in_as`, for tests that take their page from pytest-playwright."""
+    return log_in_as
 
 
 @pytest.fixture(scope="session")

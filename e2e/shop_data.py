@@ -101,3 +101,40 @@ def new_coupon(percent: str) -> str:
 
     _run(work)
     return code
+
+
+def new_group(name: str) -> uuid.UUID:
+    """A user group with that name and a description; returns its id."""
+
+    async def work(services: Any) -> uuid.UUID:
+        group = await services.flags.create_group(_system(), name=name, description="Shoppers who try new things")
+        return group.id
+
+    return _run(work)
+
+
+def new_flag(name: str) -> None:
+    """A feature flag, switched off, with a description."""
+
+    async def work(services: Any) -> None:
+        await services.flags.create_flag(_system(), name=name, description="Try the new checkout")
+
+    _run(work)
+
+
+def user_id(username: str) -> uuid.UUID:
+    """The id of the default shop's account with that username."""
+
+    async def work(services: Any) -> uuid.UUID:
+        return next(user.id for user in await services.users.list_users(_system()) if user.username == username)
+
+    return _run(work)
+
+
+def new_picture(product_id: uuid.UUID, image: bytes) -> None:
+    """Make `image` (JPEG, PNG or WebP bytes) the product's picture; the worker makes its thumbnails."""
+
+    async def work(services: Any) -> None:
+        await services.images.upload_image(_system(), product_id, image)
+
+    _run(work)
