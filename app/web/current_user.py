@@ -110,7 +110,7 @@ def admin_required(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
     An `OPTIONS` request passes: it is answered with the allowed methods only (Litestar's own
     handler, which inherits a controller's guards), and says what the public document says already.
     """
-    if connection.scope["method"] == "OPTIONS":
+    if connection.scope.get("method") == "OPTIONS":
         return
     user = current_user(connection.scope)
     require_login(user)
