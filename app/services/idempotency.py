@@ -86,24 +86,27 @@ class _HasRecords(Protocol):
     def idempotency(self) -> IdempotencyRecords: ...
 
 
-async def claim_or_replay(uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None) -> None:
+async def claim_or_replay(uow: _HasRecords, user_id: UUID | None, request: IdempotentRequest | None) -> None:
     """First thing in a use case's unit of work: hold the key, or raise AlreadyAnswered with the earlier response.
 
-    Without a key the unit of work's records are not touched (nor needed: fakes may have none).
+    Without a key the unit of work's records are not touched (nor needed: fakes may have none). A key is
+    scoped to its user, so only a logged-in user sends one (the system actor, without a user id, never does).
     """
     if request is None:
         return
+    assert user_id is not None, "an idempotency key belongs to a logged-in user"
     earlier = await uow.idempotency.claim(user_id, request)
     if earlier is not None:
         raise AlreadyAnswered(earlier)
 
 
 async def remember_answer(
-    uow: _HasRecords, user_id: UUID, request: IdempotentRequest | None, result: Any
+    uow: _HasRecords, user_id: UUID | None, request: IdempotentRequest | None, result: Any
 ) -> StoredResponse | None:
     """Last thing before commit: store the answer to `result` with the effect."""
     if request is None:
         return None
+    assert user_id is not None, "an idempotency key belongs to a logged-in user"
     response = request.respond(result)
     await uow.idempotency.remember(user_id, request, response)
     return response

@@ -15,7 +15,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
-from app.controllers.api.v2 import wire
+from app.controllers.api.v2 import wire, wire_admin_catalog
 from app.web.api_versions import LATEST_VERSION, SUPPORTED_VERSIONS
 from app.web.security_headers import content_security_policy
 
@@ -29,16 +29,22 @@ REFERENCE_POLICY = content_security_policy(
 
 An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.py then fails.
 """
+
+
+def _idempotency_key(what: str) -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "description": f"A token or quoted string of at most 255 characters, unique per {what} (400 without it).",
+        "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
+    }
+
+
 REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
-    "v2PlaceOrder": [
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": True,
-            "description": "A token or quoted string of at most 255 characters, unique per order (400 without it).",
-            "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
-        }
-    ],
+    "v2PlaceOrder": [_idempotency_key("order")],
+    "v2CreateProduct": [_idempotency_key("new product")],
+    "v2CreateCoupon": [_idempotency_key("new coupon")],
     **{
         operation_id: [
             {
@@ -54,6 +60,8 @@ REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
 }
 """Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
 so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""
+WIRE_MODULES = (wire, wire_admin_catalog)
+"""Where API v2's wire types are defined: a component schema is looked up there by its name."""
 TITLES = {"v1": "Emporium API v1 (deprecated)", "v2": "Emporium API v2"}
 _SCHEMA_REF = "#/components/schemas/"
 
@@ -89,7 +97,7 @@ def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
 
 def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """A request body that refuses unknown fields says so (Litestar leaves msgspec's `forbid_unknown_fields` out)."""
-    struct = getattr(wire, name, None)
+    struct = next((getattr(module, name) for module in WIRE_MODULES if hasattr(module, name)), None)
     config = getattr(struct, "__struct_config__", None)
     if config is not None and config.forbid_unknown_fields:
         return {**schema, "additionalProperties": False}
