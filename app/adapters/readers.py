@@ -397,18 +397,35 @@ class SqlOrderReader:
 
 
 class SqlCouponReader:
+    _SELECT = "SELECT id, tenant_id, version, code, discount_percent, expires_at, created_at FROM coupon"
+
     def __init__(self, engine: PostgresEngine) -> None:
         self._engine = engine
 
     async def list_coupons(self, tenant_id: UUID) -> list[Coupon]:
         rows = await fetch(
-            self._engine,
-            tenant_id,
-            "SELECT id, tenant_id, version, code, discount_percent, expires_at, created_at FROM coupon "
-            "WHERE tenant_id = $1 ORDER BY created_at DESC, code",
-            [tenant_id],
+            self._engine, tenant_id, f"{self._SELECT} WHERE tenant_id = $1 ORDER BY created_at DESC, code", [tenant_id]
         )
         return [Coupon(**dict(row)) for row in rows]
+
+    async def browse_coupons(self, tenant_id: UUID, after: Cursor | None, limit: int) -> list[Coupon]:
+        rows = await fetch(self._engine, tenant_id, *self.browse_sql(tenant_id, after, limit))
+        return [Coupon(**dict(row)) for row in rows]
+
+    def browse_sql(self, tenant_id: UUID, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
+        """The row comparison `(created_at, id) < (…)` is an index condition (coupon_keyset_idx)."""
+        where = _Where()
+        where.add("tenant_id = ?", tenant_id)
+        if after is not None:
+            where.add("(created_at, id) < (?, ?)", after.key, after.id)
+        sql = f"{self._SELECT} WHERE {where.sql()} ORDER BY created_at DESC, id DESC LIMIT ${len(where.args) + 1}"
+        return sql, [*where.args, limit]
+
+    async def get_coupon(self, tenant_id: UUID, coupon_id: UUID) -> Coupon | None:
+        rows = await fetch(
+            self._engine, tenant_id, f"{self._SELECT} WHERE tenant_id = $1 AND id = $2", [tenant_id, coupon_id]
+        )
+        return Coupon(**dict(rows[0])) if rows else None
 
 
 class SqlProductReportReader:

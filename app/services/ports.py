@@ -305,6 +305,11 @@ class StockChangeSource(Protocol):
 
 class CouponReader(Protocol):
     async def list_coupons(self, tenant_id: UUID) -> list[Coupon]: ...
+    async def browse_coupons(self, tenant_id: UUID, after: Cursor | None, limit: int) -> list[Coupon]:
+        """Up to `limit` coupons after `after`, newest first (ties by id, descending)."""
+        ...
+
+    async def get_coupon(self, tenant_id: UUID, coupon_id: UUID) -> Coupon | None: ...
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from app.domain.errors import Conflict, DuplicateProductName, ProductNotFound, S
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
+from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
 from app.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
@@ -23,19 +24,29 @@ class ProductAdminService:
         self._uow = uow
 
     async def create_product(
-        self, user: UserContext, *, name: object, price: object, stock_quantity: object
+        self,
+        user: UserContext,
+        *,
+        name: object,
+        price: object,
+        stock_quantity: object,
+        idempotency: IdempotentRequest | None = None,
     ) -> Product:
+        """With `idempotency` (API v2), the key's record commits with the product: a repeat raises
+        AlreadyAnswered with the first answer (app.services.idempotency); a refusal leaves the key usable."""
         require(
             user,
             Capability.PRODUCTS_CREATE,
             action="create_product",
             reason="Only administrators can create products",
         )
-        product = Product.create(tenant_id=user.tenant_id, name=name, price=price, stock_quantity=stock_quantity)
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
+            product = Product.create(tenant_id=user.tenant_id, name=name, price=price, stock_quantity=stock_quantity)
             if await uow.products.live_name_taken(product.name):
                 raise DuplicateProductName(product.name)
             uow.products.add(product)
+            await remember_answer(uow, user.user_id, idempotency, product)
             await uow.commit()
         return product
 

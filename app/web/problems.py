@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import ValidationException
 
+from app.domain.addresses import AddressVerificationFailed
 from app.domain.errors import DomainError, ValidationError
 from app.web.refusals import V2_STATUSES, status_of
 
@@ -79,6 +80,8 @@ def domain_problem(error: DomainError) -> Response[Any]:
     errors: list[dict[str, str]] = []
     if isinstance(error, ValidationError):
         errors = [{"field": field, "message": message} for field, message in error.errors.items()]
+    elif isinstance(error, AddressVerificationFailed) and error.field:  # not found: the street is at fault
+        errors = [{"field": error.field, "message": error.message}]
     slug = title = None
     if error.code not in _GENERIC_CODES:
         slug, title = error.code.replace("_", "-"), error.code.replace("_", " ").capitalize()

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from app.controllers.api.v1.openapi import v1_document
-from app.controllers.api.v2 import wire, wire_admin_insight, wire_admin_people
+from app.controllers.api.v2 import wire, wire_admin_catalog, wire_admin_insight, wire_admin_people
 from app.web.api_guide import migration_guide_html
 from app.web.api_versions import LATEST_VERSION, MIGRATION_GUIDE, SUPPORTED_VERSIONS
 from app.web.security_headers import content_security_policy
@@ -31,16 +31,22 @@ REFERENCE_POLICY = content_security_policy(
 
 An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.py then fails.
 """
+
+
+def _idempotency_key(what: str) -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "description": f"A token or quoted string of at most 255 characters, unique per {what} (400 without it).",
+        "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
+    }
+
+
 REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
-    "v2PlaceOrder": [
-        {
-            "name": "Idempotency-Key",
-            "in": "header",
-            "required": True,
-            "description": "A token or quoted string of at most 255 characters, unique per order (400 without it).",
-            "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
-        }
-    ],
+    "v2PlaceOrder": [_idempotency_key("order")],
+    "v2CreateProduct": [_idempotency_key("new product")],
+    "v2CreateCoupon": [_idempotency_key("new coupon")],
     **{
         operation_id: [
             {
@@ -56,6 +62,8 @@ REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
 }
 """Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
 so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""
+WIRE_MODULES = (wire, wire_admin_catalog, wire_admin_people, wire_admin_insight)
+"""Where API v2's wire types are defined: a component schema is looked up there by its name."""
 TITLES = {"v1": "Emporium API v1 (deprecated)", "v2": "Emporium API v2"}
 _SCHEMA_REF = "#/components/schemas/"
 
@@ -90,10 +98,6 @@ def version_document(document: dict[str, Any], version: str) -> dict[str, Any]:
     if "tags" in document:
         result["tags"] = [tag for tag in document["tags"] if tag.get("name") in used_tags]
     return result
-
-
-WIRE_MODULES = (wire, wire_admin_people, wire_admin_insight)
-"""The v2 wire types, by module: where a component's Struct is looked up by its name."""
 
 
 def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,11 @@ from typing import Any
 from litestar import Router
 from litestar.exceptions import ValidationException
 
+from app.controllers.api.v2.admin_catalog import CouponsController, ProductCreationController
 from app.controllers.api.v2.admin_insight import AuditLogController, ProductReportController
 from app.controllers.api.v2.admin_people import FlagsController, GroupsController, UsersController
 from app.controllers.api.v2.cart import CartController
+from app.controllers.api.v2.checkout import AddressesController, CouponPreviewController
 from app.controllers.api.v2.orders import OrdersController
 from app.controllers.api.v2.products import ProductController, ProductsController
 from app.controllers.api.v2.session import SessionController
@@ -50,11 +52,13 @@ ADMIN_PEOPLE_CONTROLLERS = [
     ProductReportController,
     AuditLogController,
 ]
+ADMIN_CATALOG_CONTROLLERS = [ProductCreationController, CouponsController, CouponPreviewController, AddressesController]
+"""Admin products and coupons, and the shopper's checks before an order (admin_catalog.py, checkout.py)."""
 
 
 def api_v2_router() -> Router:
     return Router(
         "/api/v2",
-        route_handlers=[*SHOPPER_CONTROLLERS, *ADMIN_PEOPLE_CONTROLLERS],
+        route_handlers=[*SHOPPER_CONTROLLERS, *ADMIN_CATALOG_CONTROLLERS, *ADMIN_PEOPLE_CONTROLLERS],
         exception_handlers=V2_EXCEPTION_HANDLERS,
     )

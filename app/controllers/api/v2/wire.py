@@ -237,6 +237,7 @@ _PROBLEM_WHEN = {
     422: "Problem: invalid input; `errors` names each field",
     428: "Problem: If-Match is required",
     429: "Problem: too many requests (Retry-After)",
+    503: "Problem: a service it needs is down for a while; try again later",
 }
 
 

@@ -185,7 +185,9 @@ class AdminProductsController(Controller):
     ) -> Template | Redirect:
         form = {name: data.get(name, "") for name in PRODUCT_FIELDS}
         try:
-            product = await products.create_product(user, **form)
+            product = await products.create_product(
+                user, name=form["name"], price=form["price"], stock_quantity=form["stock_quantity"]
+            )
         except ValidationError as error:
             if is_htmx(request):
                 # Re-render the form with the error beside its field, in place of the form.
