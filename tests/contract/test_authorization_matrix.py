@@ -140,6 +140,12 @@ RULES: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v2/orders"): Expect(401, 422, 422),  # no body
     ("GET", "/api/v2/orders"): Expect(401, 200, 200),  # the customer's own orders; admins see all
     ("GET", "/api/v2/orders/{order_id:uuid}"): Expect(401, 200, 200),  # the customer's own order; admins see all
+    ("POST", "/api/v2/products"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
+    ("GET", "/api/v2/coupons"): Expect(401, 403, 200),
+    ("POST", "/api/v2/coupons"): Expect(401, 403, 422),  # no body
+    ("GET", "/api/v2/coupons/{coupon_id:uuid}"): Expect(401, 403, 404, ids="random"),  # no such coupon
+    ("POST", "/api/v2/coupons/preview"): Expect(401, 422, 422),  # no body
+    ("POST", "/api/v2/addresses/verify"): Expect(401, 422, 422),  # no body
     ("GET", "/api/v2/users"): Expect(401, 403, 200),
     ("POST", "/api/v2/users"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
     ("GET", "/api/v2/users/{user_id:uuid}"): Expect(401, 403, 200),
