@@ -47,10 +47,13 @@ class Conflict(DomainError):
 
 
 class PermissionDenied(DomainError):
+    """The caller's role may not do `action`; the message is `reason`, in words for a person (API v1
+    words it as the original did, naming the action: `app.controllers.api.v1.errors`)."""
+
     code = "permission_denied"
 
     def __init__(self, action: str, reason: str) -> None:
-        super().__init__(f"Permission denied for '{action}': {reason}")
+        super().__init__(reason)
         self.action = action
         self.reason = reason
 

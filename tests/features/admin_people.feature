@@ -112,8 +112,8 @@ Feature: Administrators manage feature flags, user groups, users and coupons
     Then Bob is refused with "<message>"
 
     Examples:
-      | page           | message                                                                 |
-      | /admin/coupons | Permission denied for 'list_coupons': Admin access required              |
-      | /admin/users   | Permission denied for 'Admin access required': Insufficient permissions |
-      | /admin/groups  | Permission denied for 'list_user_groups': Only admins can manage user groups |
-      | /admin/flags   | Permission denied for 'list_feature_flags': Only admins can manage feature flags |
+      | page           | message                              |
+      | /admin/coupons | Admin access required                |
+      | /admin/users   | Insufficient permissions             |
+      | /admin/groups  | Only admins can manage user groups   |
+      | /admin/flags   | Only admins can manage feature flags |

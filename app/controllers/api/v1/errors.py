@@ -88,6 +88,7 @@ def _number_wording(error: NumberOutOfRange) -> str:
 _V1_WORDING: dict[type[Any], Callable[[Any], str]] = {
     NumberOutOfRange: _number_wording,
     InvalidCredentials: lambda error: "Invalid credentials",
+    PermissionDenied: lambda error: f"Permission denied for '{error.action}': {error.reason}",
     ProductAlreadyDeleted: lambda error: f"Product '{error.product_id}' is already deleted",
     ProductNotDeleted: lambda error: f"Product '{error.product_id}' is not deleted",
 }
