@@ -6,11 +6,16 @@ never matches, `*` matches any current version. `If-None-Match` compares weakly,
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from litestar import Request, Response
 
+from app.domain.errors import StaleVersion
 from app.web.problems import problem_response
+
+Body = TypeVar("Body")
 
 
 class PreconditionRequired(Exception):
@@ -55,6 +60,28 @@ def not_modified(request: Request[Any, Any, Any], version: int) -> bool:
 
 def not_modified_response(version: int) -> Response[Any]:
     return Response(None, status_code=304, headers={"ETag": etag(version)})
+
+
+def tagged(body: Body, version: int) -> Response[Body]:
+    """The resource with its strong ETag."""
+    return Response(body, headers={"ETag": etag(version)})
+
+
+def fresh(request: Request[Any, Any, Any], version: int, render: Callable[[], Body]) -> Response[Body]:
+    """A GET's answer: 304 when If-None-Match already names `version`, else `render()` with its ETag."""
+    if not_modified(request, version):
+        return not_modified_response(version)
+    return tagged(render(), version)
+
+
+@asynccontextmanager
+async def stale_is_precondition_failed(current_version: Callable[[], Awaitable[int]]) -> AsyncIterator[None]:
+    """Someone changed the resource between the If-Match check and the write (the write's version check
+    raised StaleVersion): 412 with the ETag of what won."""
+    try:
+        yield
+    except StaleVersion:
+        raise PreconditionFailed(etag(await current_version())) from None
 
 
 def precondition_required_handler(request: Request[Any, Any, Any], exc: PreconditionRequired) -> Response[Any]:

@@ -12,17 +12,23 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Request, Response
 
 from app.services.idempotency import AlreadyAnswered, IdempotencyKeyInUse, IdempotentRequest, StoredResponse
+from app.web.conditional import etag
 from app.web.problems import domain_problem, problem_response
 
 HEADER = "idempotency-key"
 MAX_LENGTH = 255
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z:/]+$")
-"""A bare token (RFC 9110 tchar, plus ':' and '/' that key generators use)."""
-_QUOTED = re.compile(r'^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\\"])*)"$')
-"""An RFC 8941 sf-string, the draft's form: printable ASCII in quotes, `\\` escaping `"` and `\\`."""
+_TOKEN_CHARACTER = r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]"
+"""A bare token's characters (RFC 9110 tchar, plus ':' and '/' that key generators use)."""
+_QUOTED_CHARACTER = r'(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\\"])'
+"""An RFC 8941 sf-string's, the draft's form: printable ASCII in quotes, `\\` escaping `"` and `\\`."""
+_TOKEN = re.compile(f"^{_TOKEN_CHARACTER}+$")
+_QUOTED = re.compile(f'^"({_QUOTED_CHARACTER}*)"$')
+KEY_GRAMMAR = f'^(?:{_TOKEN_CHARACTER}{{1,{MAX_LENGTH}}}|"{_QUOTED_CHARACTER}{{1,{MAX_LENGTH}}}")$'
+"""The header's two forms as the OpenAPI documents describe them (`key_of` reads them)."""
 
 
 class IdempotencyKeyProblem(Exception):
@@ -84,6 +90,13 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
     for part in (method.encode(), path.encode(), body):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
+
+
+def created(location: str, body: Any, version: int | None = None) -> StoredResponse:
+    """201 with the new resource, its `Location` (and its strong `ETag`, when it has a version): the
+    answer stored with the effect for the key's repeats."""
+    headers = {"Location": location, **({"ETag": etag(version)} if version is not None else {})}
+    return StoredResponse(201, msgspec.json.encode(body), headers)
 
 
 def send(stored: StoredResponse, *, replayed: bool) -> Response[Any]:

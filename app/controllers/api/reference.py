@@ -19,6 +19,7 @@ from app.controllers.api.v1.openapi import v1_document
 from app.controllers.api.v2 import wire, wire_admin_catalog, wire_admin_insight, wire_admin_people
 from app.web.api_guide import migration_guide_html
 from app.web.api_versions import LATEST_VERSION, MIGRATION_GUIDE, SUPPORTED_VERSIONS
+from app.web.idempotency import KEY_GRAMMAR, MAX_LENGTH
 from app.web.security_headers import content_security_policy
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json"
@@ -38,8 +39,19 @@ def _idempotency_key(what: str) -> dict[str, Any]:
         "name": "Idempotency-Key",
         "in": "header",
         "required": True,
-        "description": f"A token or quoted string of at most 255 characters, unique per {what} (400 without it).",
-        "schema": {"type": "string", "pattern": "^[!#-'*+.^_`|~0-9A-Za-z-]{1,255}$"},
+        "description": f"Unique per {what}, at most {MAX_LENGTH} characters, a token or a quoted string: a repeat "
+        "is answered as the first was, with `Idempotent-Replayed: true`. Missing: 400 idempotency-key-required.",
+        "schema": {"type": "string", "pattern": KEY_GRAMMAR},
+    }
+
+
+def _if_match(what: str) -> dict[str, Any]:
+    return {
+        "name": "If-Match",
+        "in": "header",
+        "required": True,
+        "description": f"The {what}'s current strong ETag (428 without it, 412 with the current one when stale).",
+        "schema": {"type": "string"},
     }
 
 
@@ -47,18 +59,13 @@ REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
     "v2PlaceOrder": [_idempotency_key("order")],
     "v2CreateProduct": [_idempotency_key("new product")],
     "v2CreateCoupon": [_idempotency_key("new coupon")],
-    **{
-        operation_id: [
-            {
-                "name": "If-Match",
-                "in": "header",
-                "required": True,
-                "description": "The product's current strong ETag (428 without it, 412 when stale).",
-                "schema": {"type": "string"},
-            }
-        ]
-        for operation_id in ("v2UpdateProduct", "v2DeleteProduct")
-    },
+    "v2CreateUser": [_idempotency_key("new account")],
+    "v2CreateGroup": [_idempotency_key("new group")],
+    "v2CreateFlag": [_idempotency_key("new flag")],
+    "v2UpdateProduct": [_if_match("product")],
+    "v2DeleteProduct": [_if_match("product")],
+    "v2UpdateUser": [_if_match("account")],
+    "v2UpdateFlag": [_if_match("flag")],
 }
 """Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
 so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""

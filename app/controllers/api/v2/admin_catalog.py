@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from app.controllers.api.v2 import wire
 from app.controllers.api.v2 import wire_admin_catalog as catalog_wire
-from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.coupons import Coupon
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.products import Product
@@ -26,25 +25,20 @@ from app.domain.users import UserContext
 from app.services.coupons import COUPON_LIST_SORT, CouponService
 from app.services.idempotency import StoredResponse
 from app.services.products import ProductAdminService
-from app.web.conditional import etag, not_modified, not_modified_response
+from app.web.conditional import fresh
 from app.web.current_user import admin_required
-from app.web.idempotency import idempotent_request, send
+from app.web.idempotency import created, idempotent_request, send
 
 PRODUCTS_PATH = "/api/v2/products"
 COUPONS_PATH = "/api/v2/coupons"
 
 
-def _created(location: str, body: Any, version: int) -> StoredResponse:
-    """201 with the resource, its Location and its strong ETag: stored with the effect for the key's repeats."""
-    return StoredResponse(201, msgspec.json.encode(body), {"Location": location, "ETag": etag(version)})
-
-
 def _product_created(product: Product) -> StoredResponse:
-    return _created(f"{PRODUCTS_PATH}/{product.id}", wire.product(product), product.version)
+    return created(f"{PRODUCTS_PATH}/{product.id}", wire.product(product), product.version)
 
 
 def _coupon_created(coupon: Coupon) -> StoredResponse:
-    return _created(f"{COUPONS_PATH}/{coupon.id}", catalog_wire.coupon(coupon), coupon.version)
+    return created(f"{COUPONS_PATH}/{coupon.id}", catalog_wire.coupon(coupon), coupon.version)
 
 
 class ProductCreationController(Controller):
@@ -96,11 +90,7 @@ class CouponsController(Controller):
     ) -> Response[catalog_wire.CouponPage]:
         """Every coupon of the shop, expired ones too, newest first; the next page is in `Link: rel="next"`."""
         page = await coupons.browse_coupons(user, decode_cursor(cursor, COUPON_LIST_SORT), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = catalog_wire.CouponPage(
-            items=[catalog_wire.coupon(item) for item in page.items], next_cursor=next_cursor
-        )
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, catalog_wire.coupon, catalog_wire.CouponPage)
 
     @post(
         "/",
@@ -144,6 +134,4 @@ class CouponsController(Controller):
     ) -> Response[catalog_wire.Coupon]:
         """One coupon by id, with its strong ETag (If-None-Match: 304)."""
         coupon = await coupons.get_coupon(user, coupon_id)
-        if not_modified(request, coupon.version):
-            return not_modified_response(coupon.version)
-        return Response(catalog_wire.coupon(coupon), headers={"ETag": etag(coupon.version)})
+        return fresh(request, coupon.version, lambda: catalog_wire.coupon(coupon))

@@ -16,7 +16,7 @@ from litestar.params import Parameter
 
 from app.controllers.api.v2 import wire
 from app.controllers.api.v2 import wire_admin_insight as insight
-from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.errors import ValidationError
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import is_storable, storable
@@ -81,11 +81,7 @@ class ProductReportController(Controller):
             has_reservations=has_reservations,
         )
         page = await reports.browse_product_report(user, filters, decode_cursor(cursor, REPORT_SORT), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = insight.ProductReportPage(
-            items=[insight.report_line(row) for row in page.items], next_cursor=next_cursor
-        )
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, insight.report_line, insight.ProductReportPage)
 
 
 ExactText = Annotated[str | None, Parameter(description="Exact match.", max_length=200)]
@@ -124,6 +120,4 @@ class AuditLogController(Controller):
             until=_moment(until),
         )
         page = await audit.browse_entries(user, filters, decode_cursor(cursor, AUDIT_SORT), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = insight.AuditLogPage(items=[insight.audit_entry(entry) for entry in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, insight.audit_entry, insight.AuditLogPage)

@@ -8,19 +8,16 @@ and a PATCH must name the version it changes in `If-Match`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 
 from app.controllers.api.v2 import wire
 from app.controllers.api.v2 import wire_admin_people as people
-from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
-from app.domain.errors import StaleVersion
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.flags import FeatureFlag, UserGroup
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import storable
@@ -28,56 +25,22 @@ from app.domain.users import User, UserContext
 from app.services.flags import BY_NAME, FlagService
 from app.services.idempotency import StoredResponse
 from app.services.users import USER_SORT, UserAdminService
-from app.web.conditional import PreconditionFailed, etag, matched_version, not_modified, not_modified_response
+from app.web.conditional import fresh, matched_version, stale_is_precondition_failed, tagged
 from app.web.current_user import admin_required
-from app.web.idempotency import MAX_LENGTH, idempotent_request, send
+from app.web.idempotency import created, idempotent_request, send
 
 V2 = "/api/v2"
-
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z:/]"
-_QUOTED_CHARACTER = r'(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\\"])'
-KEY_GRAMMAR = f'^(?:{_TOKEN}{{1,{MAX_LENGTH}}}|"{_QUOTED_CHARACTER}{{1,{MAX_LENGTH}}}")$'
-"""The header's two forms as app.web.idempotency reads them: a bare token, or a quoted string (RFC 8941)."""
-
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        required=True,
-        schema_extra={"pattern": KEY_GRAMMAR},  # documented; a malformed key stays our 400 problem
-        description=f"Unique per create, at most {MAX_LENGTH} characters: a repeat is answered as the first was, "
-        "with `Idempotent-Replayed: true`. Missing: 400 idempotency-key-required.",
-    ),
-]
-"""Documents the header; `idempotent_request` reads it (a missing one is our 400 problem, not a 422)."""
 
 CREATE_REFUSALS = (400, 401, 403, 409, 422)
 """400: no Idempotency-Key; 409: the name is taken, or the key's first request is still running;
 422: invalid input, or the key was used for another request."""
 
 
-def _created(path: str, body: Any, version: int) -> StoredResponse:
-    """201 with the new resource, its `Location` and `ETag`: stored with it for the key's repeats."""
-    return StoredResponse(201, msgspec.json.encode(body), {"Location": path, "ETag": etag(version)})
-
-
-def _with_etag(body: Any, version: int) -> Response[Any]:
-    return Response(body, headers={"ETag": etag(version)})
-
-
-async def _unless_stale(change: Awaitable[Any], current_version: Callable[[], Awaitable[int]]) -> Any:
-    """The change, or 412 with the ETag of what won when someone changed the resource since If-Match was checked."""
-    try:
-        return await change
-    except StaleVersion:
-        raise PreconditionFailed(etag(await current_version())) from None
-
-
 # --- users ----------------------------------------------------------------------------------------------
 
 
-def _user_created(created: User) -> StoredResponse:
-    return _created(f"{V2}/users/{created.id}", people.managed_user(created), created.version)
+def _user_created(account: User) -> StoredResponse:
+    return created(f"{V2}/users/{account.id}", people.managed_user(account), account.version)
 
 
 class UsersController(Controller):
@@ -97,9 +60,7 @@ class UsersController(Controller):
     ) -> Response[people.ManagedUserPage]:
         """The shop's accounts by username in keyset pages; the next page is in `Link: rel="next"`."""
         page = await user_admin.browse_users(user, storable(q).strip(), decode_cursor(cursor, USER_SORT), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = people.ManagedUserPage(items=[people.managed_user(item) for item in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, people.managed_user, people.ManagedUserPage)
 
     @post(
         "/",
@@ -114,10 +75,9 @@ class UsersController(Controller):
         data: JSONBody[people.NewUser],
         user: NamedDependency[UserContext],
         user_admin: NamedDependency[UserAdminService],
-        idempotency_key: IdempotencyKey = None,
     ) -> Response[people.ManagedUser]:
         """A taken username is a 422 naming `username`; the password is never sent back."""
-        created = await user_admin.create_user(
+        account = await user_admin.create_user(
             user,
             username=data.username,
             password=data.password,
@@ -125,7 +85,7 @@ class UsersController(Controller):
             email=data.email,
             idempotency=await idempotent_request(request, _user_created, required=True),
         )
-        return send(_user_created(created), replayed=False)
+        return send(_user_created(account), replayed=False)
 
     @get("/{user_id:uuid}", operation_id="v2GetUser", responses=wire.problems(304, 401, 403, 404))
     async def get_user(
@@ -136,9 +96,7 @@ class UsersController(Controller):
         user_id: FromPath[UUID],
     ) -> Response[people.ManagedUser]:
         account = await user_admin.get_user(user, user_id)
-        if not_modified(request, account.version):
-            return not_modified_response(account.version)
-        return _with_etag(people.managed_user(account), account.version)
+        return fresh(request, account.version, lambda: people.managed_user(account))
 
     @patch("/{user_id:uuid}", operation_id="v2UpdateUser", responses=wire.problems(401, 403, 404, 409, 412, 422, 428))
     async def update_user(
@@ -160,17 +118,17 @@ class UsersController(Controller):
 
         expected = matched_version(request, await current_version())
         if data.role is not None:
-            changed = user_admin.change_role(user, user_id, data.role, expected_version=expected)
-            await _unless_stale(changed, current_version)
+            async with stale_is_precondition_failed(current_version):
+                await user_admin.change_role(user, user_id, data.role, expected_version=expected)
         account = await user_admin.get_user(user, user_id)
-        return _with_etag(people.managed_user(account), account.version)
+        return tagged(people.managed_user(account), account.version)
 
 
 # --- groups ---------------------------------------------------------------------------------------------
 
 
-def _group_created(created: UserGroup) -> StoredResponse:
-    return _created(f"{V2}/groups/{created.id}", people.group(created), created.version)
+def _group_created(group: UserGroup) -> StoredResponse:
+    return created(f"{V2}/groups/{group.id}", people.group(group), group.version)
 
 
 class GroupsController(Controller):
@@ -189,9 +147,7 @@ class GroupsController(Controller):
     ) -> Response[people.GroupPage]:
         """User groups (the audiences flags target, never permissions) by name, with their members."""
         page = await flags.browse_groups(user, decode_cursor(cursor, BY_NAME), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = people.GroupPage(items=[people.group(item) for item in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, people.group, people.GroupPage)
 
     @post(
         "/",
@@ -206,16 +162,15 @@ class GroupsController(Controller):
         data: JSONBody[people.NewGroup],
         user: NamedDependency[UserContext],
         flags: NamedDependency[FlagService],
-        idempotency_key: IdempotencyKey = None,
     ) -> Response[people.Group]:
         """A name already taken in the shop is a 409 duplicate-group."""
-        created = await flags.create_group(
+        group = await flags.create_group(
             user,
             name=data.name,
             description=data.description,
             idempotency=await idempotent_request(request, _group_created, required=True),
         )
-        return send(_group_created(created), replayed=False)
+        return send(_group_created(group), replayed=False)
 
     @get("/{group_id:uuid}", operation_id="v2GetGroup", responses=wire.problems(304, 401, 403, 404))
     async def get_group(
@@ -226,9 +181,7 @@ class GroupsController(Controller):
         group_id: FromPath[UUID],
     ) -> Response[people.Group]:
         found = await flags.get_group(user, group_id)
-        if not_modified(request, found.version):
-            return not_modified_response(found.version)
-        return _with_etag(people.group(found), found.version)
+        return fresh(request, found.version, lambda: people.group(found))
 
     @delete("/{group_id:uuid}", operation_id="v2DeleteGroup", status_code=204, responses=wire.problems(401, 403, 404))
     async def delete_group(
@@ -251,7 +204,7 @@ class GroupsController(Controller):
     ) -> Response[people.Group]:
         """Idempotent: the user is a member afterwards (404 user-not-found for no such user)."""
         changed = await flags.add_member(user, group_id, user_id)
-        return _with_etag(people.group(changed), changed.version)
+        return tagged(people.group(changed), changed.version)
 
     @delete(
         "/{group_id:uuid}/members/{user_id:uuid}",
@@ -275,8 +228,8 @@ class GroupsController(Controller):
 FlagName = Annotated[str, Parameter(description="The flag's name (flags are named by it in paths).", max_length=100)]
 
 
-def _flag_created(created: FeatureFlag) -> StoredResponse:
-    return _created(f"{V2}/flags/{created.name}", people.flag(created), created.version)
+def _flag_created(flag: FeatureFlag) -> StoredResponse:
+    return created(f"{V2}/flags/{flag.name}", people.flag(flag), flag.version)
 
 
 class FlagsController(Controller):
@@ -294,9 +247,7 @@ class FlagsController(Controller):
         cursor: CursorParameter = None,
     ) -> Response[people.FlagPage]:
         page = await flags.browse_flags(user, decode_cursor(cursor, BY_NAME), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = people.FlagPage(items=[people.flag(item) for item in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, people.flag, people.FlagPage)
 
     @post(
         "/",
@@ -311,17 +262,16 @@ class FlagsController(Controller):
         data: JSONBody[people.NewFlag],
         user: NamedDependency[UserContext],
         flags: NamedDependency[FlagService],
-        idempotency_key: IdempotencyKey = None,
     ) -> Response[people.Flag]:
         """Off unless `enabled`; a name already taken in the shop is a 409 duplicate-flag."""
-        created = await flags.create_flag(
+        flag = await flags.create_flag(
             user,
             name=data.name,
             enabled=data.enabled,
             description=data.description,
             idempotency=await idempotent_request(request, _flag_created, required=True),
         )
-        return send(_flag_created(created), replayed=False)
+        return send(_flag_created(flag), replayed=False)
 
     @get("/{name:str}", operation_id="v2GetFlag", responses=wire.problems(304, 401, 403, 404))
     async def get_flag(
@@ -332,9 +282,7 @@ class FlagsController(Controller):
         name: Annotated[str, Parameter(description="The flag's name.", max_length=100)],
     ) -> Response[people.Flag]:
         found = await flags.get_flag(user, name)
-        if not_modified(request, found.version):
-            return not_modified_response(found.version)
-        return _with_etag(people.flag(found), found.version)
+        return fresh(request, found.version, lambda: people.flag(found))
 
     @patch("/{name:str}", operation_id="v2UpdateFlag", responses=wire.problems(401, 403, 404, 412, 422, 428))
     async def update_flag(
@@ -352,13 +300,13 @@ class FlagsController(Controller):
 
         expected = matched_version(request, await current_version())
         targets = set(data.target_group_ids) if data.target_group_ids is not None else None
-        change = flags.change_flag(
-            user,
-            name,
-            expected_version=expected,
-            enabled=data.enabled,
-            description=data.description,
-            target_group_ids=targets,
-        )
-        changed: FeatureFlag = await _unless_stale(change, current_version)
-        return _with_etag(people.flag(changed), changed.version)
+        async with stale_is_precondition_failed(current_version):
+            changed = await flags.change_flag(
+                user,
+                name,
+                expected_version=expected,
+                enabled=data.enabled,
+                description=data.description,
+                target_group_ids=targets,
+            )
+        return tagged(people.flag(changed), changed.version)

@@ -13,7 +13,7 @@ from app.controllers.api.v2 import wire
 from app.domain.carts import Cart
 from app.domain.users import UserContext
 from app.services.carts import CartService
-from app.web.conditional import etag, not_modified, not_modified_response
+from app.web.conditional import fresh, tagged
 from app.web.current_user import login_required
 
 
@@ -26,9 +26,7 @@ class CartController(Controller):
         self, request: Request[Any, Any, Any], user: NamedDependency[UserContext], carts: NamedDependency[CartService]
     ) -> Response[wire.Cart]:
         cart = await carts.get_cart(user)
-        if not_modified(request, cart.version):
-            return not_modified_response(cart.version)
-        return _answer(cart, carts)
+        return fresh(request, cart.version, lambda: wire.cart(cart, carts.reservation_hold))
 
     @put(
         "/items/{product_id:uuid}",
@@ -61,4 +59,4 @@ class CartController(Controller):
 
 
 def _answer(cart: Cart, carts: CartService) -> Response[wire.Cart]:
-    return Response(wire.cart(cart, carts.reservation_hold), headers={"ETag": etag(cart.version)})
+    return tagged(wire.cart(cart, carts.reservation_hold), cart.version)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.datastructures import ResponseHeader
 from litestar.params import Parameter
 
-from app.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, Sort
+from app.domain.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, Slice, Sort
+
+Row = TypeVar("Row")
+Item = TypeVar("Item")
+Body = TypeVar("Body")
 
 Limit = Annotated[
     int,
@@ -44,3 +49,16 @@ def page_response(request: Request[Any, Any, Any], body: Any, next_cursor: Curso
     kept = [(name, value) for name, value in request.query_params.multi_items() if name != "cursor"]
     query = urlencode([*kept, ("cursor", next_cursor.encode())])
     return Response(body, headers={"Link": f'<{request.url.path}?{query}>; rel="next"'})
+
+
+def page_of(
+    request: Request[Any, Any, Any],
+    page: Slice[Row],
+    item: Callable[[Row], Item],
+    body: Callable[..., Body],
+) -> Response[Body]:
+    """A service's page as every v2 list answers it: `body(items=…, next_cursor=…)`, each row made an
+    `item`, and the next page's `Link` header."""
+    next_cursor = page.next_cursor.encode() if page.next_cursor else None
+    answer = body(items=[item(row) for row in page.items], next_cursor=next_cursor)
+    return page_response(request, answer, page.next_cursor)

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from app.controllers.api.v2 import wire
-from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.orders import Order
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.users import UserContext
@@ -20,15 +20,14 @@ from app.services.checkout import CheckoutService
 from app.services.idempotency import StoredResponse
 from app.services.orders import ORDER_HISTORY_SORT, OrderService
 from app.web.current_user import login_required
-from app.web.idempotency import idempotent_request, send
+from app.web.idempotency import created, idempotent_request, send
 
 ORDERS_PATH = "/api/v2/orders"
 
 
 def _placed(order: Order) -> StoredResponse:
-    """201 with the order and its Location: the answer stored with the order for the key's repeats."""
-    body = msgspec.json.encode(wire.order(order))
-    return StoredResponse(201, body, {"Location": f"{ORDERS_PATH}/{order.id}"})
+    """201 with the order and its Location (an order never changes, so it has no ETag)."""
+    return created(f"{ORDERS_PATH}/{order.id}", wire.order(order))
 
 
 class OrdersController(Controller):
@@ -77,9 +76,7 @@ class OrdersController(Controller):
     ) -> Response[wire.OrderPage]:
         """Your orders (an admin: everyone's in the shop), newest first; the next page is in `Link: rel="next"`."""
         page = await orders.browse_orders(user, decode_cursor(cursor, ORDER_HISTORY_SORT), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = wire.OrderPage(items=[wire.order(item) for item in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, wire.order, wire.OrderPage)
 
     @get("/{order_id:uuid}", operation_id="v2GetOrder", guards=[login_required], responses=wire.problems(401, 404))
     async def get_order(

@@ -3,6 +3,7 @@ soft-deleted with If-Match (admin)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -12,15 +13,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from app.controllers.api.v2 import wire
-from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_response
-from app.domain.errors import StaleVersion
+from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import parse_price, storable
 from app.domain.users import UserContext
 from app.services.catalog import CATALOG_SORTS, CatalogService, catalog_sort
 from app.services.ports import CatalogFilter
 from app.services.products import ProductAdminService
-from app.web.conditional import PreconditionFailed, etag, matched_version, not_modified, not_modified_response
+from app.web.conditional import fresh, matched_version, stale_is_precondition_failed, tagged
 from app.web.current_user import admin_required
 
 PriceBound = Annotated[str | None, Parameter(description='A decimal amount such as "12.50", bounds included.')]
@@ -28,6 +28,15 @@ PriceBound = Annotated[str | None, Parameter(description='A decimal amount such 
 
 def _price_bound(raw: str | None, field: str) -> Decimal | None:
     return parse_price(raw, field) if raw is not None and raw.strip() else None
+
+
+def _version_reader(catalog: CatalogService, user: UserContext, product_id: UUID) -> Callable[[], Awaitable[int]]:
+    """Reads the product's current version: for the If-Match check, and for the 412's ETag after a lost race."""
+
+    async def current_version() -> int:
+        return (await catalog.get_product(user, product_id)).version
+
+    return current_version
 
 
 class ProductsController(Controller):
@@ -64,9 +73,7 @@ class ProductsController(Controller):
             in_stock_only=in_stock,
         )
         page = await catalog.browse_products(user, filters, order, decode_cursor(cursor, order), limit)
-        next_cursor = page.next_cursor.encode() if page.next_cursor else None
-        body = wire.ProductPage(items=[wire.product(item) for item in page.items], next_cursor=next_cursor)
-        return page_response(request, body, page.next_cursor)
+        return page_of(request, page, wire.product, wire.ProductPage)
 
 
 class ProductController(Controller):
@@ -83,9 +90,7 @@ class ProductController(Controller):
     ) -> Response[wire.Product]:
         """A deleted product is shown only to those who may see deleted products (404 for anyone else)."""
         product = await catalog.get_product(user, product_id)
-        if not_modified(request, product.version):
-            return not_modified_response(product.version)
-        return Response(wire.product(product), headers={"ETag": etag(product.version)})
+        return fresh(request, product.version, lambda: wire.product(product))
 
     @patch(
         "/",
@@ -103,8 +108,9 @@ class ProductController(Controller):
         product_id: FromPath[UUID],
     ) -> Response[wire.Product]:
         """Partial update; `If-Match` required (428 without it, 412 with the current ETag when stale)."""
-        async with _stale_is_precondition_failed(catalog, user, product_id):
-            expected = matched_version(request, (await catalog.get_product(user, product_id)).version)
+        current_version = _version_reader(catalog, user, product_id)
+        expected = matched_version(request, await current_version())
+        async with stale_is_precondition_failed(current_version):
             product = await products.update_product(
                 user,
                 product_id,
@@ -113,7 +119,7 @@ class ProductController(Controller):
                 price=data.price,
                 stock_quantity=data.stock_quantity,
             )
-        return Response(wire.product(product), headers={"ETag": etag(product.version)})
+        return tagged(wire.product(product), product.version)
 
     @delete(
         "/",
@@ -131,22 +137,7 @@ class ProductController(Controller):
         product_id: FromPath[UUID],
     ) -> None:
         """Soft delete (an admin can still read it, and restore it); `If-Match` required."""
-        async with _stale_is_precondition_failed(catalog, user, product_id):
-            expected = matched_version(request, (await catalog.get_product(user, product_id)).version)
+        current_version = _version_reader(catalog, user, product_id)
+        expected = matched_version(request, await current_version())
+        async with stale_is_precondition_failed(current_version):
             await products.delete_product(user, product_id, expected_version=expected)
-
-
-class _stale_is_precondition_failed:
-    """A concurrent change between the If-Match check and the write: 412 with the ETag of what won."""
-
-    def __init__(self, catalog: CatalogService, user: UserContext, product_id: UUID) -> None:
-        self._catalog, self._user, self._product_id = catalog, user, product_id
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if isinstance(exc, StaleVersion):
-            current = await self._catalog.get_product(self._user, self._product_id)
-            raise PreconditionFailed(etag(current.version)) from exc
-        return False
