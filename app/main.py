@@ -18,7 +18,6 @@ import structlog
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from litestar.types import ASGIApp
@@ -358,7 +357,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=template_engine,
         # The largest request body of any form: an image upload (larger: 413, app.web.errors says why).
         request_max_body_size=settings.images.max_upload_bytes,
-        plugins=[HTMXPlugin()],
         lifespan=[lifespan],
         debug=False,
         logging_config=None,

@@ -65,10 +65,6 @@ class AppSettings:
     def is_development(self) -> bool:
         return self.environment == "development"
 
-    @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
 
 @dataclass(frozen=True)
 class DatabaseSettings:

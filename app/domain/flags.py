@@ -28,7 +28,6 @@ from app.domain.events import (
     utc_now,
 )
 from app.domain.parsing import is_storable
-from app.domain.users import UserContext
 
 INCIDENT_EMAIL_NOTIFICATIONS = "incident_email_notifications"
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
@@ -132,13 +131,6 @@ class FeatureFlag(Aggregate):
             FeatureFlagCreated(aggregate_id=flag.id, name=flag.name, enabled=flag.enabled, description=flag.description)
         )
         return flag
-
-    def is_on_for(self, user: UserContext) -> bool:
-        if not self.enabled:
-            return False
-        if not self.target_group_ids:
-            return True
-        return bool(self.target_group_ids & user.group_ids)
 
     def update(self, *, enabled: object = None, description: object = None, now: datetime | None = None) -> None:
         changes: dict[str, Any] = {}

@@ -13,9 +13,7 @@ from app.domain.carts import Cart, CartItemNotFound, EmptyCart
 from app.domain.coupons import Coupon, CouponAlreadyUsed, CouponExpired
 from app.domain.errors import InsufficientStock, ValidationError
 from app.domain.events import utc_now
-from app.domain.flags import FeatureFlag
 from app.domain.products import Product
-from app.domain.users import Role, UserContext
 
 TENANT = uuid4()
 
@@ -96,19 +94,6 @@ def test_a_coupon_is_refused_when_used_or_expired():
         coupon.check_usable(utc_now(), already_used=True)
     with pytest.raises(CouponExpired, match="Coupon 'ONCE' has expired"):
         coupon.check_usable(utc_now() + timedelta(days=2), already_used=False)
-
-
-def test_flag_targeting_rule():
-    group, other = uuid4(), uuid4()
-    member = UserContext(uuid4(), "m", Role.CUSTOMER, TENANT, frozenset({group}))
-    outsider = UserContext(uuid4(), "o", Role.CUSTOMER, TENANT, frozenset({other}))
-    anonymous = UserContext.anonymous(TENANT)
-    flag = FeatureFlag.create(tenant_id=TENANT, name="beta", enabled=True)
-    assert all(flag.is_on_for(u) for u in (member, outsider, anonymous))
-    flag.set_targets({group})
-    assert [flag.is_on_for(u) for u in (member, outsider, anonymous)] == [True, False, False]
-    flag.update(enabled=False)
-    assert not flag.is_on_for(member)
 
 
 def test_an_address_reports_every_missing_field():
