@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -28,6 +29,7 @@ class PostgresIdempotencyRecords:
     def __init__(self, connection: asyncpg.Connection, tenant_id: UUID) -> None:
         self._connection = connection
         self._tenant_id = tenant_id
+        self._answers: list[tuple[UUID, IdempotentRequest, Any]] = []
 
     async def claim(self, user_id: UUID, request: IdempotentRequest) -> StoredResponse | None:
         scope = f"idempotency:{self._tenant_id}:{user_id}:{request.key}"
@@ -64,7 +66,16 @@ class PostgresIdempotencyRecords:
             raise IdempotencyKeyInUse() from None  # the transaction is aborted: the unit of work rolls it back
         await self._connection.execute("SET LOCAL lock_timeout = DEFAULT")
 
-    async def remember(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None:
+    def remember(self, user_id: UUID, request: IdempotentRequest, result: Any) -> None:
+        self._answers.append((user_id, request, result))
+
+    async def write(self) -> None:
+        """The answers remembered in this transaction, made now (the unit of work has saved its aggregates)."""
+        for user_id, request, result in self._answers:
+            await self._write(user_id, request, request.respond(result))
+        self._answers.clear()
+
+    async def _write(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None:
         # An expired record not yet pruned is replaced: past the retention the key is new again.
         await self._connection.execute(
             """

@@ -40,6 +40,7 @@ class PiccoloUnitOfWork:
         self._actor = actor
         self._publisher = publisher
         self._transaction: PostgresTransaction | None = None
+        self._records: PostgresIdempotencyRecords | None = None
         self._committed = False
         self._products = PiccoloProductRepository(actor.tenant_id)
         self._users = PiccoloUserRepository(actor.tenant_id)
@@ -82,7 +83,9 @@ class PiccoloUnitOfWork:
     def idempotency(self) -> PostgresIdempotencyRecords:
         """Idempotency records on this transaction's connection: a key's record commits with the effect."""
         assert self._transaction is not None, "use the unit of work as `async with`"
-        return PostgresIdempotencyRecords(self._transaction.connection, self._actor.tenant_id)
+        if self._records is None:
+            self._records = PostgresIdempotencyRecords(self._transaction.connection, self._actor.tenant_id)
+        return self._records
 
     @property
     def _repositories(self) -> tuple[_Repository, ...]:
@@ -123,6 +126,8 @@ class PiccoloUnitOfWork:
             raise _unique_violation_error(violation) from violation
         if events:
             await self._write_events(events)
+        if self._records is not None:
+            await self._records.write()  # after the saves: an answer shows the new versions
         await self._transaction.commit()
         self._committed = True
         self.committed_events = events

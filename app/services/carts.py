@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
@@ -23,10 +23,19 @@ from app.domain.events import utc_now
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
+from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
 from app.services.ports import OperationTimer, UnitOfWork, UnitOfWorkFactory
 from app.services.stock_locking import PessimisticLocking, StockLocking
 
 T = TypeVar("T")
+
+
+def _answering_the_cart(idempotency: IdempotentRequest | None) -> IdempotentRequest | None:
+    """The key of a request answered with the cart, for a use case whose result is an ItemAdded."""
+    if idempotency is None:
+        return None
+    respond = idempotency.respond
+    return replace(idempotency, respond=lambda added: respond(added.cart))
 
 
 @dataclass(frozen=True)
@@ -59,23 +68,30 @@ class CartService:
             await uow.commit()
         return cart
 
-    async def add_item(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
-        return (await self.add_item_with_product(user, product_id, quantity)).cart
+    async def add_item(
+        self, user: UserContext, product_id: UUID, quantity: int, idempotency: IdempotentRequest | None = None
+    ) -> Cart:
+        added = await self.add_item_with_product(user, product_id, quantity, _answering_the_cart(idempotency))
+        return added.cart
 
-    async def add_item_with_product(self, user: UserContext, product_id: UUID, quantity: int) -> ItemAdded:
+    async def add_item_with_product(
+        self, user: UserContext, product_id: UUID, quantity: int, idempotency: IdempotentRequest | None = None
+    ) -> ItemAdded:
         """`add_item`, also returning the product it locked: no second read to show the stock left."""
         require(user, Capability.CART_MODIFY, action="add_to_cart", reason="Log in to add items to your cart")
         async with self._timed("cart_add_item"):
             try:
-                return await self._add(user, product_id, quantity)
+                return await self._add(user, product_id, quantity, idempotency)
             except InsufficientStock:
                 # Lazy guard: reservations past their hold but not yet swept must not block this
                 # shopper. Release them now, then try once more.
                 if not await self.release_stale_reservations_of(user, product_id):
                     raise
-                return await self._add(user, product_id, quantity)
+                return await self._add(user, product_id, quantity, idempotency)
 
-    async def _add(self, user: UserContext, product_id: UUID, quantity: int) -> ItemAdded:
+    async def _add(
+        self, user: UserContext, product_id: UUID, quantity: int, idempotency: IdempotentRequest | None
+    ) -> ItemAdded:
         assert user.user_id is not None
         user_id = user.user_id
 
@@ -85,9 +101,11 @@ class CartService:
             cart.add_item(product, quantity)
             return ItemAdded(cart, product)
 
-        return await self._reserving(user, add)
+        return await self._reserving(user, add, idempotency)
 
-    async def change_quantity(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
+    async def change_quantity(
+        self, user: UserContext, product_id: UUID, quantity: int, idempotency: IdempotentRequest | None = None
+    ) -> Cart:
         require(user, Capability.CART_MODIFY, action="update_cart", reason="Log in to change your cart")
         assert user.user_id is not None
         user_id = user.user_id
@@ -101,16 +119,24 @@ class CartService:
             return cart
 
         async with self._timed("cart_update_item"):
-            return await self._reserving(user, change)
+            return await self._reserving(user, change, idempotency)
 
-    async def set_item_quantity(self, user: UserContext, product_id: UUID, quantity: int) -> Cart:
-        """The line's quantity becomes `quantity`, reserving or releasing the difference; a new line if absent."""
+    async def set_item_quantity(
+        self, user: UserContext, product_id: UUID, quantity: int, idempotency: IdempotentRequest | None = None
+    ) -> Cart:
+        """The line's quantity becomes `quantity`, reserving or releasing the difference; a new line if absent.
+
+        With `idempotency` (API v2's optional key), the key's record commits with the change: a repeat
+        raises AlreadyAnswered with the first answer (app.services.idempotency), as every cart change does.
+        """
         try:
-            return await self.change_quantity(user, product_id, quantity)
-        except CartItemNotFound:
-            return await self.add_item(user, product_id, quantity)
+            return await self.change_quantity(user, product_id, quantity, idempotency)
+        except CartItemNotFound:  # rolled back, the key with it: the add claims it afresh
+            return await self.add_item(user, product_id, quantity, idempotency)
 
-    async def remove_item(self, user: UserContext, product_id: UUID) -> Cart:
+    async def remove_item(
+        self, user: UserContext, product_id: UUID, idempotency: IdempotentRequest | None = None
+    ) -> Cart:
         require(user, Capability.CART_MODIFY, action="remove_from_cart", reason="Log in to change your cart")
         assert user.user_id is not None
         user_id = user.user_id
@@ -124,7 +150,7 @@ class CartService:
             return cart
 
         async with self._timed("cart_remove_item"):
-            return await self._reserving(user, remove)
+            return await self._reserving(user, remove, idempotency)
 
     async def expire_stale_carts(self, actor: UserContext, *, now: datetime | None = None, limit: int = 200) -> int:
         """Release the stock of carts idle longer than the hold; safe to run twice or on many workers."""
@@ -156,12 +182,22 @@ class CartService:
         async with self._timed("cart_expire"):
             return await self._reserving(actor, expire)
 
-    async def _reserving(self, actor: UserContext, change: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        """One unit of work that moves stock, under the locking strategy (optimistic may run it again)."""
+    async def _reserving(
+        self,
+        actor: UserContext,
+        change: Callable[[UnitOfWork], Awaitable[T]],
+        idempotency: IdempotentRequest | None = None,
+    ) -> T:
+        """One unit of work that moves stock, under the locking strategy (optimistic may run it again).
+
+        With `idempotency`, the key is claimed first (before the cart's lock, as checkout does) and its
+        answer stored last, in the same transaction: each run of the unit claims it again."""
 
         async def unit() -> T:
             async with self._uow(actor) as uow:
+                await claim_or_replay(uow, actor.user_id, idempotency)
                 result = await change(uow)
+                remember_answer(uow, actor.user_id, idempotency, result)
                 await uow.commit()
             return result
 

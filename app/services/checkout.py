@@ -79,7 +79,7 @@ class CheckoutService:
                     coupon.check_usable(utc_now(), already_used=False)
                 order = Order.place(cart=cart, number=await uow.orders.next_number(), address=verified, coupon=coupon)
                 uow.orders.add(order)
-                await remember_answer(uow, user.user_id, idempotency, order)
+                remember_answer(uow, user.user_id, idempotency, order)
                 await uow.commit()
             outcome = "ok"
             return order

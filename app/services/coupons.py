@@ -63,6 +63,6 @@ class CouponService:
             if await uow.coupons.code_taken(coupon.code):
                 raise DuplicateCouponCode(coupon.code)
             uow.coupons.add(coupon)
-            await remember_answer(uow, user.user_id, idempotency, coupon)
+            remember_answer(uow, user.user_id, idempotency, coupon)
             await uow.commit()
         return coupon

@@ -93,7 +93,7 @@ class FlagService:
             if await uow.flags.name_taken(flag.name):
                 raise DuplicateFlag(flag.name)
             uow.flags.add(flag)
-            await remember_answer(uow, user.user_id, idempotency, flag)
+            remember_answer(uow, user.user_id, idempotency, flag)
             await uow.commit()
         return flag
 
@@ -199,7 +199,7 @@ class FlagService:
             if await uow.groups.name_taken(group.name):
                 raise DuplicateGroup(group.name)
             uow.groups.add(group)
-            await remember_answer(uow, user.user_id, idempotency, group)
+            remember_answer(uow, user.user_id, idempotency, group)
             await uow.commit()
         return group
 

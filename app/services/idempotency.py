@@ -86,7 +86,10 @@ class IdempotencyRecords(Protocol):
         """
         ...
 
-    async def remember(self, user_id: UUID, request: IdempotentRequest, response: StoredResponse) -> None: ...
+    def remember(self, user_id: UUID, request: IdempotentRequest, result: Any) -> None:
+        """Store `request.respond(result)` as the key's answer when the unit of work commits, after its
+        aggregates are saved: the answer shows their new versions (a changed cart's ETag)."""
+        ...
 
 
 class _HasRecords(Protocol):
@@ -109,14 +112,10 @@ async def claim_or_replay(uow: _HasRecords, user_id: UUID | None, request: Idemp
         raise AlreadyAnswered(earlier)
 
 
-async def remember_answer(
-    uow: _HasRecords, user_id: UUID | None, request: IdempotentRequest | None, result: Any
-) -> StoredResponse | None:
-    """Last thing before commit: store the answer to `result` with the effect."""
+def remember_answer(uow: _HasRecords, user_id: UUID | None, request: IdempotentRequest | None, result: Any) -> None:
+    """Last thing before commit: the answer to `result` is stored with the effect."""
     if request is None:
-        return None
+        return
     if user_id is None:
         raise ValueError("an Idempotency-Key is scoped to a user: the system actor cannot send one")
-    response = request.respond(result)
-    await uow.idempotency.remember(user_id, request, response)
-    return response
+    uow.idempotency.remember(user_id, request, result)

@@ -46,7 +46,7 @@ class ProductAdminService:
             if await uow.products.live_name_taken(product.name):
                 raise DuplicateProductName(product.name)
             uow.products.add(product)
-            await remember_answer(uow, user.user_id, idempotency, product)
+            remember_answer(uow, user.user_id, idempotency, product)
             await uow.commit()
         return product
 

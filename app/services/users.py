@@ -97,7 +97,7 @@ class UserAdminService:
                 email=values["email"],
             )
             uow.users.add(created)
-            await remember_answer(uow, user.user_id, idempotency, created)
+            remember_answer(uow, user.user_id, idempotency, created)
             await uow.commit()
         return created
 

@@ -92,16 +92,28 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def answer(body: Any, *, status: int = 200, version: int | None = None, location: str | None = None) -> StoredResponse:
+    """A JSON answer (with the resource's strong `ETag` when it has a version, and its `Location` when
+    created): stored with the effect for the key's repeats, and sent now."""
+    headers = {"Location": location} if location else {}
+    if version is not None:
+        headers["ETag"] = etag(version)
+    return StoredResponse(status, msgspec.json.encode(body), headers)
+
+
 def created(location: str, body: Any, version: int | None = None) -> StoredResponse:
-    """201 with the new resource, its `Location` (and its strong `ETag`, when it has a version): the
-    answer stored with the effect for the key's repeats."""
-    headers = {"Location": location, **({"ETag": etag(version)} if version is not None else {})}
-    return StoredResponse(201, msgspec.json.encode(body), headers)
+    """201 with the new resource, its `Location` and (when it has a version) its `ETag`."""
+    return answer(body, status=201, version=version, location=location)
+
+
+NO_CONTENT = StoredResponse(204, b"")
+"""The answer of a change that sends nothing back (a removal)."""
 
 
 def send(stored: StoredResponse, *, replayed: bool) -> Response[Any]:
     headers = {**stored.headers, **({"Idempotent-Replayed": "true"} if replayed else {})}
-    return Response(stored.body, status_code=stored.status, media_type="application/json", headers=headers)
+    media_type = "application/json" if stored.body else None
+    return Response(stored.body, status_code=stored.status, media_type=media_type, headers=headers)
 
 
 def already_answered_handler(request: Request[Any, Any, Any], exc: AlreadyAnswered) -> Response[Any]:

@@ -136,6 +136,33 @@ async def test_the_cart_sets_quantities_reserves_stock_and_removes_lines(app: Li
     assert (await client.get("/api/v2/cart")).json()["lines"] == []
 
 
+async def test_cart_changes_take_an_optional_idempotency_key_and_replay_a_repeat(app: Litestar, client: Client):
+    product_id = await add_product(app, price="3.00", stock=5)
+    csrf = await v2_login(app, client)
+    item = f"/api/v2/cart/items/{product_id}"
+    refused = await client.put(item, json={"quantity": 9}, headers={**csrf, "Idempotency-Key": "set-1"})
+    assert_problem(refused, 409, "insufficient-stock")  # no effect: the key stays usable
+    first = await client.put(item, json={"quantity": 2}, headers={**csrf, "Idempotency-Key": "set-1"})
+    assert first.status_code == 200 and "idempotent-replayed" not in first.headers
+    assert first.json()["lines"][0]["quantity"] == 2
+    await client.put(item, json={"quantity": 4}, headers=csrf)  # changed since, without a key
+    again = await client.put(item, json={"quantity": 2}, headers={**csrf, "Idempotency-Key": '"set-1"'})
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
+    assert (await client.get("/api/v2/cart")).json()["lines"][0]["quantity"] == 4  # the repeat changed nothing
+    reused = await client.put(item, json={"quantity": 1}, headers={**csrf, "Idempotency-Key": "set-1"})
+    assert_problem(reused, 422, "idempotency-key-reused")
+
+    removed = await client.delete(item, headers={**csrf, "Idempotency-Key": "remove-1"})
+    assert removed.status_code == 204 and removed.content == b""
+    repeat = await client.delete(item, headers={**csrf, "Idempotency-Key": "remove-1"})
+    assert repeat.status_code == 204 and repeat.headers["idempotent-replayed"] == "true"  # not a 404
+    assert_problem(await client.delete(item, headers=csrf), 404, "cart-item-not-found")
+    assert (await client.get(f"/api/v2/products/{product_id}")).json()["stock_quantity"] == 5
+    bad = await client.delete(item, headers={**csrf, "Idempotency-Key": "no spaces allowed"})
+    assert_problem(bad, 400, "idempotency-key-required")
+
+
 async def place(client: Client, csrf: dict[str, str], key: str | None, body: dict[str, Any] | None = None) -> Any:
     headers = {**csrf, **({"Idempotency-Key": key} if key else {})}
     return await client.post("/api/v2/orders", json=body or {"shipping_address": ADDRESS}, headers=headers)

@@ -34,13 +34,14 @@ An upgrade of Swagger UI may change the hash: e2e/test_content_security_policy.p
 """
 
 
-def _idempotency_key(what: str) -> dict[str, Any]:
+def _idempotency_key(what: str, *, required: bool = True) -> dict[str, Any]:
     return {
         "name": "Idempotency-Key",
         "in": "header",
-        "required": True,
+        "required": required,
         "description": f"Unique per {what}, at most {MAX_LENGTH} characters, a token or a quoted string: a repeat "
-        "is answered as the first was, with `Idempotent-Replayed: true`. Missing: 400 idempotency-key-required.",
+        "is answered as the first was, with `Idempotent-Replayed: true`."
+        + (" Missing: 400 idempotency-key-required." if required else " Optional."),
         "schema": {"type": "string", "pattern": KEY_GRAMMAR},
     }
 
@@ -55,13 +56,15 @@ def _if_match(what: str) -> dict[str, Any]:
     }
 
 
-REQUIRED_HEADERS: dict[str, list[dict[str, Any]]] = {
+READ_HEADERS: dict[str, list[dict[str, Any]]] = {
     "v2PlaceOrder": [_idempotency_key("order")],
     "v2CreateProduct": [_idempotency_key("new product")],
     "v2CreateCoupon": [_idempotency_key("new coupon")],
     "v2CreateUser": [_idempotency_key("new account")],
     "v2CreateGroup": [_idempotency_key("new group")],
     "v2CreateFlag": [_idempotency_key("new flag")],
+    "v2SetCartItemQuantity": [_idempotency_key("change", required=False)],
+    "v2RemoveCartItem": [_idempotency_key("removal", required=False)],
     "v2UpdateProduct": [_if_match("product")],
     "v2DeleteProduct": [_if_match("product")],
     "v2UpdateUser": [_if_match("account")],
@@ -117,9 +120,9 @@ def _closed(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_headers(operation: Any) -> Any:
-    if not isinstance(operation, dict) or operation.get("operationId") not in REQUIRED_HEADERS:
+    if not isinstance(operation, dict) or operation.get("operationId") not in READ_HEADERS:
         return operation
-    return {**operation, "parameters": [*operation.get("parameters", ()), *REQUIRED_HEADERS[operation["operationId"]]]}
+    return {**operation, "parameters": [*operation.get("parameters", ()), *READ_HEADERS[operation["operationId"]]]}
 
 
 def _schema_refs(node: Any) -> set[str]:

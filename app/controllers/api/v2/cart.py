@@ -13,8 +13,10 @@ from app.controllers.api.v2 import wire
 from app.domain.carts import Cart
 from app.domain.users import UserContext
 from app.services.carts import CartService
-from app.web.conditional import fresh, tagged
+from app.services.idempotency import StoredResponse
+from app.web.conditional import fresh
 from app.web.current_user import login_required
+from app.web.idempotency import NO_CONTENT, answer, idempotent_request, send
 
 
 class CartController(Controller):
@@ -36,13 +38,23 @@ class CartController(Controller):
     )
     async def set_quantity(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[wire.Quantity],
         user: NamedDependency[UserContext],
         carts: NamedDependency[CartService],
         product_id: FromPath[UUID],
     ) -> Response[wire.Cart]:
-        """Adds the line if absent; reserves or releases the difference (409 insufficient-stock when short)."""
-        return _answer(await carts.set_item_quantity(user, product_id, data.quantity), carts)
+        """Adds the line if absent; reserves or releases the difference (409 insufficient-stock when short).
+
+        An optional `Idempotency-Key` makes a repeat answer as the first time did."""
+
+        def respond(cart: Cart) -> StoredResponse:
+            return answer(wire.cart(cart, carts.reservation_hold), version=cart.version)
+
+        idempotency = await idempotent_request(request, respond, required=False)
+        return send(
+            respond(await carts.set_item_quantity(user, product_id, data.quantity, idempotency)), replayed=False
+        )
 
     @delete(
         "/items/{product_id:uuid}",
@@ -52,11 +64,14 @@ class CartController(Controller):
         responses=wire.problems(401, 403, 404),
     )
     async def remove_item(
-        self, user: NamedDependency[UserContext], carts: NamedDependency[CartService], product_id: FromPath[UUID]
-    ) -> None:
-        """Releases the line's reserved stock; 404 when the product is not in the cart."""
-        await carts.remove_item(user, product_id)
-
-
-def _answer(cart: Cart, carts: CartService) -> Response[wire.Cart]:
-    return tagged(wire.cart(cart, carts.reservation_hold), cart.version)
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        carts: NamedDependency[CartService],
+        product_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Releases the line's reserved stock; 404 when the product is not in the cart (a repeat with the
+        first request's optional `Idempotency-Key` is answered 204 again)."""
+        idempotency = await idempotent_request(request, lambda cart: NO_CONTENT, required=False)
+        await carts.remove_item(user, product_id, idempotency)
+        return send(NO_CONTENT, replayed=False)
