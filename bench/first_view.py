@@ -55,6 +55,8 @@ class Transfer:
     kind: str
     bytes: int = 0
     finished: bool = False
+    header_bytes: int = 0
+    """The response's status line and headers (HTTP/1.1 sends them uncompressed on every response)."""
 
 
 @dataclass
@@ -65,7 +67,10 @@ class Tally:
 
     def on_response(self, event: dict[str, Any]) -> None:
         kind = KINDS.get(event["type"], event["type"])
-        self.requests[event["requestId"]] = Transfer(event["response"]["url"], kind)
+        response = event["response"]
+        self.requests[event["requestId"]] = Transfer(
+            response["url"], kind, header_bytes=int(response.get("encodedDataLength") or 0)
+        )
 
     def on_data(self, event: dict[str, Any]) -> None:
         if (transfer := self.requests.get(event["requestId"])) is not None:
@@ -128,6 +133,8 @@ def report(tally: Tally, viewport: Viewport) -> int:
         f"{'first screen':<22} {requests - ahead:>8} {first_screen:>9,}  ({first_screen / 1024:.1f} KB; budget 40 KB)"
     )
     print(f"{'with fetched ahead':<22} {requests:>8} {everything:>9,}  ({everything / 1024:.1f} KB)")
+    headers = sum(t.header_bytes for kind, ts in by_kind.items() if kind != "images, fetched ahead" for t in ts)
+    print(f"of the first screen, response headers: {headers:,} bytes ({headers / 1024:.1f} KB)")
     for transfer in ongoing:
         print(f"not finished, not counted: {transfer.url} ({transfer.bytes:,} bytes so far)")
     print("cards (position: rendered width px, file chosen, top px, lazy, first screen):")
