@@ -78,6 +78,7 @@ def running_shop(
     settings: dict[str, str] | None = None,
     per_size_database: bool = False,
     demo: bool = False,
+    fresh: bool = False,
 ) -> Iterator[Shop]:
     """The shop until the block ends; `settings` are environment variables for its processes.
 
@@ -87,6 +88,9 @@ def running_shop(
     With `bypass_rls` they connect as the owner role (BYPASSRLS), to price the policies. With
     `per_size_database` it runs on bench/catalog_plans.py's database for this catalog size (kept between
     runs, topped up to `products` and vacuumed), so a 1,000,000-product catalog is seeded once.
+
+    With `fresh` (and `demo`) its database is made anew and the stored pictures deleted, so the demo
+    pictures are drawn and encoded by the code as it is now (bench/first_view.py measures their bytes).
     """
     from app.cli import migrate
     from app.devservices import ensure_services
@@ -97,7 +101,9 @@ def running_shop(
 
         services = ensure_services(DATA_DIR, f"{DATABASE}_{products}")
     else:
-        services = ensure_services(DATA_DIR, "emporium_pages" if demo else "emporium_bench")
+        services = ensure_services(DATA_DIR, "emporium_pages" if demo else "emporium_bench", fresh_database=fresh)
+    if fresh and demo:
+        shutil.rmtree(DATA_DIR / "images", ignore_errors=True)  # only the demo database's products have pictures
     metrics_dir = DATA_DIR / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir()

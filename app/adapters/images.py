@@ -99,5 +99,7 @@ def _thumbnail(data: bytes, width: int) -> bytes:
         mode = "RGBA" if "A" in image.getbands() or image.mode == "P" else "RGB"
         resized = image.convert(mode).resize((width, height), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    resized.save(out, THUMBNAIL_FORMAT.upper(), quality=80, method=4)
+    # method 6, WebP's tightest: the same quality in fewer bytes (catalog pages load a screenful of these), for
+    # more CPU in the worker, once per upload.
+    resized.save(out, THUMBNAIL_FORMAT.upper(), quality=80, method=6)
     return out.getvalue()

@@ -137,6 +137,8 @@ class UnitOfWorkFactory(Protocol):
 class StoredObject:
     data: bytes
     content_type: str
+    stand_in: bool = False
+    """A wider thumbnail answering for a width this picture has none of (made before that width existed)."""
 
 
 class ObjectStorage(Protocol):

@@ -67,9 +67,21 @@ class ProductImageService:
             await self._storage.delete(stored.storage_key(tenant_id))
 
     async def open_image(self, user: UserContext, name_text: str) -> StoredObject | None:
-        """The shop's image of that name, typed by its name (never by what the store says); None if there is none."""
+        """The shop's image of that name, typed by its name (never by what the store says); None if there is none.
+
+        A thumbnail width the picture has none of (its thumbnails were made before that width was added to
+        THUMBNAIL_WIDTHS) is answered by the next wider thumbnail it has, marked `stand_in`: the `srcset`
+        of every ready picture offers every width, and a picture from before must not show as broken."""
         name = ImageName.parse(name_text)
         if name is None:
             return None
         stored = await self._storage.get(name.storage_key(user.tenant_id))
-        return StoredObject(data=stored.data, content_type=name.content_type) if stored else None
+        if stored is not None:
+            return StoredObject(data=stored.data, content_type=name.content_type)
+        if name.width is None:
+            return None
+        for wider in (width for width in THUMBNAIL_WIDTHS if width > name.width):
+            stored = await self._storage.get(name.thumbnail(wider).storage_key(user.tenant_id))
+            if stored is not None:
+                return StoredObject(data=stored.data, content_type=name.content_type, stand_in=True)
+        return None

@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from PIL import Image
 
+from app.adapters.object_storage import LocalDirectoryStorage
 from app.main import create_app
 from app.settings import get_settings
 from tests.integration.conftest import ensure_user, login
@@ -270,12 +271,12 @@ def test_store_directory_is_under_the_test_data_dir():
     assert Path(get_settings().app.data_dir) in STORE.parents
 
 
-async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the_first_row(
+async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the_first_screen(
     client: AsyncTestClient[Litestar], db: asyncpg.Connection
 ):
-    keys = [f"{uuid4()}.jpg" for _ in range(6)]
+    keys = [f"{uuid4()}.jpg" for _ in range(10)]
     for position, key in enumerate(keys):
-        ready = key if position < 5 else None  # the last one's thumbnails are not made yet
+        ready = key if position < 9 else None  # the last one's thumbnails are not made yet
         await db.execute(
             "INSERT INTO product (id, tenant_id, name, price, stock_quantity, created_at, version, description, "
             "image_key, image_width, image_height, thumbnails_key) "
@@ -289,13 +290,37 @@ async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the
     page = (await client.get("/")).text
 
     pictures = re.findall(r'<img class="product-picture product-picture-thumb"[^>]*>', page)
-    assert len(pictures) == 6
+    assert len(pictures) == 10
     assert all('width="320" height="240"' in picture for picture in pictures)
-    assert ["loading=" in picture for picture in pictures] == [False] * 4 + [True] * 2
+    # The first screen at 1280 × 800 is two rows of four cards: those pictures load at once, never lazily.
+    assert ["loading=" in picture for picture in pictures] == [False] * 8 + [True] * 2
     stem = keys[0].removesuffix(".jpg")
-    assert f"/images/{stem}-w160.webp 160w, /images/{stem}-w320.webp 320w" in pictures[0]
+    srcset = ", ".join(f"/images/{stem}-w{width}.webp {width}w" for width in (160, 240, 320, 480, 640))
+    assert srcset in pictures[0]
     assert f"/images/{keys[0]} 800w" in pictures[0]  # the upload, wider than the widest thumbnail
-    assert "srcset" not in pictures[5] and f'src="/images/{keys[5]}"' in pictures[5]
+    # The card's rendered width, so the browser picks the smallest file that is sharp (229 px on a desktop).
+    assert 'sizes="(min-width: 72rem) 229px, ' in pictures[0] and "(min-width: 360px) calc(50vw - 46px)" in pictures[0]
+    assert "srcset" not in pictures[9] and f'src="/images/{keys[9]}"' in pictures[9]
+
+
+async def test_a_thumbnail_width_made_before_it_existed_is_served_from_the_next_wider_one_briefly_cached(
+    client: AsyncTestClient[Litestar],
+):
+    stem = str(uuid4())
+    store = LocalDirectoryStorage(STORE.parent)
+    wider = files.picture("WEBP", size=(320, 240))
+    for width, data in ((160, b"unused"), (320, wider), (640, files.picture("WEBP", size=(640, 480)))):
+        await store.put(f"{TENANT}/{stem}-w{width}.webp", data, "image/webp")  # the thumbnails of before: no 240, 480
+
+    made = await client.get(f"/images/{stem}-w320.webp")
+    stand_in = await client.get(f"/images/{stem}-w240.webp")
+    missing = await client.get(f"/images/{uuid4()}-w240.webp")
+
+    assert made.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert stand_in.status_code == 200 and stand_in.content == wider
+    assert stand_in.headers["content-type"] == "image/webp" and stand_in.headers["x-content-type-options"] == "nosniff"
+    assert stand_in.headers["cache-control"] == "public, max-age=86400"  # the real 240 w shows once it is made
+    assert missing.status_code == 404
 
 
 async def test_the_product_page_shows_the_large_picture_and_the_description(

@@ -6,11 +6,12 @@ import gzip
 import re
 
 import asyncpg
+import brotli
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.web.compression import accepts_gzip
+from app.web.compression import accepts, accepts_gzip
 from tests.integration.test_shop_pages import product
 
 Client = AsyncTestClient[Litestar]
@@ -137,3 +138,55 @@ async def test_pages_link_the_hashed_stylesheet_scripts_and_icon(client: Client)
     for name in ("css/emporium.css", "vendor/htmx-2.0.11.min.js", "js/forms.js", "img/favicon.svg"):
         hashed_url(page, name)
     assert '"/static/css/emporium.css"' not in page
+
+
+BROTLI = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
+
+
+async def test_hashed_static_files_go_as_brotli_to_clients_that_accept_it(client: Client):
+    page = await client.get("/", headers=BROTLI)
+    url = hashed_url(page.text, "vendor/htmx-2.0.11.min.js")
+    plain = await client.get(url, headers=PLAIN)
+    gzipped = await client.get(url, headers=GZIP)
+    sent = []
+    for _ in range(2):  # compressed the first time, from memory the second: the same bytes
+        async with client.stream("GET", url, headers=BROTLI) as streamed:
+            sent.append((b"".join([chunk async for chunk in streamed.aiter_raw()]), streamed.headers))
+
+    (raw, headers), (again, _) = sent
+    assert headers["content-encoding"] == "br" and "Accept-Encoding" in headers["vary"]
+    assert brotli.decompress(raw) == plain.content and again == raw
+    assert int(headers["content-length"]) == len(raw) < gzipped.num_bytes_downloaded
+    assert headers["etag"] == f"W/{plain.headers['etag']}"
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert page.headers["content-encoding"] == "gzip"  # pages stay gzip (docs/adr/0013)
+
+
+async def test_plain_static_names_and_large_files_stay_gzip_for_brotli_clients(client: Client):
+    plain_name = await client.get("/static/vendor/htmx-2.0.11.min.js", headers=BROTLI)  # cached briefly, not immutable
+    page = await client.get("/api/docs", headers=BROTLI)
+    swagger = await client.get(hashed_url(page.text, "vendor/swagger-ui-bundle-5.35.0.js"), headers=BROTLI)
+
+    assert plain_name.headers["content-encoding"] == "gzip"
+    assert swagger.headers["content-encoding"] == "gzip"  # above BROTLI_MAXIMUM_SIZE: seconds at quality 11
+    assert "SwaggerUIBundle" in swagger.text
+
+
+async def test_head_on_a_hashed_static_file_answers_what_a_brotli_get_would_send(client: Client):
+    page = await client.get("/", headers=PLAIN)
+    url = hashed_url(page.text, "css/emporium.css")
+    get = await client.get(url, headers=BROTLI)
+    head = await client.head(url, headers=BROTLI)
+
+    assert head.status_code == 200 and head.content == b""
+    assert get.headers["content-encoding"] == head.headers["content-encoding"] == "br"
+    for name in ("content-type", "vary", "etag", "cache-control"):
+        assert head.headers.get(name) == get.headers.get(name), name
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("gzip, deflate, br, zstd", True), ("br;q=0.5", True), ("br;q=0", False), ("gzip", False), ("*", True)],
+)
+def test_brotli_is_accepted_by_its_name_or_a_star_without_q_0(header: str, expected: bool):
+    assert accepts(header, "br") is expected

@@ -155,3 +155,27 @@ async def test_removing_a_picture_deletes_it_and_every_thumbnail_and_nothing_els
     remaining = sorted(key.split("/", 1)[1] for key in storage.objects)
     assert all(name.startswith(kept.image_key.split(".")[0]) for name in remaining)
     assert len(remaining) == 1 + len(THUMBNAIL_WIDTHS)
+
+
+async def test_a_width_a_picture_has_none_of_is_answered_by_the_next_wider_thumbnail_it_has():
+    images, store, storage = service()
+    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
+    assert shown.image_key is not None
+    await images.make_thumbnails(TENANT, shown.image_key)
+    name = ImageName.parse(shown.image_key)
+    assert name is not None
+    for width in (240, 480):  # a picture whose thumbnails were made before these widths existed
+        del storage.objects[name.thumbnail(width).storage_key(TENANT)]
+
+    made = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(320)))
+    for_240 = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(240)))
+    for_480 = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(480)))
+
+    assert made is not None and not made.stand_in
+    assert for_240 is not None and for_240.stand_in and for_240.data == b"thumbnail 320 of clean:IMG"
+    assert for_480 is not None and for_480.stand_in and for_480.data == b"thumbnail 640 of clean:IMG"
+    assert for_240.content_type == "image/webp"
+    assert await images.open_image(user(tenant_id=uuid.uuid4()), str(name.thumbnail(240))) is None
+    for width in (320, 640):
+        del storage.objects[name.thumbnail(width).storage_key(TENANT)]
+    assert await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(240))) is None  # none wider either

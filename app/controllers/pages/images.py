@@ -12,6 +12,8 @@ from app.services.product_images import ProductImageService
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 """A name is never reused for other bytes (a new upload gets a new random name), so caches may keep it."""
+STAND_IN = "public, max-age=86400"
+"""A wider thumbnail answering for a width not made yet: cached a day, not for good, so the real one shows once made."""
 
 
 class ImagesController(Controller):
@@ -30,7 +32,7 @@ class ImagesController(Controller):
             stored.data,
             media_type=stored.content_type,
             headers={
-                "Cache-Control": IMMUTABLE,
+                "Cache-Control": STAND_IN if stored.stand_in else IMMUTABLE,
                 "X-Content-Type-Options": "nosniff",
                 "Content-Security-Policy": "default-src 'none'; sandbox",
             },
