@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import zlib
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.web.response_headers import extend_header_value, header_value, raw_headers, remove_header, set_headers
 
 COMPRESSIBLE_TYPES = frozenset(
     {
@@ -48,18 +49,23 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return False
 
 
-def _is_compressible(headers: MutableScopeHeaders) -> bool:
-    media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    return media_type in COMPRESSIBLE_TYPES and "content-encoding" not in headers
+def _is_compressible(message: Message) -> bool:
+    content_type = b""
+    for name, value in raw_headers(message):
+        if name == b"content-encoding":
+            return False
+        if name == b"content-type" and not content_type:
+            content_type = value
+    return content_type.split(b";", 1)[0].strip().lower().decode("latin-1") in COMPRESSIBLE_TYPES
 
 
-def _mark_compressed(headers: MutableScopeHeaders) -> None:
+def _mark_compressed(message: Message) -> None:
     """The headers of the gzipped representation: its encoding, a weak ETag, no length yet."""
-    headers["content-encoding"] = "gzip"
-    etag = headers.get("etag")
-    if etag and not etag.startswith("W/"):
-        headers["etag"] = f"W/{etag}"  # another representation of the same content
-    del headers["content-length"]
+    set_headers(message, [(b"content-encoding", b"gzip")])
+    etag = header_value(raw_headers(message), b"etag")
+    if etag and not etag.startswith(b"W/"):
+        set_headers(message, [(b"etag", b"W/" + etag)])  # another representation of the same content
+    remove_header(message, b"content-length")
 
 
 class CompressionMiddleware:
@@ -83,11 +89,10 @@ class CompressionMiddleware:
         async def send_compressed(message: Message) -> None:
             nonlocal start, compressor
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if not _is_compressible(headers):
+                if not _is_compressible(message):
                     await send(message)
                     return
-                headers.extend_header_value("vary", "Accept-Encoding")  # also when this client gets it plain
+                extend_header_value(message, b"vary", b"Accept-Encoding")  # also when this client gets it plain
                 if not wanted:
                     await send(message)
                     return
@@ -105,11 +110,10 @@ class CompressionMiddleware:
                     await send(message)
                     return
                 compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)  # 31: the gzip container
-                headers = MutableScopeHeaders.from_message(held)
-                _mark_compressed(headers)
+                _mark_compressed(held)
                 if not more:
                     compressed = compressor.compress(body) + compressor.flush()
-                    headers["content-length"] = str(len(compressed))
+                    set_headers(held, [(b"content-length", str(len(compressed)).encode())])
                     await send(held)
                     await send({"type": "http.response.body", "body": compressed, "more_body": False})
                     return
@@ -128,13 +132,11 @@ class CompressionMiddleware:
         """
 
         async def send_head(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if _is_compressible(headers):
-                    headers.extend_header_value("vary", "Accept-Encoding")
-                    length = headers.get("content-length")
-                    if wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
-                        _mark_compressed(headers)
+            if message["type"] == "http.response.start" and _is_compressible(message):
+                extend_header_value(message, b"vary", b"Accept-Encoding")
+                length = header_value(raw_headers(message), b"content-length")
+                if wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
+                    _mark_compressed(message)
             await send(message)
 
         return send_head

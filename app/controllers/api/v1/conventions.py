@@ -15,15 +15,16 @@ import re
 from typing import Any
 
 from litestar import MediaType, Request, Response, Router
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.web.api_versions import V1_DEPRECATION_HEADERS
+from app.web.response_headers import encoded, set_headers
 
 NOT_ACCEPTABLE = {"detail": "Could not satisfy the request Accept header."}
+_DEPRECATION_HEADERS = encoded(V1_DEPRECATION_HEADERS)
 
 
 class V1ConventionsMiddleware(ASGIMiddleware):
@@ -32,9 +33,7 @@ class V1ConventionsMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         async def send_with_deprecation(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in V1_DEPRECATION_HEADERS.items():
-                    headers[name] = value
+                set_headers(message, _DEPRECATION_HEADERS)
             await send(message)
 
         request: Request[Any, Any, Any] = Request(scope, receive)
