@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from litestar.types import Scope
 
@@ -75,6 +76,12 @@ def client_address(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
     if _STATE_KEY not in state:
         client = scope.get("client")
         peer = client[0] if client else None
-        state[_STATE_KEY] = resolve_client(peer, forwarded_for(scope["headers"]) if trusted else [], trusted)
+        state[_STATE_KEY] = resolve_client(peer, forwarded_for(scope["headers"]), trusted) if trusted else _peer(peer)
     address: str = state[_STATE_KEY]
     return address
+
+
+@lru_cache(maxsize=4096)
+def _peer(peer: str | None) -> str:
+    """Without trusted proxies the client is the peer, normalised (parsed once per address, not per request)."""
+    return resolve_client(peer, (), ())

@@ -19,9 +19,10 @@ import asyncio
 import zlib
 
 import brotli
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, Message, Receive, Scope, Send
+
+from app.web.response_headers import extend_header_value, header_value, raw_headers, remove_header, set_headers
 
 COMPRESSIBLE_TYPES = frozenset(
     {
@@ -65,26 +66,31 @@ def accepts_gzip(accept_encoding: str) -> bool:
     return accepts(accept_encoding, "gzip")
 
 
-def _is_compressible(headers: MutableScopeHeaders) -> bool:
-    media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    return media_type in COMPRESSIBLE_TYPES and "content-encoding" not in headers
+def _is_compressible(message: Message) -> bool:
+    content_type = b""
+    for name, value in raw_headers(message):
+        if name == b"content-encoding":
+            return False
+        if name == b"content-type" and not content_type:
+            content_type = value
+    return content_type.split(b";", 1)[0].strip().lower().decode("latin-1") in COMPRESSIBLE_TYPES
 
 
-def _is_immutable(headers: MutableScopeHeaders) -> bool:
+def _is_immutable(message: Message) -> bool:
     """A static file under its hashed name, small enough for brotli at its best quality."""
-    length = headers.get("content-length") or ""
-    return (
-        "immutable" in (headers.get("cache-control") or "") and length.isdigit() and int(length) <= BROTLI_MAXIMUM_SIZE
-    )
+    headers = raw_headers(message)
+    length = header_value(headers, b"content-length") or b""
+    immutable = b"immutable" in (header_value(headers, b"cache-control") or b"")
+    return immutable and length.isdigit() and int(length) <= BROTLI_MAXIMUM_SIZE
 
 
-def _mark_compressed(headers: MutableScopeHeaders, coding: str = "gzip") -> None:
+def _mark_compressed(message: Message, coding: bytes = b"gzip") -> None:
     """The headers of the compressed representation: its encoding, a weak ETag, no length yet."""
-    headers["content-encoding"] = coding
-    etag = headers.get("etag")
-    if etag and not etag.startswith("W/"):
-        headers["etag"] = f"W/{etag}"  # another representation of the same content
-    del headers["content-length"]
+    set_headers(message, [(b"content-encoding", coding)])
+    etag = header_value(raw_headers(message), b"etag")
+    if etag and not etag.startswith(b"W/"):
+        set_headers(message, [(b"etag", b"W/" + etag)])  # another representation of the same content
+    remove_header(message, b"content-length")
 
 
 def _brotli(body: bytes) -> bytes:
@@ -123,12 +129,11 @@ class CompressionMiddleware:
                         await self._send_brotli(scope["path"], held_start, whole, send)
                 return
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if not _is_compressible(headers):
+                if not _is_compressible(message):
                     await send(message)
                     return
-                headers.extend_header_value("vary", "Accept-Encoding")  # also when this client gets it plain
-                if wants_brotli and _is_immutable(headers):
+                extend_header_value(message, b"vary", b"Accept-Encoding")  # also when this client gets it plain
+                if wants_brotli and _is_immutable(message):
                     held_start, whole = message, []
                     return
                 if not wanted:
@@ -148,11 +153,10 @@ class CompressionMiddleware:
                     await send(message)
                     return
                 compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)  # 31: the gzip container
-                headers = MutableScopeHeaders.from_message(held)
-                _mark_compressed(headers)
+                _mark_compressed(held)
                 if not more:
                     compressed = compressor.compress(body) + compressor.flush()
-                    headers["content-length"] = str(len(compressed))
+                    set_headers(held, [(b"content-length", str(len(compressed)).encode())])
                     await send(held)
                     await send({"type": "http.response.body", "body": compressed, "more_body": False})
                     return
@@ -165,13 +169,12 @@ class CompressionMiddleware:
 
     async def _send_brotli(self, path: str, start: Message, parts: list[bytes], send: Send) -> None:
         """The whole body, brotli-compressed: from memory after the first time this process sent the path."""
-        headers = MutableScopeHeaders.from_message(start)
-        key = f"{path} {headers.get('etag')}"
+        key = f"{path} {(header_value(raw_headers(start), b'etag') or b'').decode('latin-1')}"
         compressed = self._brotli.get(key)
         if compressed is None:
             compressed = self._brotli[key] = await asyncio.to_thread(_brotli, b"".join(parts))
-        _mark_compressed(headers, "br")
-        headers["content-length"] = str(len(compressed))
+        _mark_compressed(start, b"br")
+        set_headers(start, [(b"content-length", str(len(compressed)).encode())])
         await send(start)
         await send(HTTPResponseBodyEvent(type="http.response.body", body=compressed, more_body=False))
 
@@ -183,15 +186,13 @@ class CompressionMiddleware:
         """
 
         async def send_head(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                if _is_compressible(headers):
-                    headers.extend_header_value("vary", "Accept-Encoding")
-                    length = headers.get("content-length")
-                    if wants_brotli and _is_immutable(headers):
-                        _mark_compressed(headers, "br")
-                    elif wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
-                        _mark_compressed(headers)
+            if message["type"] == "http.response.start" and _is_compressible(message):
+                extend_header_value(message, b"vary", b"Accept-Encoding")
+                length = header_value(raw_headers(message), b"content-length")
+                if wants_brotli and _is_immutable(message):
+                    _mark_compressed(message, b"br")
+                elif wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
+                    _mark_compressed(message)
             await send(message)
 
         return send_head

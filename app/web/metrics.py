@@ -32,10 +32,21 @@ HTTP_REQUEST_DURATION_SECONDS = Histogram(
 )
 
 
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+"""(method, route, status) → its counter and histogram children: `labels()` validates and locks on each call."""
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    labels = (method, route, str(status))
-    HTTP_REQUESTS_TOTAL.labels(*labels).inc()
-    HTTP_REQUEST_DURATION_SECONDS.labels(*labels).observe(seconds)
+    key = (method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        labels = (method, route, str(status))
+        children = _REQUEST_CHILDREN[key] = (
+            HTTP_REQUESTS_TOTAL.labels(*labels),
+            HTTP_REQUEST_DURATION_SECONDS.labels(*labels),
+        )
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def render_metrics() -> tuple[bytes, str]:

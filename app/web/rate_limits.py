@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +30,7 @@ from app.services.rate_limits import (
 from app.web.client_address import IPNetwork, client_address
 from app.web.current_user import current_user
 from app.web.metrics import LOGIN_FAILURES_TOTAL, RATE_LIMIT_UNAVAILABLE_TOTAL, RATE_LIMITED_REQUESTS_TOTAL
+from app.web.response_headers import encoded, set_headers
 
 log = structlog.get_logger(__name__)
 
@@ -200,9 +200,7 @@ class RateLimitMiddleware:
 
         async def send_with_fields(message: Message) -> None:
             if message["type"] == "http.response.start" and (fields := rate_limit_fields(scope)):
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in fields.items():
-                    headers[name] = value
+                set_headers(message, encoded(fields))
             await send(message)
 
         await self._count(scope)

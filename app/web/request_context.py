@@ -11,12 +11,12 @@ import time
 import uuid
 
 import structlog
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 from app.services.correlation import request_id_var
 from app.web.metrics import observe_request
+from app.web.response_headers import set_headers
 
 log = structlog.get_logger("app.request")
 
@@ -62,6 +62,7 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         # TenantMiddleware binds the shop's id once it knows it; paths of no shop log tenant_id null.
         structlog.contextvars.bind_contextvars(request_id=request_id, tenant_id=None, user_id=None)
+        request_id_header = ((b"x-request-id", request_id.encode("latin-1")),)
         started_at = time.perf_counter()
         status = 500
         started = False
@@ -72,7 +73,7 @@ class RequestContextMiddleware:
                 nonlocal started
                 started = True
                 status = message["status"]
-                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+                set_headers(message, request_id_header)
             await send(message)
 
         try:

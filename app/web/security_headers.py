@@ -6,9 +6,10 @@ inline style, no `eval` (so htmx runs with `allowEval: false`, see base.html), a
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.web.response_headers import encoded, set_default_headers
 
 POLICY_DIRECTIVES: dict[str, str] = {
     "default-src": "'self'",
@@ -44,6 +45,8 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 HSTS = ("strict-transport-security", "max-age=31536000; includeSubDomains")
 """Sent only over HTTPS: a browser ignores it over HTTP, and a development shop has no certificate."""
+_ENCODED = encoded(SECURITY_HEADERS)
+_ENCODED_HTTPS = encoded((*SECURITY_HEADERS, HSTS))
 
 
 class SecurityHeadersMiddleware:
@@ -56,13 +59,11 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        headers_to_add = (*SECURITY_HEADERS, HSTS) if scope["scheme"] == "https" else SECURITY_HEADERS
+        headers_to_add = _ENCODED_HTTPS if scope["scheme"] == "https" else _ENCODED
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in headers_to_add:
-                    headers.setdefault(name, value)
+                set_default_headers(message, headers_to_add)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -176,3 +176,14 @@ def test_sorts_are_named_as_urls_spell_them():
     assert catalog_sort(None) is CATALOG_SORTS["name"] and catalog_sort("-price").descending
     with pytest.raises(ValidationError, match="Sort by one of: name, -name, price, -price, -created_at"):
         catalog_sort("stock")
+
+
+def test_the_catalog_readers_columns_are_product_views_fields_in_order() -> None:
+    """Rows become ProductViews by position (app.adapters.readers._view)."""
+    from dataclasses import fields
+
+    from app.adapters.readers import SqlCatalogReader
+    from app.services.ports import ProductView
+
+    columns = [column.strip().split(" AS ")[-1] for column in SqlCatalogReader._COLUMNS.split(",")]
+    assert columns == [field.name for field in fields(ProductView)]

@@ -15,15 +15,18 @@ import re
 from typing import Any
 
 from litestar import MediaType, Request, Response, Router
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures.headers import Accept
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.web.api_versions import V1_DEPRECATION_HEADERS
+from app.web.response_headers import encoded, set_headers
 
 NOT_ACCEPTABLE = {"detail": "Could not satisfy the request Accept header."}
+_DEPRECATION_HEADERS = encoded(V1_DEPRECATION_HEADERS)
+_ACCEPTS_JSON = frozenset({b"*/*", b"application/json"})
 
 
 class V1ConventionsMiddleware(ASGIMiddleware):
@@ -32,20 +35,26 @@ class V1ConventionsMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         async def send_with_deprecation(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in V1_DEPRECATION_HEADERS.items():
-                    headers[name] = value
+                set_headers(message, _DEPRECATION_HEADERS)
             await send(message)
 
-        request: Request[Any, Any, Any] = Request(scope, receive)
-        if request.method == "OPTIONS":
+        if scope["method"] == "OPTIONS":  # type: ignore[typeddict-item]  # HTTP scopes only (`scopes`)
             response: Response[Any] = Response(_metadata(scope), media_type=MediaType.JSON)
-        elif not request.accept.accepts(MediaType.JSON):
+        elif not _accepts_json(scope):
             response = Response(NOT_ACCEPTABLE, status_code=406, media_type=MediaType.JSON)
         else:
             await next_app(scope, receive, send_with_deprecation)
             return
+        request: Request[Any, Any, Any] = Request(scope, receive)
         await response.to_asgi_response(app=None, request=request)(scope, receive, send_with_deprecation)
+
+
+def _accepts_json(scope: Scope) -> bool:
+    """The `Accept` header (absent: `*/*`) admits JSON; the common values are answered without parsing."""
+    value = next((value for key, value in scope["headers"] if key == b"accept"), None)  # the first, as Litestar's
+    if value is None or value in _ACCEPTS_JSON:
+        return True
+    return Accept(value.decode("latin-1")).accepts(MediaType.JSON)
 
 
 def _metadata(scope: Scope) -> dict[str, Any]:

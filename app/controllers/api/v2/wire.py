@@ -30,8 +30,11 @@ class Money(msgspec.Struct, frozen=True):
     currency: str = CURRENCY
 
 
+_CENT = Decimal("0.01")
+
+
 def money(value: Decimal) -> Money:
-    return Money(amount=f"{value.quantize(Decimal('0.01'))}", currency=CURRENCY)
+    return Money(amount=f"{value.quantize(_CENT)}", currency=CURRENCY)
 
 
 def utc(moment: datetime) -> datetime:
