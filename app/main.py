@@ -96,7 +96,6 @@ from app.web.client_address import trusted_networks
 from app.web.compression import CompressionMiddleware
 from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
-from app.web.dependencies import resolve_dependencies_in_turn
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
 from app.web.metrics import MetricsAccess
 from app.web.rate_limits import RateLimitMiddleware, RateLimitPolicies, RateLimits
@@ -271,7 +270,6 @@ def build_rate_limits(settings: Settings, redis: Redis) -> RateLimits:
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging_from(settings)
-    resolve_dependencies_in_turn()  # no anyio task group per request (app.web.dependencies says why)
     container = build_container(settings)
     rate_limits = build_rate_limits(settings, container.redis)
 
