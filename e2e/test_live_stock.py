@@ -14,8 +14,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.conftest import E2E_QUEUE_NAME, web_server
-from e2e.shop_data import ProductSpec, new_customer, new_products, tag
+from app.controllers.pages.live_stock import CART_EXPIRED_NOTE
+from e2e.conftest import E2E_QUEUE_NAME, LOG_DIR, log_in_as, web_server
+from e2e.shop_data import ProductSpec, expire_cart_now, new_customer, new_products, tag
 from e2e.test_shopper_journey import add_to_cart, assert_not_reloaded, card
 
 WAIT_MS = 10_000
@@ -72,3 +73,31 @@ def test_a_reservation_by_another_shopper_on_another_web_process_updates_the_car
     finally:
         watching.close()
         buying.close()
+
+
+def test_the_open_cart_page_shows_the_cart_emptied_when_the_expiry_job_releases_it(page: Page) -> None:
+    word = tag()
+    [lamp] = new_products(ProductSpec(f"Expiring lamp {word}", "30.00", 5))
+    username, password = new_customer()
+    log_in_as(page, username, password)
+    page.goto(f"/?search={word}")
+    add_to_cart(page, lamp, 2)
+    expect(page.locator("#cart-badge")).to_have_text("2")
+    with page.expect_response(lambda response: response.url.endswith("/events/stock")) as stream:
+        page.goto("/cart")
+    assert stream.value.status == 200
+    expect(page.get_by_label(f"Quantity of {lamp.name}")).to_have_value("2")
+    expect(page.locator("#cart-live-note")).to_be_hidden()  # empty until something happens
+    page.evaluate("window.__noReload = true")
+
+    expire_cart_now(username, E2E_QUEUE_NAME)  # the worker's job releases it; its CartExpired event reaches this page
+
+    expect(page.locator("#cart-live-note")).to_have_text(CART_EXPIRED_NOTE, timeout=WAIT_MS)
+    expect(page.get_by_text("Your cart is empty.")).to_be_visible()
+    expect(page.get_by_label(f"Quantity of {lamp.name}")).to_have_count(0)
+    expect(page.locator("#cart-badge")).to_have_text("0")
+    assert_not_reloaded(page)
+    page.screenshot(path=str(LOG_DIR / "cart-expired.png"))
+
+    page.goto(f"/?search={word}")
+    expect(card(page, lamp).locator(".stock-line")).to_have_text("5 in stock")
