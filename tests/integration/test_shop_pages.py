@@ -379,6 +379,21 @@ async def test_an_anonymous_add_completes_after_login_and_lands_back_with_a_mess
     assert await cart_quantity(db, "alice", lamp.id) == 2
 
 
+async def test_a_pending_add_waits_through_a_failed_login_attempt(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    await add(client, csrf_from((await client.get("/")).text), lamp.id, 1)
+    page = await client.get("/login?next=/")
+    wrong = {"username": "alice", "password": "not-hers", "csrf_token": csrf_from(page.text), "next": "/"}
+    assert (await client.post("/login", data=wrong)).status_code == 401
+
+    await log_in_after_add(client, "alice", "/")
+
+    assert await cart_quantity(db, "alice", lamp.id) == 1
+
+
 async def test_an_anonymous_htmx_add_completes_after_an_htmx_login(
     app: Litestar, client: Client, db: asyncpg.Connection
 ):
