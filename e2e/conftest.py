@@ -113,10 +113,14 @@ def live_server(services: dict[str, str]) -> Iterator[str]:
 
 
 @contextmanager
-def web_server(log_name: str, env: dict[str, str]) -> Iterator[str]:
-    """One uvicorn web process with `env`, logging to LOG_DIR/`log_name`; its base URL once it is ready."""
+def web_server(log_name: str, env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """One uvicorn web process with `env`, logging to LOG_DIR/`log_name`; its base URL once it is ready.
+
+    `port` (default: a free one) lets a test start a process again where the last one was. Open
+    event streams get 2 s to end at shutdown, as under app/supervisor.py, instead of holding it up.
+    """
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log = LOG_DIR / log_name
     with log.open("wb") as out:
@@ -125,6 +129,8 @@ def web_server(log_name: str, env: dict[str, str]) -> Iterator[str]:
                 sys.executable,
                 *f"-m uvicorn --factory app.main:create_app --host 127.0.0.1 --port {port} --workers 1".split(),
                 "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "2",
                 "--no-proxy-headers",  # only TRUSTED_PROXIES decide whose forwarding headers count
             ],
             cwd=ROOT,

@@ -138,3 +138,37 @@ def new_picture(product_id: uuid.UUID, image: bytes) -> None:
         await services.images.upload_image(_system(), product_id, image)
 
     _run(work)
+
+
+def expire_cart_now(username: str, queue_name: str) -> None:
+    """Make the shopper's cart idle past its hold (moved back in the database, as the expiry tests do)
+    and enqueue the reservation-expiry job on `queue_name` (the e2e worker's), so the running worker
+    expires it now rather than at its next scheduled sweep."""
+    import os
+
+    import asyncpg
+
+    from app.adapters.queue import build_queue
+    from app.settings import get_settings
+
+    async def work(services: Any) -> None:
+        hold = get_settings().shop.cart_reservation_minutes
+        connection = await asyncpg.connect(os.environ["MIGRATION_DATABASE_URL"])  # the owner: past row security
+        try:
+            moved = await connection.execute(
+                "UPDATE cart SET last_activity_at = now() - make_interval(mins => $2 + 1)"
+                " WHERE user_id = (SELECT id FROM app_user WHERE username = $1)",
+                username,
+                hold,
+            )
+        finally:
+            await connection.close()
+        assert moved == "UPDATE 1", moved
+        queue = build_queue(get_settings().redis.url, queue_name)
+        await queue.connect()
+        try:
+            await queue.enqueue("expire_reservations_job", timeout=60)
+        finally:
+            await queue.disconnect()
+
+    _run(work)

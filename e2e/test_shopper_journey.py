@@ -175,20 +175,55 @@ def test_the_same_purchase_works_with_javascript_turned_off(browser: Browser, ba
     context.close()
 
 
-def test_an_anonymous_shopper_is_sent_to_log_in_and_back_to_the_same_search(
+def test_an_anonymous_add_is_completed_by_the_login_and_lands_back_on_the_same_search(
     page: Page, log_in: LogIn, base_url: str
 ) -> None:
     word = tag()
     (lamp,) = new_products(ProductSpec(f"Brass lamp {word}", "40.00", 5))
     page.goto(f"/?search={word}")
 
-    add_to_cart(page, lamp, 1)
+    add_to_cart(page, lamp, 2)
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.locator("#flash-area")).to_have_text("Log in to add items to your cart.")
 
     log_in(page, *new_customer())
     expect(page).to_have_url(f"{base_url}/?search={word}")
-    expect(card(page, lamp).locator(".stock-line")).to_have_text("5 in stock")
+    expect(page.locator("#flash-area")).to_contain_text(f"Added 2 × {lamp.name} to your cart.")
+    expect(card(page, lamp).locator(".stock-line")).to_have_text("3 in stock")
+    expect(page.locator("#cart-badge")).to_have_text("2")
+
+    page.get_by_role("link", name=re.compile("^Cart")).click()
+    expect(page.get_by_label(f"Quantity of {lamp.name}")).to_have_value("2")
+
+
+def test_with_javascript_off_an_anonymous_add_on_the_product_page_is_completed_by_the_login(
+    browser: Browser, base_url: str, log_in: LogIn
+) -> None:
+    word = tag()
+    (lamp,) = new_products(ProductSpec(f"Brass lamp {word}", "40.00", 2))
+    context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"/products/{lamp.id}")
+
+    page.get_by_label(re.compile("^Qty")).fill("3")  # more than there is: the refusal is said after login
+    page.get_by_role("button", name=re.compile("^Add to cart")).click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    log_in(page, *new_customer())
+    expect(page).to_have_url(f"{base_url}/products/{lamp.id}")
+    expect(page.locator("#flash-area")).to_contain_text(
+        f"Not added to your cart. {lamp.name}: Only 2 left; you asked for 3."
+    )
+    expect(page.locator("#cart-badge")).to_have_text("0")
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"/products/{lamp.id}")
+    page.get_by_label(re.compile("^Qty")).fill("1")
+    page.get_by_role("button", name=re.compile("^Add to cart")).click()
+    log_in(page, *new_customer())
+    expect(page).to_have_url(f"{base_url}/products/{lamp.id}")
+    expect(page.locator("#flash-area")).to_contain_text(f"Added 1 × {lamp.name} to your cart.")
+    expect(page.locator(".stock-line")).to_have_text("1 in stock")
+    context.close()
 
 
 def test_removing_a_line_asks_first_and_the_last_one_leaves_the_empty_cart(page: Page, log_in: LogIn) -> None:

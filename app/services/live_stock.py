@@ -1,5 +1,6 @@
 """Live stock figures: one subscription per web process to every shop's stock changes, fanned out
-to the event streams open in that process, each stream seeing only its own shop."""
+to the event streams open in that process, each stream seeing only its own shop (and a cart's
+expiry only on the streams of the shopper whose cart it was)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-from app.services.ports import LiveUpdatesUnavailable, StockChange, StockChanges, StockChangeSource
+from app.services.ports import (
+    CartExpiry,
+    LiveChange,
+    LiveUpdatesUnavailable,
+    StockChanges,
+    StockChangeSource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +35,18 @@ _CLOSED = None
 class StockSubscription:
     """One event stream's view of its shop's changes: iterate for changes, and None as a heartbeat."""
 
-    def __init__(self, fan_out: StockFanOut, tenant_id: UUID, heartbeat_seconds: float) -> None:
+    def __init__(
+        self, fan_out: StockFanOut, tenant_id: UUID, heartbeat_seconds: float, user_id: UUID | None = None
+    ) -> None:
         self.tenant_id = tenant_id
+        self.user_id = user_id
+        """The signed-in shopper whose page this is (their cart's expiry reaches only their streams)."""
         self._fan_out = fan_out
         self._heartbeat = heartbeat_seconds
-        self._queue: asyncio.Queue[StockChange | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[LiveChange | None] = asyncio.Queue()
         self.closed = False
 
-    def offer(self, change: StockChange) -> None:
+    def offer(self, change: LiveChange) -> None:
         if self.closed:
             return
         if self._queue.qsize() >= CLIENT_BACKLOG:
@@ -49,7 +60,7 @@ class StockSubscription:
             self.closed = True
             self._queue.put_nowait(_CLOSED)
 
-    async def changes(self) -> AsyncIterator[StockChange | None]:
+    async def changes(self) -> AsyncIterator[LiveChange | None]:
         """Each change for this shop, None after each quiet heartbeat period; ends when the feed closes."""
         try:
             while True:
@@ -82,8 +93,9 @@ class StockFanOut:
     def subscribers(self) -> int:
         return sum(len(streams) for streams in self._streams.values())
 
-    async def subscribe(self, tenant_id: UUID) -> StockSubscription:
-        """A stream of `tenant_id`'s changes; raises LiveUpdatesUnavailable when the source cannot be opened."""
+    async def subscribe(self, tenant_id: UUID, user_id: UUID | None = None) -> StockSubscription:
+        """A stream of `tenant_id`'s changes (and `user_id`'s cart expiries); raises LiveUpdatesUnavailable
+        when the source cannot be opened."""
         async with self._opening:
             if self._listener is None or self._listener.done():
                 self._changes = await self._source.open()
@@ -91,7 +103,7 @@ class StockFanOut:
                 self._listener = asyncio.create_task(
                     self._listen(self._changes), name="live-stock-listener", context=contextvars.Context()
                 )
-        subscription = StockSubscription(self, tenant_id, self._heartbeat)
+        subscription = StockSubscription(self, tenant_id, self._heartbeat, user_id)
         self._streams.setdefault(tenant_id, set()).add(subscription)
         return subscription
 
@@ -102,9 +114,15 @@ class StockFanOut:
             if not streams:
                 del self._streams[subscription.tenant_id]
 
-    def dispatch(self, change: StockChange) -> None:
+    def dispatch(self, change: LiveChange) -> None:
         """Hand `change` to its shop's streams, unless a newer change of the product has gone out already
-        (subscribers run concurrently in the worker, so changes can arrive out of order)."""
+        (subscribers run concurrently in the worker, so changes can arrive out of order). A cart's
+        expiry goes to its shopper's streams only: other shoppers learn nothing about it."""
+        if isinstance(change, CartExpiry):
+            for stream in list(self._streams.get(change.tenant_id, ())):
+                if stream.user_id == change.user_id:
+                    stream.offer(change)
+            return
         if self._latest.get(change.product_id, float("-inf")) > change.at:
             return
         self._latest[change.product_id] = change.at

@@ -281,20 +281,34 @@ class StockChange:
     """When the change happened (Unix seconds): a late, older message must not overwrite a newer figure."""
 
 
+@dataclass(frozen=True)
+class CartExpiry:
+    """A shopper's cart emptied by the reservation-expiry job, for that shopper's open pages only."""
+
+    tenant_id: UUID
+    user_id: UUID
+    at: float
+
+
+LiveChange = StockChange | CartExpiry
+"""What travels on a shop's live-update channel."""
+
+
 class LiveUpdatesUnavailable(Exception):
     """The live-update channel (Redis pub/sub) cannot be reached: pages work, they just stop updating."""
 
 
 class StockChangePublisher(Protocol):
-    """Sends a stock figure to every web process. Best-effort: returns False (logged, counted) on failure."""
+    """Sends a stock figure (or a cart's expiry) to every web process. Best-effort: returns False
+    (logged, counted) on failure."""
 
-    async def publish(self, change: StockChange) -> bool: ...
+    async def publish(self, change: LiveChange) -> bool: ...
 
 
 class StockChanges(Protocol):
     """An open subscription to every shop's stock changes; iteration ends or raises when the channel is lost."""
 
-    def __aiter__(self) -> AsyncIterator[StockChange]: ...
+    def __aiter__(self) -> AsyncIterator[LiveChange]: ...
 
     async def aclose(self) -> None: ...
 

@@ -4,11 +4,19 @@ and is made idempotent by `app.adapters.outbox.deliver` (one processed-event row
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from app.adapters.outbox import Handler, StoredEvent, count_event
 from app.adapters.repositories import mark_thumbnails_made, picture_in_use
-from app.domain.events import DomainEvent, ProductImageUploaded, ProductUpdated, StockReleased, StockReserved
-from app.services.ports import StockChange, StockChangePublisher
+from app.domain.events import (
+    CartExpired,
+    DomainEvent,
+    ProductImageUploaded,
+    ProductUpdated,
+    StockReleased,
+    StockReserved,
+)
+from app.services.ports import CartExpiry, StockChange, StockChangePublisher
 from app.services.product_images import ProductImageService
 
 
@@ -85,3 +93,14 @@ def live_stock(channel: StockChangePublisher) -> Subscriber:
             await channel.publish(change)
 
     return Subscriber(name="publish_live_stock", handler=publish, events=STOCK_EVENTS)
+
+
+def live_cart_expiry(channel: StockChangePublisher) -> Subscriber:
+    """Tells the expired cart's shopper's open pages that the expiry job emptied it (best-effort, like
+    `live_stock`: without Redis the cart page finds out at its next own refresh)."""
+
+    async def publish(event: StoredEvent) -> None:
+        user_id = UUID(str(event.payload["user_id"]))
+        await channel.publish(CartExpiry(tenant_id=event.tenant_id, user_id=user_id, at=event.occurred_at.timestamp()))
+
+    return Subscriber(name="publish_live_cart_expiry", handler=publish, events=(CartExpired,))

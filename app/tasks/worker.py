@@ -38,7 +38,14 @@ from app.services.idempotency import RETENTION as IDEMPOTENCY_RETENTION
 from app.services.incidents import EmailSender, IncidentService
 from app.services.product_images import ProductImageService
 from app.settings import Settings, get_settings
-from app.tasks.subscribers import SUBSCRIBERS, Subscriber, live_stock, product_thumbnails, replaced_pictures
+from app.tasks.subscribers import (
+    SUBSCRIBERS,
+    Subscriber,
+    live_cart_expiry,
+    live_stock,
+    product_thumbnails,
+    replaced_pictures,
+)
 
 log = structlog.get_logger("app.worker")
 DEQUEUE_WAIT_SECONDS = 2.0
@@ -177,6 +184,7 @@ async def startup(ctx: dict[str, Any]) -> None:
         product_thumbnails(images),
         replaced_pictures(images),
         live_stock(stock_channel),
+        live_cart_expiry(stock_channel),
     )
     ctx["incidents"] = IncidentService(
         FlagService(uow, SqlDirectoryReader(database.engine)),

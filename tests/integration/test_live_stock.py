@@ -22,6 +22,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.adapters.live_stock import RedisStockChannel
+from app.controllers.pages.live_stock import CART_EXPIRED_NOTE
 from app.domain.users import UserContext
 from app.main import create_app
 from app.services.ports import StockChange
@@ -56,7 +57,7 @@ class EventStream:
 
 
 @contextlib.asynccontextmanager
-async def event_stream(app: Litestar, host: str) -> AsyncIterator[EventStream]:
+async def event_stream(app: Litestar, host: str, cookie: str = "") -> AsyncIterator[EventStream]:
     stream = EventStream()
     scope: dict[str, Any] = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
@@ -64,6 +65,8 @@ async def event_stream(app: Litestar, host: str) -> AsyncIterator[EventStream]:
         "headers": [(b"host", host.encode()), (b"accept", b"text/event-stream"), (b"accept-encoding", b"gzip")],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
     }  # fmt: skip
+    if cookie:
+        scope["headers"].append((b"cookie", cookie.encode()))
 
     async def receive() -> dict[str, Any]:
         await stream.disconnect.wait()
@@ -122,6 +125,44 @@ async def test_a_reservation_reaches_the_stock_stream_of_its_shop_and_not_of_ano
             outlet_text = await outlet_page.until(f"event: stock-{marker.product_id}")
             assert str(lamp.id) not in outlet_text
         assert container.live_stock.subscribers == 0  # both disconnects ended their streams
+
+
+async def test_a_cart_emptied_by_the_expiry_job_is_told_to_its_shoppers_streams_only(
+    db: asyncpg.Connection, redis_client: Any, monkeypatch: pytest.MonkeyPatch
+):
+    settings = get_settings()
+    app = create_app(settings)
+    container = app.state.container
+    admin = UserContext.system(settings.app.default_tenant_id)
+    async with app.lifespan():
+        lamp = await container.products.create_product(admin, name="Idle lamp", price="12.00", stock_quantity=5)
+        bea, cy = await make_user(container, db, "bea"), await make_user(container, db, "cy")
+        cookies = {}
+        for shopper in (bea, cy):
+            session_id = f"test-session-{shopper.username}-{uuid4().hex}"
+            await container.sessions.save(shopper.tenant_id, session_id, {"user_id": str(shopper.user_id)})
+            cookies[shopper.username] = f"{settings.session.cookie_name}={session_id}"
+        await container.carts.add_item(bea, lamp.id, 2)
+        await container.carts.add_item(cy, lamp.id, 1)
+        await db.execute(
+            "UPDATE cart SET last_activity_at = now() - interval '31 minutes' WHERE user_id = $1", bea.user_id
+        )
+        async with (
+            event_stream(app, "127.0.0.1:8000", cookies["bea"]) as beas_cart,
+            event_stream(app, "127.0.0.1:8000", cookies["cy"]) as cys_cart,
+            event_stream(app, "127.0.0.1:8000") as anonymous,
+        ):
+            for stream in (beas_cart, cys_cart, anonymous):
+                await stream.until("retry:")
+            async with running_worker(monkeypatch, CART_EXPIRY_SWEEP_SECONDS="1"):
+                text = await beas_cart.until("event: cart-expired")
+                # Her release moves the figure too, for everyone: once the others have it, a leak would have come first.
+                await cys_cart.until("4 in stock")
+                await anonymous.until("4 in stock")
+        assert f"event: cart-expired\r\ndata: {CART_EXPIRED_NOTE}" in text
+        assert "cart-expired" not in cys_cart.text and "cart-expired" not in anonymous.text
+        kept = "SELECT quantity FROM cart_item ci JOIN cart c ON c.id = ci.cart_id WHERE c.user_id = $1"
+        assert await db.fetchval(kept, cy.user_id) == 1
 
 
 async def test_without_redis_the_stream_answers_204_and_the_catalog_still_shows_the_stock(

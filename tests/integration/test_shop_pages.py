@@ -6,6 +6,7 @@ out-of-band extras) and as a plain form post (a redirect and a flash message).
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -336,6 +337,178 @@ async def test_anonymous_add_goes_to_login_and_back_to_the_catalog_page(
         },
     )
     assert back.headers["location"] == "/?search=lamp"
+
+
+async def log_in_after_add(client: Client, username: str, next_: str = "/?search=lamp", *, htmx: bool = False) -> Any:
+    page = await client.get("/login?next=" + next_)
+    form = {"username": username, "password": f"{username}-password", "csrf_token": csrf_from(page.text), "next": next_}
+    return await client.post("/login", data=form, headers=HTMX if htmx else None)
+
+
+async def cart_quantity(db: asyncpg.Connection, username: str, product_id: Any) -> int | None:
+    return await db.fetchval(
+        "SELECT ci.quantity FROM cart_item ci JOIN cart c ON c.id = ci.cart_id"
+        " JOIN app_user u ON u.id = c.user_id WHERE u.username = $1 AND ci.product_id = $2",
+        username,
+        product_id,
+    )
+
+
+async def test_an_anonymous_add_completes_after_login_and_lands_back_with_a_message(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, name=unique_name("Brass lamp"), stock=5)
+    await account(app, db, "alice")
+    token = csrf_from((await client.get("/")).text)
+
+    refused = await add(client, token, lamp.id, 2)
+    assert refused.headers["location"] == "/login?next=/%3Fsearch%3Dlamp"
+    assert await stock_of(db, lamp.id) == 5  # nothing reserved before the login
+
+    back = await log_in_after_add(client, "alice")
+    assert back.status_code == 303 and back.headers["location"] == "/?search=lamp"
+    assert await stock_of(db, lamp.id) == 3  # reserved by the cart service, as any add
+    assert await cart_quantity(db, "alice", lamp.id) == 2
+    landed = await client.get("/?search=lamp")
+    assert f"Added 2 × {lamp.name} to your cart." in landed.text
+    assert badge(landed.text) == "2"
+
+    # Taken once: logging out and in again adds nothing more.
+    await client.post("/logout", data={"csrf_token": csrf_from(landed.text)})
+    await log_in_after_add(client, "alice")
+    assert await cart_quantity(db, "alice", lamp.id) == 2
+
+
+async def test_a_pending_add_waits_through_a_failed_login_attempt(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    await add(client, csrf_from((await client.get("/")).text), lamp.id, 1)
+    page = await client.get("/login?next=/")
+    wrong = {"username": "alice", "password": "not-hers", "csrf_token": csrf_from(page.text), "next": "/"}
+    assert (await client.post("/login", data=wrong)).status_code == 401
+
+    await log_in_after_add(client, "alice", "/")
+
+    assert await cart_quantity(db, "alice", lamp.id) == 1
+
+
+async def test_an_anonymous_htmx_add_completes_after_an_htmx_login(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    token = csrf_from((await client.get(f"/products/{lamp.id}")).text)
+    form = {"product_id": str(lamp.id), "quantity": "3", "next": f"/products/{lamp.id}"}
+
+    refused = await client.post("/cart/items", data=form, headers={**HTMX, "X-CSRFToken": token})
+    assert refused.headers["hx-redirect"] == f"/login?next=/products/{lamp.id}"
+
+    back = await log_in_after_add(client, "alice", f"/products/{lamp.id}", htmx=True)
+    assert back.headers["hx-redirect"] == f"/products/{lamp.id}"
+    assert await cart_quantity(db, "alice", lamp.id) == 3
+    assert f"Added 3 × {lamp.name} to your cart." in (await client.get(f"/products/{lamp.id}")).text
+
+
+async def test_a_pending_add_refused_at_login_says_why_and_changes_nothing(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=3)
+    await account(app, db, "alice")
+    token = csrf_from((await client.get("/")).text)
+    await add(client, token, lamp.id, 2)
+    await db.execute("UPDATE product SET stock_quantity = 1 WHERE id = $1", lamp.id)  # sold meanwhile
+
+    back = await log_in_after_add(client, "alice")
+
+    assert back.status_code == 303 and back.headers["location"] == "/?search=lamp"
+    assert await cart_quantity(db, "alice", lamp.id) is None
+    assert await stock_of(db, lamp.id) == 1
+    text = (await client.get("/?search=lamp")).text
+    assert f"Not added to your cart. {lamp.name}: Only 1 left; you asked for 2." in text
+
+
+async def test_an_anonymous_add_of_a_product_that_does_not_exist_says_so_after_login(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await account(app, db, "alice")
+    token = csrf_from((await client.get("/login")).text)  # an empty catalog has no form
+    await add(client, token, uuid4(), 1)
+
+    back = await log_in_after_add(client, "alice")
+
+    assert back.status_code == 303
+    assert "Not added to your cart. This product is no longer available." in (await client.get("/")).text
+
+
+async def test_a_tampered_or_stale_pending_add_is_ignored_and_the_login_still_works(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    fresh = utc_now().isoformat()
+    stale = (utc_now() - timedelta(hours=2)).isoformat()
+    for tampered in (
+        {"product_id": "not-a-uuid", "quantity": 1, "at": fresh},
+        {"product_id": str(lamp.id), "quantity": 0, "at": fresh},
+        {"product_id": str(lamp.id), "quantity": "1; DROP TABLE cart", "at": fresh},
+        {"product_id": str(lamp.id), "quantity": True, "at": fresh},
+        {"product_id": str(lamp.id), "quantity": 10**30, "at": fresh},
+        {"product_id": str(lamp.id), "quantity": 1, "at": "yesterday"},
+        {"product_id": str(lamp.id), "quantity": 1, "at": stale},
+        {"product_id": str(lamp.id), "quantity": 1, "at": "2026-12-03T09:00:00"},  # no time zone
+        {"product_id": str(lamp.id), "quantity": 1},
+        [str(lamp.id), 1],
+        "a string",
+    ):
+        client.cookies.clear()
+        token = csrf_from((await client.get("/")).text)
+        await add(client, token, lamp.id, 1)
+        changed = await db.execute(
+            "UPDATE session SET data = jsonb_set(data, '{_pending_add}', $1::jsonb) WHERE data ? '_pending_add'",
+            json.dumps(tampered),
+        )
+        assert changed == "UPDATE 1", changed
+
+        back = await log_in_after_add(client, "alice")
+
+        assert back.status_code == 303 and back.headers["location"] == "/?search=lamp", tampered
+        assert await cart_quantity(db, "alice", lamp.id) is None, tampered
+        landed = (await client.get("/?search=lamp")).text
+        assert "Added" not in landed and "Not added" not in landed, tampered
+    assert await stock_of(db, lamp.id) == 5
+
+
+async def test_the_login_after_an_anonymous_add_never_leaves_the_site(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    token = csrf_from((await client.get("/")).text)
+    form = {"product_id": str(lamp.id), "quantity": "1", "next": "//evil.example/"}
+    refused = await client.post("/cart/items", data={**form, "csrf_token": token})
+    assert refused.headers["location"] == "/login?next=/"
+
+    back = await log_in_after_add(client, "alice", "https://evil.example/")
+
+    assert back.headers["location"] == "/"
+    assert await cart_quantity(db, "alice", lamp.id) == 1
+
+
+async def test_an_anonymous_add_without_a_valid_csrf_token_is_not_kept_for_the_login(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    lamp = await product(app, db, stock=5)
+    await account(app, db, "alice")
+    await client.get("/")
+
+    forged = await add(client, "forged-token", lamp.id, 1)
+    assert forged.status_code == 403
+    await log_in_after_add(client, "alice")
+
+    assert await cart_quantity(db, "alice", lamp.id) is None
+    assert await stock_of(db, lamp.id) == 5
 
 
 # ---- The cart ----

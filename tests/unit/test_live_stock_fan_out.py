@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from app.services.live_stock import StockFanOut
-from app.services.ports import LiveUpdatesUnavailable, StockChange
+from app.services.ports import CartExpiry, LiveUpdatesUnavailable, StockChange
 from app.tasks.subscribers import stock_change
 
 SHOP_A, SHOP_B, PRODUCT = uuid4(), uuid4(), uuid4()
@@ -140,3 +140,73 @@ def test_stock_change_follows_reservations_releases_and_restocks_only() -> None:
     restock = {"changes": {"stock_quantity": {"from": 0, "to": 30}}}
     assert stock_change(event("ProductUpdated", restock)) == change(SHOP_A, 30, at=at)
     assert stock_change(event("ProductUpdated", {"changes": {"name": {"from": "a", "to": "b"}}})) is None
+
+
+async def test_a_cart_expiry_reaches_only_its_shoppers_streams_and_passes_the_ordering_guard() -> None:
+    channel = FakeChannel()
+    fan_out = StockFanOut(channel)
+    bea, cy = uuid4(), uuid4()
+    beas, beas_other_tab, cys, anonymous, bea_elsewhere = (
+        await fan_out.subscribe(SHOP_A, bea),
+        await fan_out.subscribe(SHOP_A, bea),
+        await fan_out.subscribe(SHOP_A, cy),
+        await fan_out.subscribe(SHOP_A),
+        await fan_out.subscribe(SHOP_B, bea),  # the same id in another shop is no one here
+    )
+    expiry = CartExpiry(tenant_id=SHOP_A, user_id=bea, at=5.0)
+    channel.opened[0].queue.put_nowait(change(SHOP_A, 9, at=9.0))
+    channel.opened[0].queue.put_nowait(expiry)  # older than the figure: not a stock change, still sent
+    channel.opened[0].queue.put_nowait(change(SHOP_B, 4, at=10.0))
+    channel.opened[0].queue.put_nowait(change(SHOP_A, 8, at=11.0))
+
+    figures = [change(SHOP_A, 9, at=9.0), change(SHOP_A, 8, at=11.0)]
+    for stream in (beas.changes(), beas_other_tab.changes()):
+        assert [await next_of(stream) for _ in range(3)] == [figures[0], expiry, figures[1]]
+    for stream in (cys.changes(), anonymous.changes()):
+        assert [await next_of(stream) for _ in range(2)] == figures
+    assert await next_of(bea_elsewhere.changes()) == change(SHOP_B, 4, at=10.0)
+    await fan_out.close()
+
+
+def test_a_cart_expired_event_becomes_a_cart_expiry_for_its_shopper() -> None:
+    from datetime import UTC, datetime
+
+    from app.adapters.outbox import StoredEvent
+    from app.domain.events import CartExpired
+    from app.tasks.subscribers import live_cart_expiry
+
+    shopper = uuid4()
+    sent: list[object] = []
+
+    class Recorder:
+        async def publish(self, change: object) -> bool:
+            sent.append(change)
+            return True
+
+    subscriber = live_cart_expiry(Recorder())
+    event = StoredEvent(
+        event_id=uuid4(), tenant_id=SHOP_A, event_type="CartExpired", aggregate_type="Cart",
+        aggregate_id=uuid4(), actor_id=None, request_id=None, occurred_at=datetime(2026, 12, 3, tzinfo=UTC),
+        payload={"user_id": str(shopper), "released": {str(PRODUCT): 2}, "idle_since": "2026-12-03T00:00:00+00:00"},
+    )  # fmt: skip
+    assert subscriber.wants(event) and CartExpired.event_type == "CartExpired"
+    asyncio.run(subscriber.handler(event))
+    assert sent == [CartExpiry(tenant_id=SHOP_A, user_id=shopper, at=datetime(2026, 12, 3, tzinfo=UTC).timestamp())]
+
+
+def test_the_redis_channel_reads_a_cart_expiry_and_ignores_a_damaged_one() -> None:
+    import json
+
+    from app.adapters.live_stock import RedisStockChanges
+
+    shopper = uuid4()
+    changes = RedisStockChanges(pubsub=None, prefix="q:stock:")  # type: ignore[arg-type]
+
+    def message(body: object) -> dict[str, object]:
+        return {"type": "pmessage", "channel": f"q:stock:{SHOP_A}".encode(), "data": json.dumps(body)}
+
+    assert changes._parse(message({"cart_expired_for": str(shopper), "at": 3.5})) == CartExpiry(
+        tenant_id=SHOP_A, user_id=shopper, at=3.5
+    )
+    for damaged in ({"cart_expired_for": "someone", "at": 1}, {"cart_expired_for": str(shopper)}, [1], "x", 7):
+        assert changes._parse(message(damaged)) is None, damaged

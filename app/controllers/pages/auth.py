@@ -11,9 +11,11 @@ from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
+from app.controllers.pages.shop import complete_pending_add
 from app.domain.errors import InvalidCredentials, ValidationError
 from app.domain.users import UserContext
 from app.services.auth import AuthService
+from app.services.carts import CartService
 from app.web.current_user import log_in, log_out
 from app.web.flash import flash
 from app.web.rate_limits import RateLimits
@@ -45,6 +47,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         auth: NamedDependency[AuthService],
+        carts: NamedDependency[CartService],
         rate_limits: NamedDependency[RateLimits],
         data: FormData,
     ) -> Template | Redirect | ClientRedirect:
@@ -63,6 +66,7 @@ class AuthController(Controller):
             )
         log_in(request.scope, user)
         flash(request.scope, "success", f"Welcome back, {user.username}.")
+        await complete_pending_add(request, user, carts)  # an "Add to cart" that sent them here
         if is_htmx(request):
             return ClientRedirect(safe_next(data.get("next")))  # the whole page changes, not the form
         return Redirect(safe_next(data.get("next")), status_code=303)

@@ -42,6 +42,7 @@ from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
 from app.web.idempotency import form_request
+from app.web.pending_add import remember_pending_add, take_pending_add
 from app.web.redirects import safe_next, see_other, to_login
 from app.web.rendering import is_htmx, render
 
@@ -96,6 +97,8 @@ class CartController(Controller):
             quantity = requested_quantity(data.get("quantity"))
             added = await carts.add_item_with_product(user, product_id, quantity)
         except AuthenticationRequired:
+            # Kept in the (server-side) session: the login that follows completes it (complete_pending_add).
+            remember_pending_add(request.scope, product_id, quantity)
             flash(request.scope, "info", "Log in to add items to your cart.")
             return to_login(request, back)
         except DomainError as error:
@@ -117,7 +120,7 @@ class CartController(Controller):
             )
         remember_cart(request.scope, added.cart, carts.reservation_hold)
         if not is_htmx(request):
-            flash(request.scope, "success", f"Added {quantity} × {added.product.name} to your cart.")
+            flash(request.scope, "success", added_message(quantity, added.product.name))
             return see_other(request, back)
         return await self._purchase_box(
             request, user, catalog, product_id, back, message=f"Added {quantity} to your cart.", shown=added.product
@@ -327,6 +330,29 @@ class CartController(Controller):
             checkout_form=checkout_form or CheckoutForm.blank(),
             line_error=line_error,
         )
+
+
+def added_message(quantity: int, name: str) -> str:
+    return f"Added {quantity:,} × {name} to your cart."
+
+
+async def complete_pending_add(request: Request[Any, Any, Any], user: UserContext, carts: CartService) -> None:
+    """At login: the add an anonymous shopper asked for, checked again and run as any add, its outcome flashed.
+
+    Nothing pending (or a value that does not check out) does nothing; a refused add says why.
+    """
+    pending = take_pending_add(request.scope)
+    if pending is None:
+        return
+    try:
+        added = await carts.add_item_with_product(user, pending.product_id, pending.quantity)
+    except DomainError as error:
+        message = purchase_message(error)
+        named = f"{error.product_name}: {message}" if isinstance(error, InsufficientStock) else message
+        flash(request.scope, "error", f"Not added to your cart. {named}")
+        return
+    remember_cart(request.scope, added.cart, carts.reservation_hold)
+    flash(request.scope, "success", added_message(pending.quantity, added.product.name))
 
 
 def _confirmation(order: Order) -> StoredResponse:
