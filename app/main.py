@@ -50,7 +50,7 @@ from app.adapters.sessions import PostgresSessionStore
 from app.adapters.tenants import SqlTenantDirectory
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.controllers.api.reference import ApiReferenceController
-from app.controllers.api.v1 import api_v1_routers
+from app.controllers.api.v1 import api_v1_router
 from app.controllers.api.v2 import api_v2_router
 from app.controllers.health import HealthController
 from app.controllers.pages.account import AccountController
@@ -92,6 +92,7 @@ from app.services.stock_locking import RetryPolicy, stock_locking
 from app.services.tenants import TenantResolver
 from app.services.users import UserAdminService
 from app.settings import Settings, get_settings
+from app.web.api_versions import UnversionedApiPaths
 from app.web.client_address import trusted_networks
 from app.web.compression import CompressionMiddleware
 from app.web.csrf import CsrfMiddleware
@@ -324,7 +325,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminFlagsController,
             HealthController,
             LiveStockController,
-            *api_v1_routers(),
+            api_v1_router(),
             api_v2_router(),
             ApiReferenceController,
             static_files_router(static_assets),
@@ -368,9 +369,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # These wrap Litestar's whole handler, not only routed requests, so 404/405 answers also get a
     # request id, a log line and the session's user (the header of an error page shows who is logged in).
     # Outermost first: compression, security headers, request id and log line, the shop (by host),
-    # its session, the session's user.
+    # its session, the session's user; innermost, unversioned API paths routed to v1.
     handler: ASGIApp = CurrentUserMiddleware(
-        app.asgi_handler, auth=container.auth, flags=container.flags, shopless_tenant_id=settings.app.default_tenant_id
+        UnversionedApiPaths(app.asgi_handler),
+        auth=container.auth,
+        flags=container.flags,
+        shopless_tenant_id=settings.app.default_tenant_id,
     )
     handler = SessionMiddleware(
         handler, store=container.sessions, cookie_name=settings.session.cookie_name, secure=secure_cookies

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from app.adapters.repositories import _Repository, _update_versioned
+from app.adapters.repositories import TrackedRepository, update_versioned
 from app.domain.flags import FeatureFlag, UserGroup
 from app.tables import tables as t
 
 
-class _Deleting(_Repository):
+class _Deleting(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
         self._tenant_id = tenant_id
@@ -81,7 +81,7 @@ class PiccoloGroupRepository(_Deleting):
                 group.version,
             )
         else:
-            await _update_versioned(t.UserGroup, group, {t.UserGroup.description: group.description}, "group")
+            await update_versioned(t.UserGroup, group, {t.UserGroup.description: group.description}, "group")
         for user_id in group.member_ids - before:
             await t.UserGroupMember.raw(
                 "INSERT INTO user_group_member (group_id, user_id, tenant_id) VALUES ({}, {}, {}) "
@@ -164,7 +164,7 @@ class PiccoloFlagRepository(_Deleting):
                 flag.version,
             )
         else:
-            await _update_versioned(
+            await update_versioned(
                 t.FeatureFlag,
                 flag,
                 {

@@ -18,8 +18,13 @@ from app.domain.users import Role, User
 from app.tables import tables as t
 
 
-class _Repository:
-    """Tracks what it handed out: new aggregates, and loaded ones with a snapshot of their state."""
+class TrackedRepository:
+    """Commit saves what changed: services load and add aggregates here and never call `save` themselves.
+
+    The repository tracks what it handed out (new aggregates, and loaded ones with a snapshot of their
+    state); at commit the unit of work asks each repository for `changed()` aggregates and saves those,
+    writing only the changed columns. One object per row within a unit of work.
+    """
 
     def __init__(self) -> None:
         self.seen: dict[UUID, Aggregate] = {}
@@ -82,7 +87,7 @@ def _product(row: dict[str, Any]) -> Product:
     )
 
 
-class PiccoloProductRepository(_Repository):
+class PiccoloProductRepository(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
         self._tenant_id = tenant_id
@@ -148,10 +153,10 @@ class PiccoloProductRepository(_Repository):
                 )
             )
             return
-        await _update_versioned(t.Product, product, self.changed_columns(product, values), "product")
+        await update_versioned(t.Product, product, self.changed_columns(product, values), "product")
 
 
-class PiccoloUserRepository(_Repository):
+class PiccoloUserRepository(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
         self._tenant_id = tenant_id
@@ -221,7 +226,7 @@ class PiccoloUserRepository(_Repository):
                 )
             )
             return
-        await _update_versioned(t.AppUser, user, self.changed_columns(user, values), "user")
+        await update_versioned(t.AppUser, user, self.changed_columns(user, values), "user")
 
 
 async def mark_thumbnails_made(product_id: UUID, image_key: str) -> None:
@@ -263,7 +268,7 @@ def transaction_connection(table: Any) -> Any:
     return transaction.connection
 
 
-async def _update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:
+async def update_versioned(table: Any, aggregate: Aggregate, values: dict[Any, Any], name: str) -> None:
     """`UPDATE … SET …, version = version + 1 WHERE id = $1 AND version = $2`; no row → StaleVersion.
 
     Callers pass only the changed columns: a reservation writes the stock, not the name and price too.

@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from app.adapters.repositories import _Repository, _update_versioned, transaction_connection
+from app.adapters.repositories import TrackedRepository, transaction_connection, update_versioned
 from app.domain.carts import Cart, CartItem
 from app.domain.coupons import Coupon
 from app.domain.orders import Order
 from app.tables import tables as t
 
 
-class PiccoloCartRepository(_Repository):
+class PiccoloCartRepository(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
         self._tenant_id = tenant_id
@@ -97,7 +97,7 @@ class PiccoloCartRepository(_Repository):
 
     async def save(self, cart: Cart) -> None:
         before = {line.id: line for line in self.snapshot_of(cart).get("items", [])}
-        await _update_versioned(t.Cart, cart, {t.Cart.last_activity_at: cart.last_activity_at}, "cart")
+        await update_versioned(t.Cart, cart, {t.Cart.last_activity_at: cart.last_activity_at}, "cart")
         connection = transaction_connection(t.Cart)
         now = {line.id: line for line in cart.items}
         removed = [line_id for line_id in before if line_id not in now]
@@ -122,7 +122,7 @@ class PiccoloCartRepository(_Repository):
                 await connection.execute("UPDATE cart_item SET quantity = $1 WHERE id = $2", line.quantity, line.id)
 
 
-class PiccoloCouponRepository(_Repository):
+class PiccoloCouponRepository(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
         self._tenant_id = tenant_id
@@ -170,7 +170,7 @@ class PiccoloCouponRepository(_Repository):
             )
 
 
-class PiccoloOrderRepository(_Repository):
+class PiccoloOrderRepository(TrackedRepository):
     """Orders are written once and never changed: `save` only inserts."""
 
     def __init__(self, tenant_id: UUID) -> None:

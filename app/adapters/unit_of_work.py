@@ -19,7 +19,7 @@ from app.adapters.database import SET_TENANT_SQL
 from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
 from app.adapters.idempotency import PostgresIdempotencyRecords
 from app.adapters.operation_metrics import DEADLOCKS
-from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, _Repository
+from app.adapters.repositories import PiccoloProductRepository, PiccoloUserRepository, TrackedRepository
 from app.adapters.shopping_repositories import (
     PiccoloCartRepository,
     PiccoloCouponRepository,
@@ -88,7 +88,7 @@ class PiccoloUnitOfWork:
         return self._records
 
     @property
-    def _repositories(self) -> tuple[_Repository, ...]:
+    def _repositories(self) -> tuple[TrackedRepository, ...]:
         # Save order matters for foreign keys: users, products and groups before what refers to them;
         # flags before groups, so a deleted group's targets are gone before the group is.
         return (self._users, self._products, self._coupons, self._orders, self._carts, self._flags, self._groups)
@@ -106,7 +106,7 @@ class PiccoloUnitOfWork:
         assert self._transaction is not None
         if isinstance(exc, asyncpg.DeadlockDetectedError):
             DEADLOCKS.inc()
-        if not self._committed and not self._transaction._rolled_back:
+        if not self._committed:
             await self._transaction.rollback()  # leaving without commit() undoes everything
         await self._transaction.__aexit__(exc_type, exc, tb)
         if self._committed and self.committed_events and self._publisher is not None:

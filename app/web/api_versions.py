@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
+from litestar.types import ASGIApp, Receive, Scope, Send
+
 API_PREFIX = "/api/"
 SUPPORTED_VERSIONS = ("v1", "v2")
 LATEST_VERSION = "v2"
@@ -29,6 +31,8 @@ V1_DEPRECATION_HEADERS: dict[str, str] = {
 }
 
 _VERSIONED = re.compile(r"^/api/(v\d+)(?:/|$)")
+_NOT_A_VERSION = ("/api/docs",)
+"""Unversioned paths under `/api/` that are no v1 alias: the reference pages of every version."""
 
 
 def is_api_path(path: str) -> bool:
@@ -47,3 +51,32 @@ def speaks_problems(path: str) -> bool:
     """Whether refusals on this path are RFC 9457 problems: v2 and unknown versions (v1 keeps its shapes)."""
     version = requested_version(path)
     return version is not None and version != "v1"
+
+
+def default_version_path(path: str) -> str:
+    """The path an unversioned `/api/…` path stands for (`/api/products/` → `/api/v1/products/`); others as given."""
+    if not path.startswith(API_PREFIX) or _VERSIONED.match(path) or path.startswith(_NOT_A_VERSION):
+        return path
+    return f"/api/{DEFAULT_VERSION}/{path.removeprefix(API_PREFIX)}"
+
+
+class UnversionedApiPaths:
+    """Routes an unversioned `/api/…` request to the default version's handlers.
+
+    The original's clients call `/api/…`; v1 is mounted once, at `/api/v1`, and this layer (just
+    outside Litestar's router) rewrites the path, so both spellings run the same handlers, with the
+    same headers, errors and rate limits. Mounting the v1 routers twice instead doubled their
+    handlers: each process (and each app a test builds) registered, copied and held 78 more.
+    Only the routing sees the rewritten path: the request log and metrics name the v1 route.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            path = scope["path"]
+            routed = default_version_path(path)
+            if routed is not path:
+                scope["path"] = routed
+        await self.app(scope, receive, send)

@@ -4,9 +4,10 @@ One module per resource family (auth, products, cart, orders, coupons, flags, gr
 operations) holds thin controllers: parse the v1 input (`parsing`), call one service, render the
 v1 shape (`serializers`, into the typed bodies of `wire`; `openapi` documents the request
 bodies). `errors` maps domain errors to v1's statuses and bodies, `conventions`
-applies §1's global rules, and `router` mounts it all at `/api/v1` and `/api`.
+applies §1's global rules, and `router` mounts it all at `/api/v1`
+(`app.web.api_versions.UnversionedApiPaths` routes `/api/…` there).
 """
 
-from app.controllers.api.v1.router import api_v1_routers
+from app.controllers.api.v1.router import api_v1_router
 
-__all__ = ["api_v1_routers"]
+__all__ = ["api_v1_router"]

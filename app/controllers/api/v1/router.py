@@ -1,10 +1,13 @@
-"""API v1's routers: the same controllers at `/api/v1` and at the unversioned `/api` (the pinned default).
+"""API v1's router at `/api/v1`, also reached at the unversioned `/api` (the pinned default).
 
-Both routers share the conventions middleware, the error mapping and the `payload` dependency;
-only `/api/v1` appears in the OpenAPI document, so every operation id stays unique.
+`app.web.api_versions.UnversionedApiPaths` sends unversioned paths here, so v1's handlers are
+registered once. The router is built once per process: Litestar registers a copy of a router on
+each app, so every app (a web process has one; the tests build hundreds) shares the one built here.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from litestar import Router
 from litestar.di import Provide
@@ -37,16 +40,12 @@ CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
 )
 
 
-def api_v1_routers() -> list[Router]:
-    return [_router("/api/v1", include_in_schema=True), _router("/api", include_in_schema=False)]
-
-
-def _router(path: str, *, include_in_schema: bool) -> Router:
+@cache
+def api_v1_router() -> Router:
     return Router(
-        path,
+        "/api/v1",
         route_handlers=list(CONTROLLERS),
         middleware=[V1ConventionsMiddleware()],
         exception_handlers=V1_EXCEPTION_HANDLERS,
         dependencies={"payload": Provide(read_payload)},
-        include_in_schema=include_in_schema,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from litestar import Router
@@ -56,7 +57,9 @@ ADMIN_CATALOG_CONTROLLERS = [ProductCreationController, CouponsController, Coupo
 """Admin products and coupons, and the shopper's checks before an order (admin_catalog.py, checkout.py)."""
 
 
+@cache
 def api_v2_router() -> Router:
+    """Built once per process; Litestar registers a copy of it on each app (see api/v1/router.py)."""
     return Router(
         "/api/v2",
         route_handlers=[*SHOPPER_CONTROLLERS, *ADMIN_CATALOG_CONTROLLERS, *ADMIN_PEOPLE_CONTROLLERS],
