@@ -74,9 +74,8 @@ class UnversionedApiPaths:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            path = scope["path"]
-            routed = default_version_path(path)
-            if routed is not path:
-                scope["path"] = routed
+        path = scope["path"]  # HTTP or WebSocket: Litestar sends lifespan events elsewhere
+        routed = default_version_path(path)
+        if routed is not path:
+            scope["path"] = routed
         await self.app(scope, receive, send)
