@@ -82,6 +82,7 @@ from app.services.coupons import CouponService
 from app.services.dashboard import DashboardService
 from app.services.flags import FlagService
 from app.services.health import HealthService
+from app.services.idempotency import IdempotencyService
 from app.services.live_stock import StockFanOut
 from app.services.orders import OrderService
 from app.services.product_images import ProductImageService
@@ -99,6 +100,7 @@ from app.web.csrf import CsrfMiddleware
 from app.web.current_user import CurrentUserMiddleware, provide_user
 from app.web.errors import EXCEPTION_HANDLERS, unavailable_handler
 from app.web.metrics import MetricsAccess
+from app.web.pictures import PICTURE_WIDTHS, picture_path
 from app.web.rate_limits import RateLimitMiddleware, RateLimitPolicies, RateLimits
 from app.web.rendering import template_filters, template_globals
 from app.web.request_context import RequestContextMiddleware
@@ -132,6 +134,7 @@ class Container:
     reports: ReportService
     flags: FlagService
     users: UserAdminService
+    idempotency: IdempotencyService
     sessions: PostgresSessionStore
     tenants: TenantResolver
     account: AccountService
@@ -231,6 +234,7 @@ def build_container(settings: Settings) -> Container:
         reports=ReportService(SqlProductReportReader(database.engine)),
         flags=FlagService(uow, directory),
         users=UserAdminService(uow, directory, hasher, sessions),
+        idempotency=IdempotencyService(uow),
         sessions=sessions,
         tenants=TenantResolver(
             SqlTenantDirectory(database.engine),
@@ -298,6 +302,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Off outside development: the check stats every template file (base, page, macros) on each render.
         engine.engine.auto_reload = settings.app.template_auto_reload
         engine.engine.globals["image_widths"] = THUMBNAIL_WIDTHS
+        engine.engine.globals["picture_widths"] = PICTURE_WIDTHS
+        engine.engine.globals["picture_path"] = picture_path
         engine.engine.globals["image_upload_limit_mb"] = f"{settings.images.max_upload_bytes / 1_048_576:.3g}"
         engine.engine.globals["image_upload_limit_bytes"] = settings.images.max_upload_bytes
         engine.engine.globals["static_url"] = static_assets.url
@@ -344,6 +350,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "reports": provider(container.reports),
             "flags": provider(container.flags),
             "user_admin": provider(container.users),
+            "idempotency_keys": provider(container.idempotency),
             "dashboard": provider(container.dashboard),
             "health": provider(container.health),
             "rate_limits": provider(rate_limits),

@@ -84,6 +84,7 @@ def _product(row: dict[str, Any]) -> Product:
         image_height=row["image_height"],
         created_at=row["created_at"],
         deleted_at=row["deleted_at"],
+        thumbnails_key=row["thumbnails_key"],
     )
 
 

@@ -66,6 +66,13 @@ class Product(Aggregate):
     image_height: int | None = None
     created_at: datetime = field(default_factory=utc_now)
     deleted_at: datetime | None = None
+    thumbnails_key: str | None = None
+    """Read, never changed here: the picture whose thumbnails the worker has made (derived data, no version)."""
+
+    @property
+    def thumbnails_ready(self) -> bool:
+        """The worker has made the thumbnails of the current picture (as ProductView.thumbnails_ready says)."""
+        return self.image_key is not None and self.thumbnails_key == self.image_key
 
     @classmethod
     def create(cls, *, tenant_id: UUID, name: object, price: object, stock_quantity: object) -> Product:

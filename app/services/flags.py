@@ -116,13 +116,16 @@ class FlagService:
         enabled: object = None,
         description: object = None,
         target_group_ids: set[UUID] | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> FeatureFlag:
         """Switch, describe and target the flag at once (None: unchanged; an empty set targets everyone).
 
         With `expected_version`, a flag changed since that version is left as it is (StaleVersion).
+        With `idempotency`, the key (claimed before the version check) and its record commit with the change.
         """
         _require_flags_admin(user, "update_feature_flag")
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             flag = await _flag(uow, name)
             if expected_version is not None and flag.version != expected_version:
                 raise StaleVersion("feature flag", flag.id)
@@ -131,6 +134,7 @@ class FlagService:
                 for group_id in target_group_ids:
                     await _group(uow, group_id)
                 flag.set_targets(set(target_group_ids))
+            remember_answer(uow, user.user_id, idempotency, flag)
             await uow.commit()
         return flag
 
@@ -203,32 +207,57 @@ class FlagService:
             await uow.commit()
         return group
 
-    async def delete_group(self, user: UserContext, group_id: UUID) -> None:
-        """Delete the group; every flag targeting it loses that target (recorded on each flag)."""
+    async def delete_group(
+        self,
+        user: UserContext,
+        group_id: UUID,
+        *,
+        expected_version: int | None = None,
+        idempotency: IdempotentRequest | None = None,
+    ) -> None:
+        """Delete the group; every flag targeting it loses that target (recorded on each flag).
+
+        With `expected_version`, a group changed since that version is left as it is (StaleVersion).
+        With `idempotency`, the key (claimed before the version check) and its record commit with the deletion.
+        """
         _require_groups_admin(user, "delete_user_group")
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             group = await _group(uow, group_id)
+            if expected_version is not None and group.version != expected_version:
+                raise StaleVersion("user group", group_id)
             for flag in await uow.flags.targeting(group_id):
                 flag.set_targets(flag.target_group_ids - {group_id})
             group.mark_deleted()
             uow.groups.remove(group)
+            remember_answer(uow, user.user_id, idempotency, group)
             await uow.commit()
 
-    async def add_member(self, user: UserContext, group_id: UUID, member_id: UUID) -> UserGroup:
+    async def add_member(
+        self, user: UserContext, group_id: UUID, member_id: UUID, idempotency: IdempotentRequest | None = None
+    ) -> UserGroup:
+        """With `idempotency` (API v2's optional key), the key's record commits with the membership."""
         _require_groups_admin(user, "add_user_to_group")
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             group = await _group(uow, group_id)
             if await uow.users.get(member_id) is None:
                 raise UserNotFound(member_id)
             group.add_member(member_id)
+            remember_answer(uow, user.user_id, idempotency, group)
             await uow.commit()
         return group
 
-    async def remove_member(self, user: UserContext, group_id: UUID, member_id: UUID) -> UserGroup:
+    async def remove_member(
+        self, user: UserContext, group_id: UUID, member_id: UUID, idempotency: IdempotentRequest | None = None
+    ) -> UserGroup:
+        """With `idempotency` (API v2's optional key), the key's record commits with the removal."""
         _require_groups_admin(user, "remove_user_from_group")
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             group = await _group(uow, group_id)
             group.remove_member(member_id)
+            remember_answer(uow, user.user_id, idempotency, group)
             await uow.commit()
         return group
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from app.domain.errors import Conflict, ValidationError
+from app.domain.users import UserContext
+
+if TYPE_CHECKING:  # ports refers to IdempotencyRecords: a runtime import would be circular
+    from app.services.ports import UnitOfWorkFactory
 
 RETENTION = timedelta(hours=24)
 """How long a key's record is kept (and replayed); the prune job deletes older ones."""
@@ -119,3 +123,26 @@ def remember_answer(uow: _HasRecords, user_id: UUID | None, request: IdempotentR
     if user_id is None:
         raise ValueError("an Idempotency-Key is scoped to a user: the system actor cannot send one")
     uow.idempotency.remember(user_id, request, result)
+
+
+class IdempotencyService:
+    """A key's earlier answer, looked up before a conditional write checks its precondition.
+
+    A PATCH or DELETE guarded by `If-Match` that succeeded has moved the version on: its retry (the
+    answer was lost) would be refused 412 before its use case ever claims the key. So the interface
+    asks first, in a short transaction of its own that writes nothing (the key's try-lock and the
+    lookup, rolled back): completed → AlreadyAnswered (replayed), another fingerprint →
+    IdempotencyKeyReused (422), still running → IdempotencyKeyInUse (409). Otherwise the request goes
+    on and its use case claims the key in its own transaction as every other keyed call does, which
+    settles a race with a copy sent at the same moment.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def replay_if_answered(self, user: UserContext, request: IdempotentRequest | None) -> None:
+        if request is None:
+            return
+        async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, request)
+        # left without commit: rolled back, and the key's lock released with it

@@ -60,12 +60,17 @@ class ProductAdminService:
         price: object = None,
         stock_quantity: object = None,
         description: object = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> Product:
-        """Edit against the version the admin saw: a newer version means someone else changed it (StaleVersion)."""
+        """Edit against the version the admin saw: a newer version means someone else changed it (StaleVersion).
+
+        With `idempotency` (API v2's optional key), the key is claimed before the version is compared and its
+        record commits with the edit: a repeat raises AlreadyAnswered with the first answer."""
         require(
             user, Capability.PRODUCTS_CREATE, action="update_product", reason="Only administrators can edit products"
         )
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             product = await uow.products.get(product_id)
             if product is None:
                 raise ProductNotFound(product_id)
@@ -75,24 +80,33 @@ class ProductAdminService:
             renamed_live = name is not None and not product.is_deleted
             if renamed_live and await uow.products.live_name_taken(product.name, excluding=product.id):
                 raise DuplicateProductName(product.name)
+            remember_answer(uow, user.user_id, idempotency, product)
             await uow.commit()  # UPDATE … WHERE version = expected: a concurrent edit raises StaleVersion
         return product
 
     async def delete_product(
-        self, user: UserContext, product_id: UUID, *, expected_version: int | None = None
+        self,
+        user: UserContext,
+        product_id: UUID,
+        *,
+        expected_version: int | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> Product:
         """Soft delete; refused while the product is in any cart (its stock is reserved there).
 
         With `expected_version`, only the version the caller saw is deleted (StaleVersion otherwise).
+        With `idempotency`, the key's record commits with the deletion (claimed before the version check).
         """
         require(
             user, Capability.PRODUCTS_DELETE, action="delete_product", reason="Only administrators can delete products"
         )
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             product = await locked_product(uow, product_id, expected_version)
             product.soft_delete()
             if await uow.carts.product_in_any_cart(product_id):
                 raise ProductInCart()
+            remember_answer(uow, user.user_id, idempotency, product)
             await uow.commit()
         return product
 

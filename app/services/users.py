@@ -102,17 +102,25 @@ class UserAdminService:
         return created
 
     async def change_role(
-        self, user: UserContext, user_id: UUID, role: object, *, expected_version: int | None = None
+        self,
+        user: UserContext,
+        user_id: UUID,
+        role: object,
+        *,
+        expected_version: int | None = None,
+        idempotency: IdempotentRequest | None = None,
     ) -> User:
         """New role from the user's next request; their sessions get new ids (the privilege changed).
 
         The last admin stays one (LastAdmin). The admins' rows are locked before anything is read, so
         two admins demoting each other at once run one after the other and the second is refused.
         With `expected_version`, a user changed since that version is left as it is (StaleVersion).
+        With `idempotency`, the key (claimed before the version check) and its record commit with the change.
         """
         new_role = Role.parse(role)
         _require_admin(user)
         async with self._uow(user) as uow:
+            await claim_or_replay(uow, user.user_id, idempotency)
             admins = await uow.users.admins_for_update()
             target = await uow.users.get(user_id)
             if target is None:
@@ -121,6 +129,7 @@ class UserAdminService:
                 raise StaleVersion("user", user_id)
             changed = target.role is not new_role
             target.change_role(new_role, admin_ids={admin.id for admin in admins})
+            remember_answer(uow, user.user_id, idempotency, target)
             await uow.commit()
         if changed:
             await self._sessions.rotate_sessions_of(user.tenant_id, user_id)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.settings import get_settings
 from tests.contract.conftest import Client
 
 
@@ -48,6 +49,40 @@ async def test_the_v2_document_states_the_headers_and_closed_bodies_the_handlers
     patch = v2["paths"]["/api/v2/products/{product_id}"]["patch"]
     assert any(p["name"] == "If-Match" and p["required"] for p in patch["parameters"])
     assert v2["components"]["schemas"]["Credentials"]["additionalProperties"] is False
+
+
+async def test_the_v1_document_states_the_statuses_v1s_conventions_send_and_they_are_sent_so(client: Client):
+    v1 = (await client.get("/api/v1/openapi.json")).json()
+    operations = {op["operationId"]: op for item in v1["paths"].values() for op in item.values()}
+    assert all("406" in op["responses"] for op in operations.values())
+    limited = {name: op for name, op in operations.items() if name not in ("v1Health", "v1Metrics")}
+    assert all({"429", "503"} <= set(op["responses"]) for op in limited.values())
+    assert "Retry-After" in operations["v1ListProducts"]["responses"]["503"]["headers"]
+    assert operations["v1Health"]["responses"]["503"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "V1Health"
+    )  # its own 503 (a probe failed) is kept
+    for name in ("v1Login", "v1AddCartItem", "v1SubmitCart", "v1CreateProduct"):
+        assert {"413", "415"} <= set(operations[name]["responses"]), name
+    assert "415" not in operations["v1ListProducts"]["responses"] and "405" not in operations["v1GetCart"]["responses"]
+    schemas = v1["components"]["schemas"]
+
+    def documented(operation: str, status: int, body: dict[str, object]) -> None:
+        [(media, content)] = operations[operation]["responses"][str(status)]["content"].items()
+        schema = schemas[content["schema"]["$ref"].rsplit("/", 1)[-1]]
+        assert media == "application/json" and set(schema["required"]) <= set(body) <= set(schema["properties"])
+
+    refused = await client.get("/api/v1/products/", headers={"Accept": "text/html"})
+    assert refused.status_code == 406
+    documented("v1ListProducts", 406, refused.json())
+    not_json = await client.post("/api/v1/auth/login/", content=b"a=b", headers={"Content-Type": "text/plain"})
+    assert not_json.status_code == 415
+    documented("v1Login", 415, not_json.json())
+    too_large = b"{" + b" " * (get_settings().images.max_upload_bytes + 1) + b"}"
+    oversized = await client.post(
+        "/api/v1/auth/login/", content=too_large, headers={"Content-Type": "application/json"}
+    )
+    assert oversized.status_code == 413
+    documented("v1Login", 413, oversized.json())
 
 
 async def test_the_reference_page_loads_swagger_ui_from_this_origin_and_lists_both_versions(client: Client):

@@ -153,7 +153,7 @@ RULES: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v2/groups"): Expect(401, 403, 200),
     ("POST", "/api/v2/groups"): Expect(401, 403, 422),  # no body (read before the key, as on orders)
     ("GET", "/api/v2/groups/{group_id:uuid}"): Expect(401, 403, 200),
-    ("DELETE", "/api/v2/groups/{group_id:uuid}"): Expect(401, 403, 204),
+    ("DELETE", "/api/v2/groups/{group_id:uuid}"): Expect(401, 403, 428),  # no If-Match
     ("PUT", "/api/v2/groups/{group_id:uuid}/members/{user_id:uuid}"): Expect(401, 403, 200),
     ("DELETE", "/api/v2/groups/{group_id:uuid}/members/{user_id:uuid}"): Expect(401, 403, 204),
     ("GET", "/api/v2/flags"): Expect(401, 403, 200),

@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.domain.users import Role
+from app.settings import get_settings
 from app.web.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from tests.contract.conftest import ADDRESS, Client, add_product, delete_product
 from tests.integration.conftest import ensure_user, on_app_loop
@@ -80,6 +81,44 @@ async def test_a_product_has_a_strong_etag_and_if_none_match_answers_304(app: Li
     assert_problem(await client.get(f"/api/v2/products/{uuid4()}"), 404, "product-not-found")
 
 
+async def test_a_product_carries_its_description_and_the_picture_urls_the_shop_pages_show(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    product_id = await add_product(app)
+    path = f"/api/v2/products/{product_id}"
+    plain = (await client.get(path)).json()
+    assert plain["description"] == "" and plain["thumbnail_url"] is None and plain["large_url"] is None
+    stem = str(uuid4())
+    await db.execute(
+        "UPDATE product SET image_key = $2, image_width = 1200, image_height = 900, description = 'Cast iron.' "
+        "WHERE id = $1",
+        UUID(product_id),
+        f"{stem}.jpg",
+    )
+    uploaded = (await client.get(path)).json()
+    assert uploaded["description"] == "Cast iron."
+    assert uploaded["thumbnail_url"] == uploaded["large_url"] == f"/images/{stem}.jpg"  # no thumbnails yet
+    await db.execute("UPDATE product SET thumbnails_key = image_key WHERE id = $1", UUID(product_id))
+    ready = (await client.get(path)).json()
+    assert ready["thumbnail_url"] == f"/images/{stem}-w320.webp" and ready["large_url"] == f"/images/{stem}-w640.webp"
+    assert f'src="{ready["large_url"]}"' in (await client.get(f"/products/{product_id}")).text  # the product page's
+    assert f'src="{ready["thumbnail_url"]}"' in (await client.get("/products")).text  # the catalog card's
+    listed = (await client.get("/api/v2/products")).json()["items"]
+    assert [item for item in listed if item["id"] == product_id] == [ready]
+
+    csrf = await v2_login(app, client, "vic", "admin")
+    headers = {**csrf, "If-Match": (await client.get(path)).headers["etag"]}
+    changed = await client.patch(path, json={"description": "Cast iron, 50 kg."}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {**ready, "description": "Cast iron, 50 kg."}  # the edited aggregate shows the same
+    schema = (await client.get("/api/v2/openapi.json")).json()["components"]["schemas"]
+    product = next(
+        body for name, body in schema.items() if name.endswith("Product") and "large_url" in body["properties"]
+    )
+    assert {"description", "thumbnail_url", "large_url"} <= set(product["required"])
+    assert {"type": "null"} in product["properties"]["thumbnail_url"]["oneOf"]
+
+
 async def test_patching_a_product_needs_if_match_and_a_stale_or_weak_one_gets_412(app: Litestar, client: Client):
     product_id = await add_product(app, price="12.50")
     csrf = await v2_login(app, client, "vic", "admin")
@@ -111,6 +150,69 @@ async def test_deleting_a_product_is_a_soft_delete_with_if_match(app: Litestar, 
     assert_problem(await client.delete(path, headers=admin), 428, "precondition-required")
     assert (await client.delete(path, headers={**admin, "If-Match": tag})).status_code == 204
     assert (await client.get(path)).json()["deleted_at"] is not None  # an admin still sees it
+
+
+async def hold_key(db: asyncpg.Connection, username: str, key: str) -> None:
+    """Hold the key as a first request still running would (its transaction's lock, here a session's)."""
+    user_id = await db.fetchval("SELECT id FROM app_user WHERE username = $1", username)
+    scope = f"idempotency:{get_settings().app.default_tenant_id}:{user_id}:{key}"
+    await db.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", scope)
+
+
+async def release_keys(db: asyncpg.Connection) -> None:
+    await db.execute("SELECT pg_advisory_unlock_all()")
+
+
+async def test_a_retried_product_patch_with_its_key_replays_the_answer_instead_of_a_412(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    product_id = await add_product(app, price="12.50")
+    csrf = await v2_login(app, client, "vic", "admin")
+    path = f"/api/v2/products/{product_id}"
+    tag = (await client.get(path)).headers["etag"]
+    keyed = {**csrf, "If-Match": tag, "Idempotency-Key": "patch-1"}
+    refused = await client.patch(path, json={"price": "-1"}, headers=keyed)
+    assert_problem(refused, 422, "validation-failed")  # before any effect: the key stays usable
+    first = await client.patch(path, json={"price": "9.99"}, headers=keyed)
+    assert first.status_code == 200 and "idempotent-replayed" not in first.headers
+    assert first.json()["price"]["amount"] == "9.99" and first.headers["etag"] != tag
+    again = await client.patch(path, json={"price": "9.99"}, headers=keyed)  # the answer was lost: sent again
+    assert again.status_code == 200, again.text  # not 412: the If-Match names the version it replaced
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
+    assert (await client.get(path)).headers["etag"] == first.headers["etag"]  # the repeat changed nothing
+    reused = await client.patch(path, json={"price": "1.00"}, headers=keyed)
+    assert_problem(reused, 422, "idempotency-key-reused")
+    stale = await client.patch(path, json={"price": "1.00"}, headers={**csrf, "If-Match": tag})
+    assert_problem(stale, 412, "precondition-failed")  # without a key, a stale If-Match is still a 412
+
+    await hold_key(db, "vic", "patch-2")
+    try:
+        busy = await client.patch(
+            path,
+            json={"price": "2.00"},
+            headers={**csrf, "If-Match": first.headers["etag"], "Idempotency-Key": "patch-2"},
+        )
+        assert_problem(busy, 409, "idempotency-key-in-use")
+        assert busy.headers["retry-after"] == "1"
+    finally:
+        await release_keys(db)
+    assert (await client.get(path)).json()["price"]["amount"] == "9.99"
+
+
+async def test_a_retried_product_deletion_with_its_key_is_204_again_not_412(app: Litestar, client: Client):
+    product_id = await add_product(app)
+    csrf = await v2_login(app, client, "vic", "admin")
+    path = f"/api/v2/products/{product_id}"
+    tag = (await client.get(path)).headers["etag"]
+    keyed = {**csrf, "If-Match": tag, "Idempotency-Key": "delete-1"}
+    first = await client.delete(path, headers=keyed)
+    assert first.status_code == 204 and first.content == b"" and "idempotent-replayed" not in first.headers
+    again = await client.delete(path, headers=keyed)
+    assert again.status_code == 204 and again.headers["idempotent-replayed"] == "true"
+    assert_problem(await client.delete(path, headers={**csrf, "If-Match": tag}), 412, "precondition-failed")
+    other = await client.delete(f"/api/v2/products/{await add_product(app)}", headers=keyed)
+    assert_problem(other, 422, "idempotency-key-reused")  # another path is another request
 
 
 async def test_the_cart_sets_quantities_reserves_stock_and_removes_lines(app: Litestar, client: Client):

@@ -161,10 +161,90 @@ async def test_groups_are_created_once_per_key_read_listed_and_deleted(
     read = await client.get(path)
     assert read.json() == group and read.headers["etag"] == first.headers["etag"]
     assert (await client.get(path, headers={"If-None-Match": read.headers["etag"]})).status_code == 304
-    assert (await client.delete(path, headers=csrf)).status_code == 204
+    assert_problem(await client.delete(path, headers=csrf), 428, "precondition-required")
+    assert (await client.delete(path, headers={**csrf, "If-Match": read.headers["etag"]})).status_code == 204
     assert_problem(await client.get(path), 404, "group-not-found")
     assert_problem(await client.delete(path, headers=csrf), 404, "group-not-found")
     assert await db.fetchval("SELECT count(*) FROM user_group WHERE name = 'beta'") == 0
+
+
+async def test_deleting_a_group_needs_if_match_and_its_retry_with_the_key_is_204_again(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await ensure_user(app, "amy", "amy-password", "customer")
+    amy = await user_id_of(db, "amy")
+    csrf = await as_admin(app, client)
+    made = await create(client, GROUPS, csrf, {"name": "leaving"}, "group-d")
+    path, tag = made.headers["location"], made.headers["etag"]
+    joined = await client.put(f"{path}/members/{amy}", headers=csrf)  # a change since the admin's read
+    stale = await client.delete(path, headers={**csrf, "If-Match": tag, "Idempotency-Key": "delete-g"})
+    assert_problem(stale, 412, "precondition-failed")  # refused before any effect: the key stays usable
+    assert stale.headers["etag"] == joined.headers["etag"]
+    keyed = {**csrf, "If-Match": joined.headers["etag"], "Idempotency-Key": "delete-g"}
+    first = await client.delete(path, headers=keyed)
+    assert first.status_code == 204 and "idempotent-replayed" not in first.headers
+    again = await client.delete(path, headers=keyed)  # not a 404: the group is gone, its answer is not
+    assert again.status_code == 204 and again.headers["idempotent-replayed"] == "true"
+    assert await db.fetchval("SELECT count(*) FROM user_group WHERE name = 'leaving'") == 0
+
+
+async def test_membership_changes_take_an_optional_key_and_replay_the_first_answer(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await ensure_user(app, "amy", "amy-password", "customer")
+    await ensure_user(app, "bob", "bob-password", "customer")
+    amy, bob = await user_id_of(db, "amy"), await user_id_of(db, "bob")
+    csrf = await as_admin(app, client)
+    group = (await create(client, GROUPS, csrf, {"name": "keyed"}, "group-k")).json()
+    members = f"{GROUPS}/{group['id']}/members"
+    missing = await client.put(f"{members}/{uuid4()}", headers={**csrf, "Idempotency-Key": "add-1"})
+    assert_problem(missing, 404, "user-not-found")  # refused: the key stays usable
+    first = await client.put(f"{members}/{amy}", headers={**csrf, "Idempotency-Key": "add-1"})
+    assert first.status_code == 200 and first.json()["member_ids"] == [amy]
+    await client.put(f"{members}/{bob}", headers=csrf)  # changed since, without a key
+    again = await client.put(f"{members}/{amy}", headers={**csrf, "Idempotency-Key": "add-1"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json() and again.headers["etag"] == first.headers["etag"]
+    assert_problem(
+        await client.put(f"{members}/{bob}", headers={**csrf, "Idempotency-Key": "add-1"}),
+        422,
+        "idempotency-key-reused",
+    )
+    removed = await client.delete(f"{members}/{amy}", headers={**csrf, "Idempotency-Key": "remove-1"})
+    assert removed.status_code == 204 and "idempotent-replayed" not in removed.headers
+    repeat = await client.delete(f"{members}/{amy}", headers={**csrf, "Idempotency-Key": "remove-1"})
+    assert repeat.status_code == 204 and repeat.headers["idempotent-replayed"] == "true"
+    assert (await client.get(f"{GROUPS}/{group['id']}")).json()["member_ids"] == [bob]
+
+
+async def test_retried_user_and_flag_patches_with_their_keys_replay_instead_of_a_412(
+    app: Litestar, client: Client, db: asyncpg.Connection
+):
+    await ensure_user(app, "amy", "amy-password", "customer")
+    csrf = await as_admin(app, client)
+    user_path = f"{USERS}/{await user_id_of(db, 'amy')}"
+    keyed = {**csrf, "If-Match": (await client.get(user_path)).headers["etag"], "Idempotency-Key": "role-1"}
+    assert_problem(await client.patch(user_path, json={"role": "owner"}, headers=keyed), 422, "validation-failed")
+    promoted = await client.patch(user_path, json={"role": "admin"}, headers=keyed)
+    assert promoted.status_code == 200 and promoted.json()["role"] == "admin"
+    again = await client.patch(user_path, json={"role": "admin"}, headers=keyed)
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == promoted.json() and again.headers["etag"] == promoted.headers["etag"]
+    assert_problem(
+        await client.patch(user_path, json={"role": "customer"}, headers=keyed), 422, "idempotency-key-reused"
+    )
+
+    made = await create(client, FLAGS, csrf, {"name": "keyed_flag"}, "flag-k")
+    flag_path = made.headers["location"]
+    keyed = {**csrf, "If-Match": made.headers["etag"], "Idempotency-Key": "switch-1"}
+    switched = await client.patch(flag_path, json={"enabled": True}, headers=keyed)
+    assert switched.status_code == 200 and switched.json()["enabled"] is True
+    await client.patch(flag_path, json={"enabled": False}, headers={**csrf, "If-Match": switched.headers["etag"]})
+    again = await client.patch(flag_path, json={"enabled": True}, headers=keyed)
+    assert again.status_code == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == switched.json()
+    assert (await client.get(flag_path)).json()["enabled"] is False  # the replay changed nothing
+    assert_problem(await client.patch(flag_path, json={"enabled": False}, headers=keyed), 422, "idempotency-key-reused")
 
 
 async def test_members_are_added_and_removed_idempotently(app: Litestar, client: Client, db: asyncpg.Connection):
@@ -427,3 +507,19 @@ async def test_the_openapi_document_describes_the_admin_operations(client: Clien
         operation = schema["paths"][path]["get"]
         assert "Link" in operation["responses"]["200"]["headers"] and "403" in operation["responses"]
     assert "428" in schema["paths"]["/api/v2/users/{user_id}"]["patch"]["responses"]
+    optional = [
+        ("/api/v2/products/{product_id}", "patch"),
+        ("/api/v2/products/{product_id}", "delete"),
+        ("/api/v2/users/{user_id}", "patch"),
+        ("/api/v2/flags/{name}", "patch"),
+        ("/api/v2/groups/{group_id}", "delete"),
+        ("/api/v2/groups/{group_id}/members/{user_id}", "put"),
+        ("/api/v2/groups/{group_id}/members/{user_id}", "delete"),
+    ]
+    for path, method in optional:
+        operation = schema["paths"][path][method]
+        key = next(p for p in operation["parameters"] if p["name"] == "Idempotency-Key")
+        assert key["required"] is False and {"400", "409", "422"} <= set(operation["responses"]), (path, method)
+    delete_group = schema["paths"]["/api/v2/groups/{group_id}"]["delete"]
+    assert any(p["name"] == "If-Match" and p["required"] for p in delete_group["parameters"])
+    assert {"412", "428"} <= set(delete_group["responses"])

@@ -65,10 +65,13 @@ READ_HEADERS: dict[str, list[dict[str, Any]]] = {
     "v2CreateFlag": [_idempotency_key("new flag")],
     "v2SetCartItemQuantity": [_idempotency_key("change", required=False)],
     "v2RemoveCartItem": [_idempotency_key("removal", required=False)],
-    "v2UpdateProduct": [_if_match("product")],
-    "v2DeleteProduct": [_if_match("product")],
-    "v2UpdateUser": [_if_match("account")],
-    "v2UpdateFlag": [_if_match("flag")],
+    "v2UpdateProduct": [_if_match("product"), _idempotency_key("change", required=False)],
+    "v2DeleteProduct": [_if_match("product"), _idempotency_key("deletion", required=False)],
+    "v2UpdateUser": [_if_match("account"), _idempotency_key("change", required=False)],
+    "v2UpdateFlag": [_if_match("flag"), _idempotency_key("change", required=False)],
+    "v2DeleteGroup": [_if_match("group"), _idempotency_key("deletion", required=False)],
+    "v2AddGroupMember": [_idempotency_key("addition", required=False)],
+    "v2RemoveGroupMember": [_idempotency_key("removal", required=False)],
 }
 """Headers the handlers read from the request themselves (`app/web/idempotency.py`, `app/web/conditional.py`),
 so Litestar cannot see them: they must refuse with their own problems (400/428), not a validation 422."""

@@ -3,7 +3,10 @@
 Admins only: the `admin_required` guard answers an anonymous caller 401 and a customer 403 before
 any input is read (as `PATCH /api/v2/products/{id}` does). Creates need an `Idempotency-Key` and
 answer 201 with `Location`; a user, a group and a flag each have a version, sent as a strong `ETag`,
-and a PATCH must name the version it changes in `If-Match`.
+and a PATCH (and a group's DELETE) must name the version it changes in `If-Match`. Every other write
+takes an optional `Idempotency-Key`: on the `If-Match` writes its earlier answer is looked up before the
+precondition (`IdempotencyService.replay_if_answered`), so the retry of a change that succeeded is
+replayed, not refused 412.
 """
 
 from __future__ import annotations
@@ -23,17 +26,20 @@ from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import storable
 from app.domain.users import User, UserContext
 from app.services.flags import BY_NAME, FlagService
-from app.services.idempotency import StoredResponse
+from app.services.idempotency import IdempotencyService, StoredResponse
+from app.services.ports import ManagedUserView
 from app.services.users import USER_SORT, UserAdminService
-from app.web.conditional import fresh, matched_version, stale_is_precondition_failed, tagged
+from app.web.conditional import fresh, matched_version, stale_is_precondition_failed
 from app.web.current_user import admin_required
-from app.web.idempotency import created, idempotent_request, send
+from app.web.idempotency import NO_CONTENT, answer, created, idempotent_request, send
 
 V2 = "/api/v2"
 
 CREATE_REFUSALS = (400, 401, 403, 409, 422)
 """400: no Idempotency-Key; 409: the name is taken, or the key's first request is still running;
 422: invalid input, or the key was used for another request."""
+KEYED = (400, 409, 422)
+"""What an optional Idempotency-Key adds: 400 malformed, 409 its first request still running, 422 used for another."""
 
 
 # --- users ----------------------------------------------------------------------------------------------
@@ -41,6 +47,10 @@ CREATE_REFUSALS = (400, 401, 403, 409, 422)
 
 def _user_created(account: User) -> StoredResponse:
     return created(f"{V2}/users/{account.id}", people.managed_user(account), account.version)
+
+
+def _user_changed(account: User | ManagedUserView) -> StoredResponse:
+    return answer(people.managed_user(account), version=account.version)
 
 
 class UsersController(Controller):
@@ -98,30 +108,40 @@ class UsersController(Controller):
         account = await user_admin.get_user(user, user_id)
         return fresh(request, account.version, lambda: people.managed_user(account))
 
-    @patch("/{user_id:uuid}", operation_id="v2UpdateUser", responses=wire.problems(401, 403, 404, 409, 412, 422, 428))
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="v2UpdateUser",
+        responses=wire.problems(*KEYED, 401, 403, 404, 409, 412, 422, 428),
+    )
     async def update_user(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[people.UserChanges],
         user: NamedDependency[UserContext],
         user_admin: NamedDependency[UserAdminService],
+        idempotency_keys: NamedDependency[IdempotencyService],
         user_id: FromPath[UUID],
     ) -> Response[people.ManagedUser]:
         """Change the role; `If-Match` required (428 without it, 412 with the current ETag when stale).
 
         Their sessions stay, under new ids; the new rights apply from their next request. The shop's
-        last admin cannot be made a customer (409 last-admin).
+        last admin cannot be made a customer (409 last-admin). With an optional `Idempotency-Key`, the
+        retry of a change that succeeded replays its answer instead of a 412.
         """
+        idempotency = await idempotent_request(request, _user_changed, required=False)
+        await idempotency_keys.replay_if_answered(user, idempotency)
 
         async def current_version() -> int:
             return (await user_admin.get_user(user, user_id)).version
 
         expected = matched_version(request, await current_version())
-        if data.role is not None:
-            async with stale_is_precondition_failed(current_version):
-                await user_admin.change_role(user, user_id, data.role, expected_version=expected)
-        account = await user_admin.get_user(user, user_id)
-        return tagged(people.managed_user(account), account.version)
+        if data.role is None:  # nothing to change (nothing stored for the key either): the account as it is
+            return send(_user_changed(await user_admin.get_user(user, user_id)), replayed=False)
+        async with stale_is_precondition_failed(current_version):
+            account = await user_admin.change_role(
+                user, user_id, data.role, expected_version=expected, idempotency=idempotency
+            )
+        return send(_user_changed(account), replayed=False)
 
 
 # --- groups ---------------------------------------------------------------------------------------------
@@ -129,6 +149,10 @@ class UsersController(Controller):
 
 def _group_created(group: UserGroup) -> StoredResponse:
     return created(f"{V2}/groups/{group.id}", people.group(group), group.version)
+
+
+def _group_changed(group: UserGroup) -> StoredResponse:
+    return answer(people.group(group), version=group.version)
 
 
 class GroupsController(Controller):
@@ -183,44 +207,72 @@ class GroupsController(Controller):
         found = await flags.get_group(user, group_id)
         return fresh(request, found.version, lambda: people.group(found))
 
-    @delete("/{group_id:uuid}", operation_id="v2DeleteGroup", status_code=204, responses=wire.problems(401, 403, 404))
+    @delete(
+        "/{group_id:uuid}",
+        operation_id="v2DeleteGroup",
+        status_code=204,
+        responses=wire.problems(*KEYED, 401, 403, 404, 412, 428),
+    )
     async def delete_group(
-        self, user: NamedDependency[UserContext], flags: NamedDependency[FlagService], group_id: FromPath[UUID]
-    ) -> None:
-        """Its memberships go with it, and every flag targeting it stops doing so (each flag records it)."""
-        await flags.delete_group(user, group_id)
+        self,
+        request: Request[Any, Any, Any],
+        user: NamedDependency[UserContext],
+        flags: NamedDependency[FlagService],
+        idempotency_keys: NamedDependency[IdempotencyService],
+        group_id: FromPath[UUID],
+    ) -> Response[None]:
+        """Its memberships go with it, and every flag targeting it stops doing so (each flag records it).
+
+        `If-Match` required (428 without it, 412 with the current ETag when stale: its members changed
+        since). With an optional `Idempotency-Key`, the retry of a deletion that succeeded is 204 again."""
+        idempotency = await idempotent_request(request, lambda group: NO_CONTENT, required=False)
+        await idempotency_keys.replay_if_answered(user, idempotency)
+
+        async def current_version() -> int:
+            return (await flags.get_group(user, group_id)).version
+
+        expected = matched_version(request, await current_version())
+        async with stale_is_precondition_failed(current_version):
+            await flags.delete_group(user, group_id, expected_version=expected, idempotency=idempotency)
+        return send(NO_CONTENT, replayed=False)
 
     @put(
         "/{group_id:uuid}/members/{user_id:uuid}",
         operation_id="v2AddGroupMember",
-        responses=wire.problems(401, 403, 404),
+        responses=wire.problems(*KEYED, 401, 403, 404),
     )
     async def add_member(
         self,
+        request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         flags: NamedDependency[FlagService],
         group_id: FromPath[UUID],
         user_id: FromPath[UUID],
     ) -> Response[people.Group]:
-        """Idempotent: the user is a member afterwards (404 user-not-found for no such user)."""
-        changed = await flags.add_member(user, group_id, user_id)
-        return tagged(people.group(changed), changed.version)
+        """Idempotent: the user is a member afterwards (404 user-not-found for no such user). An optional
+        `Idempotency-Key` replays the first answer (the group as it was then)."""
+        idempotency = await idempotent_request(request, _group_changed, required=False)
+        return send(_group_changed(await flags.add_member(user, group_id, user_id, idempotency)), replayed=False)
 
     @delete(
         "/{group_id:uuid}/members/{user_id:uuid}",
         operation_id="v2RemoveGroupMember",
         status_code=204,
-        responses=wire.problems(401, 403, 404),
+        responses=wire.problems(*KEYED, 401, 403, 404),
     )
     async def remove_member(
         self,
+        request: Request[Any, Any, Any],
         user: NamedDependency[UserContext],
         flags: NamedDependency[FlagService],
         group_id: FromPath[UUID],
         user_id: FromPath[UUID],
-    ) -> None:
-        """Idempotent: removing someone who is not a member is fine (404 only for no such group)."""
-        await flags.remove_member(user, group_id, user_id)
+    ) -> Response[None]:
+        """Idempotent: removing someone who is not a member is fine (404 only for no such group; a repeat
+        with the first request's optional `Idempotency-Key` is 204 again, even once the group is gone)."""
+        idempotency = await idempotent_request(request, lambda group: NO_CONTENT, required=False)
+        await flags.remove_member(user, group_id, user_id, idempotency)
+        return send(NO_CONTENT, replayed=False)
 
 
 # --- feature flags --------------------------------------------------------------------------------------
@@ -230,6 +282,10 @@ FlagName = Annotated[str, Parameter(description="The flag's name (flags are name
 
 def _flag_created(flag: FeatureFlag) -> StoredResponse:
     return created(f"{V2}/flags/{flag.name}", people.flag(flag), flag.version)
+
+
+def _flag_changed(flag: FeatureFlag) -> StoredResponse:
+    return answer(people.flag(flag), version=flag.version)
 
 
 class FlagsController(Controller):
@@ -284,16 +340,21 @@ class FlagsController(Controller):
         found = await flags.get_flag(user, name)
         return fresh(request, found.version, lambda: people.flag(found))
 
-    @patch("/{name:str}", operation_id="v2UpdateFlag", responses=wire.problems(401, 403, 404, 412, 422, 428))
+    @patch("/{name:str}", operation_id="v2UpdateFlag", responses=wire.problems(*KEYED, 401, 403, 404, 412, 422, 428))
     async def update_flag(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[people.FlagChanges],
         user: NamedDependency[UserContext],
         flags: NamedDependency[FlagService],
+        idempotency_keys: NamedDependency[IdempotencyService],
         name: Annotated[str, Parameter(description="The flag's name.", max_length=100)],
     ) -> Response[people.Flag]:
-        """Switch it on or off, describe it, choose its target groups, in one change; `If-Match` required."""
+        """Switch it on or off, describe it, choose its target groups, in one change; `If-Match` required.
+
+        With an optional `Idempotency-Key`, the retry of a change that succeeded replays its answer, not a 412."""
+        idempotency = await idempotent_request(request, _flag_changed, required=False)
+        await idempotency_keys.replay_if_answered(user, idempotency)
 
         async def current_version() -> int:
             return (await flags.get_flag(user, name)).version
@@ -308,5 +369,6 @@ class FlagsController(Controller):
                 enabled=data.enabled,
                 description=data.description,
                 target_group_ids=targets,
+                idempotency=idempotency,
             )
-        return tagged(people.flag(changed), changed.version)
+        return send(_flag_changed(changed), replayed=False)

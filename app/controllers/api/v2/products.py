@@ -16,12 +16,15 @@ from app.controllers.api.v2 import wire
 from app.controllers.api.v2.listing import NEXT_PAGE_HEADERS, CursorParameter, Limit, decode_cursor, page_of
 from app.domain.pagination import DEFAULT_PAGE_SIZE
 from app.domain.parsing import parse_price, storable
+from app.domain.products import Product
 from app.domain.users import UserContext
 from app.services.catalog import CATALOG_SORTS, CatalogService, catalog_sort
+from app.services.idempotency import IdempotencyService, StoredResponse
 from app.services.ports import CatalogFilter
 from app.services.products import ProductAdminService
-from app.web.conditional import fresh, matched_version, stale_is_precondition_failed, tagged
+from app.web.conditional import fresh, matched_version, stale_is_precondition_failed
 from app.web.current_user import admin_required
+from app.web.idempotency import NO_CONTENT, answer, idempotent_request, send
 
 PriceBound = Annotated[str | None, Parameter(description='A decimal amount such as "12.50", bounds included.')]
 
@@ -37,6 +40,10 @@ def _version_reader(catalog: CatalogService, user: UserContext, product_id: UUID
         return (await catalog.get_product(user, product_id)).version
 
     return current_version
+
+
+def _product_changed(product: Product) -> StoredResponse:
+    return answer(wire.product(product), version=product.version)
 
 
 class ProductsController(Controller):
@@ -96,7 +103,7 @@ class ProductController(Controller):
         "/",
         operation_id="v2UpdateProduct",
         guards=[admin_required],
-        responses=wire.problems(401, 403, 404, 412, 422, 428),
+        responses=wire.problems(400, 401, 403, 404, 409, 412, 422, 428),
     )
     async def update_product(
         self,
@@ -105,9 +112,15 @@ class ProductController(Controller):
         user: NamedDependency[UserContext],
         catalog: NamedDependency[CatalogService],
         products: NamedDependency[ProductAdminService],
+        idempotency_keys: NamedDependency[IdempotencyService],
         product_id: FromPath[UUID],
     ) -> Response[wire.Product]:
-        """Partial update; `If-Match` required (428 without it, 412 with the current ETag when stale)."""
+        """Partial update; `If-Match` required (428 without it, 412 with the current ETag when stale).
+
+        An optional `Idempotency-Key` makes the retry of a change that succeeded replay its answer
+        (looked up before If-Match is compared, so it is not a 412)."""
+        idempotency = await idempotent_request(request, _product_changed, required=False)
+        await idempotency_keys.replay_if_answered(user, idempotency)
         current_version = _version_reader(catalog, user, product_id)
         expected = matched_version(request, await current_version())
         async with stale_is_precondition_failed(current_version):
@@ -118,15 +131,17 @@ class ProductController(Controller):
                 name=data.name,
                 price=data.price,
                 stock_quantity=data.stock_quantity,
+                description=data.description,
+                idempotency=idempotency,
             )
-        return tagged(wire.product(product), product.version)
+        return send(_product_changed(product), replayed=False)
 
     @delete(
         "/",
         operation_id="v2DeleteProduct",
         guards=[admin_required],
         status_code=204,
-        responses=wire.problems(401, 403, 404, 409, 412, 428),
+        responses=wire.problems(400, 401, 403, 404, 409, 412, 422, 428),
     )
     async def delete_product(
         self,
@@ -134,10 +149,15 @@ class ProductController(Controller):
         user: NamedDependency[UserContext],
         catalog: NamedDependency[CatalogService],
         products: NamedDependency[ProductAdminService],
+        idempotency_keys: NamedDependency[IdempotencyService],
         product_id: FromPath[UUID],
-    ) -> None:
-        """Soft delete (an admin can still read it, and restore it); `If-Match` required."""
+    ) -> Response[None]:
+        """Soft delete (an admin can still read it, and restore it); `If-Match` required. With an optional
+        `Idempotency-Key`, the retry of a deletion that succeeded is answered 204 again, not 412."""
+        idempotency = await idempotent_request(request, lambda product: NO_CONTENT, required=False)
+        await idempotency_keys.replay_if_answered(user, idempotency)
         current_version = _version_reader(catalog, user, product_id)
         expected = matched_version(request, await current_version())
         async with stale_is_precondition_failed(current_version):
-            await products.delete_product(user, product_id, expected_version=expected)
+            await products.delete_product(user, product_id, expected_version=expected, idempotency=idempotency)
+        return send(NO_CONTENT, replayed=False)

@@ -19,6 +19,7 @@ from litestar.openapi import ResponseSpec
 from app.domain.carts import Cart as CartAggregate
 from app.domain.users import Capability, UserContext
 from app.services.ports import LineLike, OrderLike, ProductLike
+from app.web.pictures import PICTURE_WIDTHS, picture_path
 
 CURRENCY = "USD"
 """The shop's one currency (prices are stored without one)."""
@@ -75,19 +76,35 @@ class Session(msgspec.Struct, frozen=True):
 class Product(msgspec.Struct, frozen=True):
     id: UUID
     name: str
+    description: str
+    """What the product's page tells shoppers about it ("" when there is nothing)."""
     price: Money
     stock_quantity: int
     """Units not reserved in any cart: what can still be added."""
+    thumbnail_url: str | None
+    """The picture as a catalog card shows it (320 px wide), an absolute path; null without a picture."""
+    large_url: str | None
+    """The picture as the product's page shows it (640 px wide), an absolute path; null without a picture."""
     created_at: datetime
     deleted_at: datetime | None
+
+
+def _picture(value: ProductLike, size: str) -> str | None:
+    """The same URL the shop's pages show (app/templates/components/shop.html), or None without a picture."""
+    if not (value.image_key and value.image_width and value.image_height):
+        return None
+    return picture_path(value.image_key, PICTURE_WIDTHS[size], thumbnails_ready=value.thumbnails_ready)
 
 
 def product(value: ProductLike) -> Product:
     return Product(
         id=value.id,
         name=value.name,
+        description=value.description,
         price=money(value.price),
         stock_quantity=value.stock_quantity,
+        thumbnail_url=_picture(value, "thumb"),
+        large_url=_picture(value, "large"),
         created_at=utc(value.created_at),
         deleted_at=utc(value.deleted_at) if value.deleted_at else None,
     )
@@ -107,6 +124,8 @@ class ProductChanges(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     price: str | None = None
     """A decimal string, e.g. "12.50" (the shop's currency)."""
     stock_quantity: int | None = None
+    description: str | None = None
+    """What the product's page tells shoppers ("" clears it); at most 2,000 characters."""
 
 
 class Line(msgspec.Struct, frozen=True):

@@ -275,7 +275,16 @@ class AdminProductsController(Controller):
         back = safe_next(data.get("next"), LIST_PATH)
         edit = ProductEdit.posted(data)
         try:
-            product = await products.update_product(user, product_id, expected_version=edit.version, **edit.values)
+            typed = edit.values
+            product = await products.update_product(
+                user,
+                product_id,
+                expected_version=edit.version,
+                name=typed["name"],
+                price=typed["price"],
+                stock_quantity=typed["stock_quantity"],
+                description=typed["description"],
+            )
         except ValidationError as error:
             current = await catalog.get_product(user, product_id)
             return self._edit_answer(request, current, edit.refused(error), back, status=422)
