@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -183,3 +187,23 @@ async def test_the_command_queues_the_job_once_and_the_running_worker_completes_
     for thumbnail in missing:
         stored = await shop.image_storage.get(thumbnail.storage_key(TENANT))
         assert stored is not None and Image.open(io.BytesIO(stored.data)).format == thumbnail.extension.upper()
+
+
+async def test_the_thumbnails_command_queues_the_job_and_says_so_once(db: asyncpg.Connection, redis_client: Any):
+    def command() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "thumbnails"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=os.environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    first, second = command(), command()
+
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "queued: the worker makes the missing thumbnails" in first.stdout
+    assert "already queued or running" in second.stdout  # no worker ran it: the first is still waiting
+    queued = await redis_client.zrange(f"saq:{get_settings().worker.queue_name}:incomplete", 0, -1)
+    assert [key.decode() for key in queued] == [f"saq:job:{get_settings().worker.queue_name}:complete_thumbnails_job"]
