@@ -1,4 +1,4 @@
-"""Command line: `python -m app.cli run | migrate | create-admin | seed | services | tenant`.
+"""Command line: `python -m app.cli run | migrate | create-admin | seed | services | tenant | thumbnails`.
 
 `run` is what `make run` calls: it starts embedded PostgreSQL/Redis when DATABASE_URL/REDIS_URL
 are unset, migrates, seeds (the default admin; in development the demo accounts and a second
@@ -163,6 +163,30 @@ def tenant_command(args: argparse.Namespace) -> None:
         print(f"{entry.slug}\t{entry.id}\t{entry.name}\t{' '.join(entry.hosts)}")
 
 
+async def _enqueue_thumbnails() -> bool:
+    from app.adapters.queue import build_queue
+    from app.settings import get_settings
+    from app.tasks.worker import enqueue_complete_thumbnails
+
+    settings = get_settings()
+    queue = build_queue(settings.redis.url, settings.worker.queue_name)
+    await queue.connect()
+    try:
+        return await enqueue_complete_thumbnails(queue)
+    finally:
+        await queue.disconnect()
+
+
+def thumbnails_command() -> None:
+    """Queue the worker's job that makes the thumbnails older pictures lack (a running worker does it)."""
+    queued = asyncio.run(_enqueue_thumbnails())
+    print(
+        "queued: the worker makes the missing thumbnails of every shop's pictures"
+        if queued
+        else "already queued or running"
+    )
+
+
 def _count(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -204,6 +228,13 @@ def main(argv: list[str] | None = None) -> None:
         "--host", action="append", default=[], metavar="HOST", help="a host name it answers on (repeatable)"
     )
     tenant_sub.add_parser("list", help="every tenant: slug, id, name, host names (tab-separated)")
+    sub.add_parser(
+        "thumbnails",
+        help="queue the job that makes the thumbnails pictures from before a new width or format lack",
+        description="Queue one SAQ job (a running worker does it) that makes, for every shop's pictures, each "
+        "thumbnail width and format the code now makes and the store does not hold yet. Idempotent: run it twice "
+        "and the second job finds nothing to make; while one is queued or running, another is not queued.",
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         run()
@@ -219,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
                 create_admin(args.tenant)
             elif args.command == "tenant":
                 tenant_command(args)
+            elif args.command == "thumbnails":
+                thumbnails_command()
             else:
                 migrate()
                 seed_demo_data(args.products, only_if_empty=args.if_empty, rng_seed=args.seed)

@@ -35,7 +35,7 @@ from app.adapters.demo_pictures import HEIGHT as DEMO_HEIGHT
 from app.adapters.demo_pictures import WIDTH as DEMO_WIDTH
 from app.adapters.demo_pictures import demo_pictures
 from app.adapters.tenants import create_tenant, list_tenants
-from app.domain.images import THUMBNAIL_WIDTHS, ImageName
+from app.domain.images import THUMBNAIL_FORMATS, THUMBNAIL_WIDTHS, ImageName
 from app.domain.users import Role, UserContext
 from app.main import Container, build_container
 from app.services.ports import ObjectStorage
@@ -190,11 +190,14 @@ async def add_demo_pictures(pool: asyncpg.Pool, tenant_id: UUID, storage: Object
         groups.setdefault((category, variant), []).append(row["id"])
 
     async def store(category: str, variant: str) -> str:
-        original, thumbnails = await asyncio.to_thread(demo_pictures, category, variant, THUMBNAIL_WIDTHS)
+        original, thumbnails = await asyncio.to_thread(
+            demo_pictures, category, variant, THUMBNAIL_WIDTHS, THUMBNAIL_FORMATS
+        )
         name = ImageName.new("webp")
         await storage.put(name.storage_key(tenant_id), original, name.content_type)
-        for width, data in thumbnails.items():
-            await storage.put(name.thumbnail(width).storage_key(tenant_id), data, name.content_type)
+        for (width, extension), data in thumbnails.items():
+            thumbnail = name.thumbnail(width, extension)
+            await storage.put(thumbnail.storage_key(tenant_id), data, thumbnail.content_type)
         return str(name)
 
     names = await asyncio.gather(*(store(category, variant) for category, variant in groups))

@@ -24,7 +24,7 @@ from urllib.parse import quote
 from app.services.ports import StoredObject
 from app.settings import ImageSettings
 
-KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f-]{36}(-w[0-9]{1,4})?\.(jpg|png|webp)")
+KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f-]{36}(-w[0-9]{1,4})?\.(jpg|png|webp|avif)")
 """`<tenant id>/<image uuid>[-w<width>].<ext>`: nothing else is ever stored or looked up."""
 CONTENT_TYPE_SUFFIX = ".content-type"
 

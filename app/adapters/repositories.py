@@ -242,6 +242,16 @@ async def mark_thumbnails_made(product_id: UUID, image_key: str) -> None:
     )
 
 
+async def pictures_with_thumbnails() -> list[str]:
+    """The pictures of the current shop whose thumbnails were made (deleted products' too): the ones a catch-up
+    for a new thumbnail width or format has to complete. A picture still waiting is its upload's job's."""
+    rows = await t.Product.raw(
+        "SELECT DISTINCT image_key FROM product WHERE image_key IS NOT NULL AND thumbnails_key = image_key "
+        "ORDER BY image_key"
+    )
+    return [row["image_key"] for row in rows]
+
+
 async def picture_in_use(image_key: str) -> bool:
     """Whether any product of the subscriber's shop (deleted ones too: they can be restored) names the picture.
 

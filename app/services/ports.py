@@ -162,8 +162,8 @@ class ImageCodec(Protocol):
         raises ImageRefused otherwise."""
         ...
 
-    async def thumbnail(self, data: bytes, width: int) -> bytes:
-        """A WebP of the (already normalised) image scaled to `width` pixels wide."""
+    async def thumbnail(self, data: bytes, width: int, extension: str = "webp") -> bytes:
+        """The (already normalised) image scaled to `width` pixels wide, as a WebP or (`"avif"`) an AVIF."""
         ...
 
 

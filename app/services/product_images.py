@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.domain.images import THUMBNAIL_WIDTHS, ImageName
+from app.domain.images import THUMBNAIL_FORMAT, THUMBNAIL_FORMATS, THUMBNAIL_WIDTHS, ImageName
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
@@ -42,8 +42,10 @@ class ProductImageService:
             await uow.commit()
         return product
 
-    async def make_thumbnails(self, tenant_id: UUID, image_key: str) -> list[str]:
-        """Store a WebP of the image in each of THUMBNAIL_WIDTHS (again, if asked twice); returns their names."""
+    async def make_thumbnails(self, tenant_id: UUID, image_key: str, *, missing_only: bool = False) -> list[str]:
+        """Store each of the image's thumbnails (`ImageName.thumbnails`: every width, AVIF and WebP), again if asked
+        twice; returns their names. With `missing_only`, only those not stored yet are made (and returned): the
+        catch-up for a picture from before a width or format was added (`complete_thumbnails`)."""
         name = ImageName.parse(image_key)
         if name is None or name.width is not None:
             return []
@@ -51,10 +53,13 @@ class ProductImageService:
         if original is None:
             return []
         made = []
-        for width in THUMBNAIL_WIDTHS:
-            thumbnail = name.thumbnail(width)
-            data = await self._codec.thumbnail(original.data, width)
-            await self._storage.put(thumbnail.storage_key(tenant_id), data, thumbnail.content_type)
+        for width, extension in ((w, e) for w in THUMBNAIL_WIDTHS for e in THUMBNAIL_FORMATS):
+            thumbnail = name.thumbnail(width, extension)
+            key = thumbnail.storage_key(tenant_id)
+            if missing_only and await self._storage.get(key) is not None:
+                continue
+            data = await self._codec.thumbnail(original.data, width, extension)
+            await self._storage.put(key, data, thumbnail.content_type)
             made.append(str(thumbnail))
         return made
 
@@ -63,15 +68,16 @@ class ProductImageService:
         name = ImageName.parse(image_key)
         if name is None or name.width is not None:
             return
-        for stored in (name, *(name.thumbnail(width) for width in THUMBNAIL_WIDTHS)):
+        for stored in (name, *name.thumbnails()):
             await self._storage.delete(stored.storage_key(tenant_id))
 
     async def open_image(self, user: UserContext, name_text: str) -> StoredObject | None:
         """The shop's image of that name, typed by its name (never by what the store says); None if there is none.
 
-        A thumbnail width the picture has none of (its thumbnails were made before that width was added to
-        THUMBNAIL_WIDTHS) is answered by the next wider thumbnail it has, marked `stand_in`: the `srcset`
-        of every ready picture offers every width, and a picture from before must not show as broken."""
+        A thumbnail the picture has none of (made before its width or format was added) is answered by the next wider
+        one of its format, or else by the WebP of that width or wider (typed as WebP: a browser decodes what it gets),
+        marked `stand_in`: the `srcset` of every ready picture offers every width, and a picture from before must not
+        show as broken. `complete_thumbnails` (the worker's job) makes the missing ones."""
         name = ImageName.parse(name_text)
         if name is None:
             return None
@@ -80,8 +86,12 @@ class ProductImageService:
             return StoredObject(data=stored.data, content_type=name.content_type)
         if name.width is None:
             return None
-        for wider in (width for width in THUMBNAIL_WIDTHS if width > name.width):
-            stored = await self._storage.get(name.thumbnail(wider).storage_key(user.tenant_id))
+        wider = [width for width in THUMBNAIL_WIDTHS if width > name.width]
+        stand_ins = [name.thumbnail(width, name.extension) for width in wider]
+        if name.extension != THUMBNAIL_FORMAT:
+            stand_ins += [name.thumbnail(width) for width in (name.width, *wider)]
+        for stand_in in stand_ins:
+            stored = await self._storage.get(stand_in.storage_key(user.tenant_id))
             if stored is not None:
-                return StoredObject(data=stored.data, content_type=name.content_type, stand_in=True)
+                return StoredObject(data=stored.data, content_type=stand_in.content_type, stand_in=True)
         return None

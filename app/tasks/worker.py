@@ -24,6 +24,7 @@ from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_del
 from app.adapters.passwords import hasher_for
 from app.adapters.queue import build_queue
 from app.adapters.readers import SqlDirectoryReader
+from app.adapters.repositories import pictures_with_thumbnails
 from app.adapters.sessions import PostgresSessionStore
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.domain.events import utc_now
@@ -83,6 +84,41 @@ async def deliver_event(ctx: dict[str, Any], *, event_id: str, tenant_id: str) -
     finally:
         request_id_var.reset(token)
         structlog.contextvars.clear_contextvars()
+
+
+COMPLETE_THUMBNAILS_JOB = "complete_thumbnails_job"
+COMPLETE_THUMBNAILS_TIMEOUT = 3600
+"""Seconds: AVIF is slow to encode (~2 s for a picture's five widths on a busy 2-core machine)."""
+
+
+async def complete_thumbnails_job(ctx: dict[str, Any]) -> dict[str, int]:
+    """Make the thumbnails that pictures from before a width or format was added lack, in every shop (idempotent:
+    a thumbnail already stored is left as it is, so a second run, or one cut short and retried, makes only the rest).
+
+    Enqueued by `python -m app.cli thumbnails` (`enqueue_complete_thumbnails`) after a deploy that changed
+    THUMBNAIL_WIDTHS or THUMBNAIL_FORMATS. Until a picture's are made, the missing ones are answered by a stand-in
+    (ProductImageService.open_image), so nothing shows broken meanwhile."""
+    images: ProductImageService = ctx["images"]
+    engine = ctx["database"].engine
+    pictures = made = 0
+    for tenant_id in await tenant_ids(engine):
+        async with tenant_transaction(engine, tenant_id):
+            keys = await pictures_with_thumbnails()
+        for key in keys:  # outside the transaction: encoding takes seconds
+            names = await images.make_thumbnails(tenant_id, key, missing_only=True)
+            pictures += bool(names)
+            made += len(names)
+        if keys:
+            log.info("thumbnails_completed", tenant_id=str(tenant_id), pictures=len(keys))
+    return {"pictures": pictures, "thumbnails": made}
+
+
+async def enqueue_complete_thumbnails(queue: Any) -> bool:
+    """Queue `complete_thumbnails_job` once: False when one is already waiting or running (its key is taken)."""
+    job = await queue.enqueue(
+        COMPLETE_THUMBNAILS_JOB, key=COMPLETE_THUMBNAILS_JOB, timeout=COMPLETE_THUMBNAILS_TIMEOUT, retries=3
+    )
+    return job is not None
 
 
 async def sweep_outbox_job(ctx: dict[str, Any]) -> int:
@@ -178,6 +214,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["sessions"] = build_session_store(settings, database)
     ctx["image_storage"] = object_storage_from(settings.images, settings.app.data_dir)
     images = ProductImageService(uow, ctx["image_storage"], PillowImageCodec(max_pixels=settings.images.max_pixels))
+    ctx["images"] = images
     stock_channel = RedisStockChannel(ctx["worker"].queue.redis, namespace=settings.worker.queue_name)
     ctx["subscribers"] = (
         *SUBSCRIBERS,
@@ -253,7 +290,7 @@ def build_settings() -> dict[str, Any]:
     return {
         "queue": queue,
         "dequeue_timeout": DEQUEUE_WAIT_SECONDS,
-        "functions": [deliver_event, notify_incident],
+        "functions": [deliver_event, notify_incident, complete_thumbnails_job],
         "cron_jobs": [
             CronJob(sweep_outbox_job, cron=every(settings.worker.outbox_sweep_seconds), timeout=30),
             CronJob(expire_reservations_job, cron=every(settings.shop.expiry_sweep_seconds), timeout=60),

@@ -271,7 +271,7 @@ def test_store_directory_is_under_the_test_data_dir():
     assert Path(get_settings().app.data_dir) in STORE.parents
 
 
-async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the_first_screen(
+async def test_the_catalog_shows_sized_thumbnails_with_an_avif_srcset_lazily_below_the_first_screen(
     client: AsyncTestClient[Litestar], db: asyncpg.Connection
 ):
     keys = [f"{uuid4()}.jpg" for _ in range(10)]
@@ -295,12 +295,16 @@ async def test_the_catalog_shows_sized_thumbnails_with_a_srcset_lazily_below_the
     # The first screen at 1280 × 800 is two rows of four cards: those pictures load at once, never lazily.
     assert ["loading=" in picture for picture in pictures] == [False] * 8 + [True] * 2
     stem = keys[0].removesuffix(".jpg")
-    srcset = ", ".join(f"/images/{stem}-w{width}.webp {width}w" for width in (160, 240, 320, 480, 640))
-    assert srcset in pictures[0]
-    assert f"/images/{keys[0]} 800w" in pictures[0]  # the upload, wider than the widest thumbnail
+    # Ready thumbnails: a <picture> whose AVIF source offers every width; its <img> is the 320 w WebP alone.
+    sources = re.findall(r'<picture><source type="image/avif" srcset="([^"]*)" sizes="([^"]*)">', page)
+    assert len(sources) == 9
+    srcset, sizes = sources[0]
+    assert srcset == ", ".join(f"/images/{stem}-w{width}.avif {width}w" for width in (160, 240, 320, 480, 640))
+    assert f'src="/images/{stem}-w320.webp"' in pictures[0] and "srcset" not in pictures[0]
     # The card's rendered width, so the browser picks the smallest file that is sharp (229 px on a desktop).
-    assert 'sizes="(min-width: 72rem) 229px, ' in pictures[0] and "(min-width: 360px) calc(50vw - 46px)" in pictures[0]
+    assert sizes.startswith("(min-width: 72rem) 229px, ") and "(min-width: 360px) calc(50vw - 46px)" in sizes
     assert "srcset" not in pictures[9] and f'src="/images/{keys[9]}"' in pictures[9]
+    assert page.count("</picture>") == 9  # not around the picture whose thumbnails are not made yet
 
 
 async def test_a_thumbnail_width_made_before_it_existed_is_served_from_the_next_wider_one_briefly_cached(
@@ -321,6 +325,22 @@ async def test_a_thumbnail_width_made_before_it_existed_is_served_from_the_next_
     assert stand_in.headers["content-type"] == "image/webp" and stand_in.headers["x-content-type-options"] == "nosniff"
     assert stand_in.headers["cache-control"] == "public, max-age=86400"  # the real 240 w shows once it is made
     assert missing.status_code == 404
+
+
+async def test_an_avif_thumbnail_not_made_yet_is_answered_by_the_webp_of_its_width_typed_as_webp(
+    client: AsyncTestClient[Litestar],
+):
+    stem = str(uuid4())
+    store = LocalDirectoryStorage(STORE.parent)
+    webp = files.picture("WEBP", size=(240, 180))
+    await store.put(f"{TENANT}/{stem}-w240.webp", webp, "image/webp")  # made before AVIF was a thumbnail format
+
+    stand_in = await client.get(f"/images/{stem}-w240.avif")
+
+    assert stand_in.status_code == 200 and stand_in.content == webp
+    assert stand_in.headers["content-type"] == "image/webp" and stand_in.headers["x-content-type-options"] == "nosniff"
+    assert stand_in.headers["cache-control"] == "public, max-age=86400"
+    assert (await client.get(f"/images/{stem}.avif")).status_code == 404  # an upload is never stored as AVIF
 
 
 async def test_the_product_page_shows_the_large_picture_and_the_description(

@@ -1,4 +1,4 @@
-"""Security headers on every kind of response: a page, the JSON API, a static file, 404s and refusals."""
+"""Security headers on every kind of response: a page, the JSON API, 404s and refusals; subresources get nosniff."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def assert_hardened(response: object) -> None:
     [
         ("/", 200),  # a page
         ("/api/v1/products/", 200),  # the JSON API
-        ("/static/css/emporium.css", 200),  # a static file
+        ("/static/img/favicon.svg", 200),  # an SVG is a document type: it could hold script
         ("/no-such-page", 404),  # a page that does not exist
         ("/api/v1/no-such-resource/", 404),  # the API's 404
         ("/cart", 303),  # a redirect to the login
@@ -45,6 +45,24 @@ async def test_every_kind_of_response_carries_the_security_headers(client: Clien
 
     assert response.status_code == status
     assert_hardened(response)
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/static/css/emporium.css", "text/css"),
+        ("/static/js/forms.js", "text/javascript"),
+        ("/favicon.ico", "image/vnd.microsoft.icon"),
+    ],
+)
+async def test_a_stylesheet_script_or_raster_picture_gets_only_nosniff(client: Client, path: str, content_type: str):
+    response = await client.get(path)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] in {content_type, "application/javascript", "image/x-icon"}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    for document_only in ("content-security-policy", "x-frame-options", "referrer-policy", "permissions-policy"):
+        assert document_only not in response.headers, document_only
 
 
 async def test_a_refused_form_post_carries_them_too(client: Client):

@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.web.compression import accepts, accepts_gzip
+from app.web.static_files import BUNDLES
 from tests.integration.test_shop_pages import product
 
 Client = AsyncTestClient[Litestar]
@@ -33,7 +34,7 @@ async def test_pages_css_js_and_json_are_gzipped_for_clients_that_accept_it(
         await product(app, db)
     page = await client.get("/", headers=GZIP)
     css = await client.get(hashed_url(page.text, "css/emporium.css"), headers=GZIP)
-    js = await client.get(hashed_url(page.text, "js/forms.js"), headers=GZIP)
+    js = await client.get(hashed_url(page.text, "js/shop.js"), headers=GZIP)
     api = await client.get("/api/v1/products/", headers=GZIP)
 
     for response in (page, css, js, api):
@@ -61,7 +62,7 @@ async def test_small_bodies_and_images_are_not_compressed(client: Client):
 
 async def test_a_compressed_static_file_is_a_valid_gzip_stream_with_a_weak_etag(client: Client):
     page = await client.get("/", headers=PLAIN)
-    url = hashed_url(page.text, "vendor/htmx-2.0.11.min.js")
+    url = hashed_url(page.text, "js/shop.js")
     plain = await client.get(url, headers=PLAIN)
     async with client.stream("GET", url, headers=GZIP) as streamed:
         raw = b"".join([chunk async for chunk in streamed.aiter_raw()])
@@ -135,7 +136,7 @@ async def test_the_favicon_answers_on_every_host(client: Client, host: str):
 async def test_pages_link_the_hashed_stylesheet_scripts_and_icon(client: Client):
     page = (await client.get("/")).text
 
-    for name in ("css/emporium.css", "vendor/htmx-2.0.11.min.js", "js/forms.js", "img/favicon.svg"):
+    for name in ("css/emporium.css", "js/shop.js", "img/favicon.svg"):
         hashed_url(page, name)
     assert '"/static/css/emporium.css"' not in page
 
@@ -145,7 +146,7 @@ BROTLI = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
 
 async def test_hashed_static_files_go_as_brotli_to_clients_that_accept_it(client: Client):
     page = await client.get("/", headers=BROTLI)
-    url = hashed_url(page.text, "vendor/htmx-2.0.11.min.js")
+    url = hashed_url(page.text, "js/shop.js")
     plain = await client.get(url, headers=PLAIN)
     gzipped = await client.get(url, headers=GZIP)
     sent = []
@@ -190,3 +191,20 @@ async def test_head_on_a_hashed_static_file_answers_what_a_brotli_get_would_send
 )
 def test_brotli_is_accepted_by_its_name_or_a_star_without_q_0(header: str, expected: bool):
     assert accepts(header, "br") is expected
+
+
+async def test_the_script_bundle_is_htmx_its_sse_extension_and_the_shops_scripts_in_order(client: Client):
+    page = await client.get("/", headers=PLAIN)
+    bundle = (await client.get(hashed_url(page.text, "js/shop.js"), headers=PLAIN)).text
+    parts = {}
+    for name in BUNDLES["js/shop.js"]:
+        parts[name] = (await client.get(f"/static/{name}", headers=PLAIN)).text.rstrip()
+        assert parts[name] in bundle, name
+
+    positions = [bundle.index(text) for text in parts.values()]
+    assert positions == sorted(positions)  # htmx before its extension, both before the scripts that use them
+    assert bundle.startswith(parts["vendor/htmx-2.0.11.min.js"])
+    # Each of ours runs in its own function, so its "use strict" directive still applies to it alone.
+    assert f"(function () {{\n{parts['js/forms.js']}\n}})();" in bundle
+    assert '"use strict";' in parts["js/forms.js"]
+    assert page.text.count("<script ") == 1  # one script for the whole page

@@ -373,5 +373,5 @@ class FakeImageCodec:
             raise ImageRefused("This file is not a JPEG, PNG or WebP image.")
         return NormalisedImage(data=b"clean:" + data, extension="png", width=400, height=300)
 
-    async def thumbnail(self, data: bytes, width: int) -> bytes:
-        return f"thumbnail {width} of ".encode() + data
+    async def thumbnail(self, data: bytes, width: int, extension: str = "webp") -> bytes:
+        return f"thumbnail {width} {extension} of ".encode() + data

@@ -132,10 +132,12 @@ async def test_thumbnails_are_made_in_every_width_and_read_by_name_in_the_same_s
 
     made = await images.make_thumbnails(TENANT, shown.image_key)
 
-    assert [ImageName.parse(name).width for name in made] == list(THUMBNAIL_WIDTHS)  # type: ignore[union-attr]
-    thumbnail = await images.open_image(user(Role.CUSTOMER), made[0])
-    assert thumbnail is not None and thumbnail.content_type == "image/webp"
-    assert thumbnail.data == b"thumbnail 160 of clean:IMG"
+    parsed = [ImageName.parse(name) for name in made]
+    assert [(n.width, n.extension) for n in parsed if n] == [(w, e) for w in THUMBNAIL_WIDTHS for e in ("avif", "webp")]
+    avif = await images.open_image(user(Role.CUSTOMER), made[0])
+    webp = await images.open_image(user(Role.CUSTOMER), made[1])
+    assert avif is not None and avif.content_type == "image/avif" and avif.data == b"thumbnail 160 avif of clean:IMG"
+    assert webp is not None and webp.content_type == "image/webp" and webp.data == b"thumbnail 160 webp of clean:IMG"
     assert await images.open_image(user(tenant_id=uuid.uuid4()), made[0]) is None
     assert await images.make_thumbnails(TENANT, made[0]) == []  # a thumbnail has no thumbnails
 
@@ -154,7 +156,7 @@ async def test_removing_a_picture_deletes_it_and_every_thumbnail_and_nothing_els
 
     remaining = sorted(key.split("/", 1)[1] for key in storage.objects)
     assert all(name.startswith(kept.image_key.split(".")[0]) for name in remaining)
-    assert len(remaining) == 1 + len(THUMBNAIL_WIDTHS)
+    assert len(remaining) == 1 + 2 * len(THUMBNAIL_WIDTHS)  # the original, each width in AVIF and WebP
 
 
 async def test_a_width_a_picture_has_none_of_is_answered_by_the_next_wider_thumbnail_it_has():
@@ -165,17 +167,52 @@ async def test_a_width_a_picture_has_none_of_is_answered_by_the_next_wider_thumb
     name = ImageName.parse(shown.image_key)
     assert name is not None
     for width in (240, 480):  # a picture whose thumbnails were made before these widths existed
-        del storage.objects[name.thumbnail(width).storage_key(TENANT)]
+        for extension in ("avif", "webp"):
+            del storage.objects[name.thumbnail(width, extension).storage_key(TENANT)]
 
     made = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(320)))
     for_240 = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(240)))
     for_480 = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(480)))
 
     assert made is not None and not made.stand_in
-    assert for_240 is not None and for_240.stand_in and for_240.data == b"thumbnail 320 of clean:IMG"
-    assert for_480 is not None and for_480.stand_in and for_480.data == b"thumbnail 640 of clean:IMG"
+    assert for_240 is not None and for_240.stand_in and for_240.data == b"thumbnail 320 webp of clean:IMG"
+    assert for_480 is not None and for_480.stand_in and for_480.data == b"thumbnail 640 webp of clean:IMG"
     assert for_240.content_type == "image/webp"
     assert await images.open_image(user(tenant_id=uuid.uuid4()), str(name.thumbnail(240))) is None
     for width in (320, 640):
         del storage.objects[name.thumbnail(width).storage_key(TENANT)]
     assert await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(240))) is None  # none wider either
+
+
+async def test_an_avif_a_picture_has_none_of_is_answered_by_its_webp_typed_as_webp():
+    images, store, storage = service()
+    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
+    assert shown.image_key is not None
+    await images.make_thumbnails(TENANT, shown.image_key)
+    name = ImageName.parse(shown.image_key)
+    assert name is not None
+    for width in THUMBNAIL_WIDTHS:  # thumbnails made before AVIF was one of the formats
+        del storage.objects[name.thumbnail(width, "avif").storage_key(TENANT)]
+
+    answer = await images.open_image(user(Role.CUSTOMER), str(name.thumbnail(240, "avif")))
+
+    assert answer is not None and answer.stand_in
+    assert answer.content_type == "image/webp" and answer.data == b"thumbnail 240 webp of clean:IMG"
+
+
+async def test_missing_only_makes_just_the_thumbnails_not_stored_yet_and_then_none():
+    images, store, storage = service()
+    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
+    assert shown.image_key is not None
+    await images.make_thumbnails(TENANT, shown.image_key)
+    name = ImageName.parse(shown.image_key)
+    assert name is not None
+    kept = storage.objects[name.thumbnail(320, "webp").storage_key(TENANT)]
+    for width in (240, 480):
+        del storage.objects[name.thumbnail(width, "avif").storage_key(TENANT)]
+
+    made = await images.make_thumbnails(TENANT, shown.image_key, missing_only=True)
+
+    assert made == [str(name.thumbnail(240, "avif")), str(name.thumbnail(480, "avif"))]
+    assert storage.objects[name.thumbnail(320, "webp").storage_key(TENANT)] is kept  # not made again
+    assert await images.make_thumbnails(TENANT, shown.image_key, missing_only=True) == []
