@@ -66,10 +66,11 @@ from app.controllers.pages.admin import (
     AdminUsersController,
 )
 from app.controllers.pages.auth import AuthController
+from app.controllers.pages.cart import CartController
 from app.controllers.pages.catalog import CatalogController
 from app.controllers.pages.images import ImagesController
 from app.controllers.pages.live_stock import LiveStockController
-from app.controllers.pages.shop import CartController, OrderController
+from app.controllers.pages.orders import OrderController
 from app.domain.images import THUMBNAIL_WIDTHS
 from app.log_config import configure_logging_from
 from app.services.account import AccountService

@@ -11,7 +11,7 @@ from litestar.params import Body, QueryParameter
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
-from app.controllers.pages.shop import complete_pending_add
+from app.controllers.pages.cart import complete_pending_add
 from app.domain.errors import InvalidCredentials, ValidationError
 from app.domain.users import UserContext
 from app.services.auth import AuthService

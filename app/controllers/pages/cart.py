@@ -1,4 +1,4 @@
-"""The shopper's cart, checkout and order pages.
+"""The shopper's cart page and its actions: add, change, remove, coupon, checkout (`/cart/…`).
 
 Every action works as a plain form post (redirect after success, with a flash message) and, with
 htmx, swaps only what changed: a product's purchase box, the cart body, the coupon box or the
@@ -30,15 +30,13 @@ from app.domain.events import utc_now
 from app.domain.orders import Order
 from app.domain.parsing import optional_id
 from app.domain.products import Product
-from app.domain.users import Capability, UserContext
+from app.domain.users import UserContext
 from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
 from app.services.idempotency import AlreadyAnswered, StoredResponse
-from app.services.orders import OrderService
 from app.services.ports import ProductView
-from app.services.users import UserAdminService
-from app.web.cart_badge import refresh_cart_badge, remember_cart, remember_cart_count
+from app.web.cart_badge import remember_cart, remember_cart_count
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
 from app.web.idempotency import form_request
@@ -362,48 +360,3 @@ def _confirmation(order: Order) -> StoredResponse:
     the first one was.
     """
     return StoredResponse(303, b"", {"Location": f"/orders/{order.id}"})
-
-
-class OrderController(Controller):
-    path = "/orders"
-    tags = ["pages"]
-    include_in_schema = False
-
-    @get("/", operation_id="orderHistory")
-    async def history(
-        self,
-        request: Request[Any, Any, Any],
-        user: NamedDependency[UserContext],
-        orders: NamedDependency[OrderService],
-        user_admin: NamedDependency[UserAdminService],
-        carts: NamedDependency[CartService],
-        customer: FromQuery[str] = "",
-    ) -> Template:
-        customer_id = optional_id(customer)
-        listed = await orders.list_orders(user, customer_id=customer_id)
-        # Admins filter by customer: every account is a choice, not only those in the (filtered) list.
-        can_filter = user.can(Capability.ORDERS_VIEW_ALL) and user.can(Capability.USERS_MANAGE)
-        customers = await user_admin.list_users(user) if can_filter else []
-        await refresh_cart_badge(request, user, carts)
-        return render(
-            request,
-            "pages/orders.html",
-            block="results",
-            orders=listed,
-            can_filter=can_filter,
-            customers=customers,
-            customer_id=customer_id,
-        )
-
-    @get("/{order_id:uuid}", operation_id="orderPage")
-    async def order(
-        self,
-        request: Request[Any, Any, Any],
-        user: NamedDependency[UserContext],
-        orders: NamedDependency[OrderService],
-        carts: NamedDependency[CartService],
-        order_id: FromPath[UUID],
-    ) -> Template:
-        order = await orders.get_order(user, order_id)
-        await refresh_cart_badge(request, user, carts)
-        return render(request, "pages/order.html", order=order)
