@@ -67,34 +67,45 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _page_sql(select: str, where: _Where, order: str, page: PageRequest) -> tuple[str, list[Any]]:
+def _page_sql(
+    select: str, where: _Where, order: str, page: PageRequest, total: str | None = None
+) -> tuple[str, list[Any]]:
     """The rows of a page and the total count in one statement.
 
     The count is its own scalar subquery, which PostgreSQL runs once (an InitPlan), so the rows can
     come from an index in order and stop at the page's end. A `count(*) OVER ()` would make it read
-    and sort the whole filtered set for every page.
+    and sort the whole filtered set for every page. `total`: a scalar expression that gives the count
+    without counting (the catalog's per-tenant counter), instead of that subquery.
     """
     n = len(where.args)
+    total = total or f"(SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c)"
     sql = (
-        f"{where.with_sql()}SELECT *, (SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c) AS _total "
+        f"{where.with_sql()}SELECT *, {total} AS _total "
         f"FROM ({select} WHERE {where.sql()}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
     )
     return sql, [*where.args, page.page_size, page.offset]
 
 
 async def _page(
-    engine: PostgresEngine, tenant_id: UUID, select: str, where: _Where, order: str, page: PageRequest
+    engine: PostgresEngine,
+    tenant_id: UUID,
+    select: str,
+    where: _Where,
+    order: str,
+    page: PageRequest,
+    total: str | None = None,
 ) -> tuple[list[Any], int]:
     """Rows of the requested page and the total count, in one round trip (see `_page_sql`)."""
-    rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page))
+    rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page, total))
     if rows:
         return rows, rows[0]["_total"]
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q"
-    total = await fetch(engine, tenant_id, counted, where.args)
-    return [], total[0]["n"]
+    total = total or f"(SELECT count(*) FROM ({select} WHERE {where.sql()}) AS q)"
+    counted = f"{where.with_sql()}SELECT {total} AS n"
+    rows = await fetch(engine, tenant_id, counted, where.args)
+    return [], rows[0]["n"]
 
 
 def _limited(sql: str, args: list[Any], limit: int | None) -> tuple[str, list[Any]]:
@@ -137,14 +148,32 @@ class SqlCatalogReader:
 
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
         where = self._where(tenant_id, filters, by_ids=await self._search_by_ids(tenant_id, filters))
-        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
+        rows, total = await _page(
+            self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page, self._counter(filters)
+        )
         items = [_view(row) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
     def list_sql(
         self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest, *, by_ids: bool = True
     ) -> tuple[str, list[Any]]:
-        return _page_sql(self._SELECT, self._where(tenant_id, filters, by_ids=by_ids), 'name COLLATE "C", id', page)
+        where = self._where(tenant_id, filters, by_ids=by_ids)
+        return _page_sql(self._SELECT, where, 'name COLLATE "C", id', page, self._counter(filters))
+
+    @staticmethod
+    def _counter(filters: CatalogFilter) -> str | None:
+        """For a count of all the tenant's products (no search, price or stock filter): the per-tenant counter
+        that triggers keep with every product write (migration `2026-12-03T12:00`, ADR 0018), a primary-key
+        read instead of an index-only scan of every live product. None (count the rows) when filtered.
+
+        `$1` is the tenant: `_where` adds it first. A tenant without a product has no counter row yet.
+        """
+        if filters.search.strip() or filters.min_price is not None or filters.max_price is not None:
+            return None
+        if filters.in_stock_only:
+            return None
+        counted = "live + deleted" if filters.include_deleted else "live"
+        return f"COALESCE((SELECT {counted} FROM product_count WHERE tenant_id = $1), 0)"
 
     async def browse_products(
         self, tenant_id: UUID, filters: CatalogFilter, browse: Browse
@@ -178,7 +207,7 @@ class SqlCatalogReader:
         count = ""
         if browse.count_up_to is not None:
             limited = f"{self._counted(where)} LIMIT {browse.count_up_to + 1:d}"
-            count = f", (SELECT count(*) FROM ({limited}) AS c) AS _count"
+            count = f", {self._counter(filters) or f'(SELECT count(*) FROM ({limited}) AS c)'} AS _count"
         if after is not None:
             where.add(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
         n = len(where.args)
@@ -193,6 +222,9 @@ class SqlCatalogReader:
     ) -> tuple[str, list[Any]]:
         """How many products match (at most `up_to` + 1 read when given): an index-only scan when it can be."""
         where = self._where(tenant_id, filters, by_ids=by_ids)
+        counter = self._counter(filters)
+        if counter is not None:
+            return f"SELECT {counter} AS n", where.args[:1]
         limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
         return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
 
