@@ -76,6 +76,34 @@ async def test_walking_all_pages_returns_each_live_product_once_in_the_sort_orde
     assert seen == [row["id"] for row in expected]
 
 
+@pytest.mark.parametrize("sort", list(CATALOG_SORTS))
+async def test_price_bounded_pages_walk_the_ordering_index_and_keep_its_order(
+    shop: Any, db: asyncpg.Connection, sort: str
+):
+    ids = await insert(db, [f"Lamp {i:02d}" for i in range(23)] + ["lamp lower", "Ämpel", "Zebra"])
+    await db.execute("UPDATE product SET deleted_at = now() WHERE id = $1", ids[3])
+    await db.execute("UPDATE product SET price = 20.00 WHERE id = ANY($1::uuid[])", ids[::4])
+    priced = CatalogFilter(min_price=Decimal("9.99"), max_price=Decimal("12.50"), in_stock_only=True)
+    shopper = UserContext.anonymous(get_settings().app.default_tenant_id)
+
+    seen = await walk(shop, sort, priced, limit=4)
+    listed = [
+        p.id
+        for n in (1, 2, 3)
+        for p in (await shop.catalog.list_products(shopper, priced, PageRequest(page=n, page_size=4))).items
+    ]
+    counted = (await shop.catalog.list_products(shopper, priced, PageRequest(page_size=4))).total_count
+
+    column = {"name": 'name COLLATE "C"', "price": "price", "created_at": "created_at"}[CATALOG_SORTS[sort].field]
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    matching = "deleted_at IS NULL AND price BETWEEN 9.99 AND 12.50 AND stock_quantity > 0"
+    expected = await db.fetch(f"SELECT id FROM product WHERE {matching} ORDER BY {column} {direction}, id {direction}")
+    by_name = await db.fetch(f'SELECT id FROM product WHERE {matching} ORDER BY name COLLATE "C", id')
+    assert 0 < len(expected) < 25
+    assert seen == [row["id"] for row in expected]
+    assert listed == [row["id"] for row in by_name][:12] and counted == len(by_name)
+
+
 async def test_products_created_and_deleted_while_walking_never_repeat_or_hide_the_others(
     shop: Any, db: asyncpg.Connection
 ):
