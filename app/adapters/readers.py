@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import fields
 from decimal import Decimal
 from typing import Any
@@ -50,6 +51,11 @@ class _Where:
 
     def add(self, clause: str, *values: Any) -> None:
         self.clauses.append(self._numbered(clause, values))
+
+    def param(self, value: Any) -> str:
+        """`value` as the statement's next parameter, for SQL outside the WHERE (its placeholder)."""
+        self.args.append(value)
+        return f"${len(self.args)}"
 
     def add_leading(self, clause: str, *values: Any) -> None:
         """A clause an ordering index serves as an index condition (the tenant, a keyset position)."""
@@ -110,17 +116,23 @@ async def _page(
     page: PageRequest,
     total: str | None = None,
     walk: str | None = None,
+    count_alone: Callable[[], tuple[str, list[Any]]] | None = None,
 ) -> tuple[list[Any], int]:
-    """Rows of the requested page and the total count, in one round trip (see `_page_sql`)."""
+    """Rows of the requested page and the total count, in one round trip (see `_page_sql`).
+
+    `count_alone`: builds the statement that counts when a page past the end has no row to carry the total.
+    """
     rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page, total, walk))
     if rows:
         return rows, rows[0]["_total"]
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    total = total or f"(SELECT count(*) FROM ({select} WHERE {where.sql()}) AS q)"
-    counted = f"{where.with_sql()}SELECT {total} AS n"
-    rows = await fetch(engine, tenant_id, counted, where.args)
+    if count_alone is None:
+        counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args
+    else:
+        counted = count_alone()
+    rows = await fetch(engine, tenant_id, *counted)
     return [], rows[0]["n"]
 
 
@@ -175,8 +187,9 @@ class SqlCatalogReader:
             where,
             _BY_NAME,
             page,
-            self._counter(filters),
+            self._exact_count(where, filters, by_ids),
             self._walk(where, filters, by_ids, _BY_NAME),
+            lambda: self.count_sql(tenant_id, filters, by_ids=by_ids),
         )
         items = [_view(row) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
@@ -186,7 +199,30 @@ class SqlCatalogReader:
     ) -> tuple[str, list[Any]]:
         where = self._where(tenant_id, filters, by_ids=by_ids)
         walk = self._walk(where, filters, by_ids, _BY_NAME)
-        return _page_sql(self._SELECT, where, _BY_NAME, page, self._counter(filters), walk)
+        return _page_sql(self._SELECT, where, _BY_NAME, page, self._exact_count(where, filters, by_ids), walk)
+
+    @staticmethod
+    def _walks(filters: CatalogFilter, by_ids: bool) -> bool:
+        """Whether `_walk` serves these filters: a common term, or price bounds, on live products."""
+        searched = bool(filters.search.strip())
+        priced = filters.min_price is not None or filters.max_price is not None
+        return not filters.include_deleted and not (searched and by_ids) and (searched or priced)
+
+    def _exact_count(self, where: _Where, filters: CatalogFilter, by_ids: bool) -> str | None:
+        """The exact count as an expression that does not count under row-level security's blind plans:
+        the per-tenant counter when nothing filters (`_counter`); `catalog_search_count` (migration
+        `2026-12-03T12:10`) for the filters the planner cannot estimate under the policy (the cases
+        `_walk` serves), which counts as the owner with statistics: a common term through the trigram
+        index, price bounds through the price index. None (count the rows) otherwise. Appends its
+        arguments to `where`.
+        """
+        counter = self._counter(filters)
+        if counter is not None or not self._walks(filters, by_ids):
+            return counter
+        search = filters.search.strip()
+        pattern = where.param(_like_pattern(search) if search else None)
+        low, high = where.param(filters.min_price), where.param(filters.max_price)
+        return f"catalog_search_count({pattern}, {low}, {high}, {where.param(filters.in_stock_only)})"
 
     def _walk(self, where: _Where, filters: CatalogFilter, by_ids: bool, order: str) -> str | None:
         """The rows as a walk of the ordering index with the filters applied to what it yields, when the
@@ -200,9 +236,7 @@ class SqlCatalogReader:
         already satisfied. Not for a rare term looked up by ids (the ids are the cheap way there), nor with
         deleted products (the ordering indexes hold live ones only).
         """
-        searched = bool(filters.search.strip())
-        priced = filters.min_price is not None or filters.max_price is not None
-        if filters.include_deleted or (searched and by_ids) or not (searched or priced):
+        if not self._walks(filters, by_ids):
             return None
         return (
             f"SELECT * FROM ({self._SELECT} WHERE {where.leading_sql()} ORDER BY {order} OFFSET 0) AS walk "
@@ -282,6 +316,10 @@ class SqlCatalogReader:
         counter = self._counter(filters)
         if counter is not None:
             return f"SELECT {counter} AS n", where.args[:1]
+        alone = _Where()  # the function's arguments only: a parameter the statement does not use has no type
+        exact = self._exact_count(alone, filters, by_ids) if up_to is None else None
+        if exact is not None:
+            return f"SELECT {exact} AS n", alone.args
         limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
         return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
 
