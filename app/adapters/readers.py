@@ -222,7 +222,8 @@ class SqlCatalogReader:
         search = filters.search.strip()
         pattern = where.param(_like_pattern(search) if search else None)
         low, high = where.param(filters.min_price), where.param(filters.max_price)
-        return f"catalog_search_count({pattern}, {low}, {high}, {where.param(filters.in_stock_only)})"
+        # A scalar subquery, so PostgreSQL runs it once (an InitPlan), not once per row of the page.
+        return f"(SELECT catalog_search_count({pattern}, {low}, {high}, {where.param(filters.in_stock_only)}))"
 
     def _walk(self, where: _Where, filters: CatalogFilter, by_ids: bool, order: str) -> str | None:
         """The rows as a walk of the ordering index with the filters applied to what it yields, when the
