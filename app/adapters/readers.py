@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import fields
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,8 @@ class _Where:
         self.clauses: list[str] = []
         self.args: list[Any] = []
         self.ctes: list[str] = []
+        self.leading = 0
+        """How many of the first clauses an ordering index serves (the rest filter the rows it yields)."""
 
     def _numbered(self, text: str, values: tuple[Any, ...]) -> str:
         for value in values:
@@ -48,6 +51,22 @@ class _Where:
 
     def add(self, clause: str, *values: Any) -> None:
         self.clauses.append(self._numbered(clause, values))
+
+    def param(self, value: Any) -> str:
+        """`value` as the statement's next parameter, for SQL outside the WHERE (its placeholder)."""
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add_leading(self, clause: str, *values: Any) -> None:
+        """A clause an ordering index serves as an index condition (the tenant, a keyset position)."""
+        self.clauses.insert(self.leading, self._numbered(clause, values))
+        self.leading += 1
+
+    def leading_sql(self) -> str:
+        return " AND ".join(self.clauses[: self.leading]) or "true"
+
+    def filter_sql(self) -> str:
+        return " AND ".join(self.clauses[self.leading :]) or "true"
 
     def add_cte(self, cte: str, *values: Any) -> None:
         """A `name AS (…)` the clauses may read; computed once however often the statement reads it."""
@@ -67,34 +86,54 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def _page_sql(select: str, where: _Where, order: str, page: PageRequest) -> tuple[str, list[Any]]:
+def _page_sql(
+    select: str, where: _Where, order: str, page: PageRequest, total: str | None = None, rows: str | None = None
+) -> tuple[str, list[Any]]:
     """The rows of a page and the total count in one statement.
 
     The count is its own scalar subquery, which PostgreSQL runs once (an InitPlan), so the rows can
     come from an index in order and stop at the page's end. A `count(*) OVER ()` would make it read
-    and sort the whole filtered set for every page.
+    and sort the whole filtered set for every page. `total`: a scalar expression that gives the count
+    without counting (the catalog's per-tenant counter), instead of that subquery. `rows`: the query
+    whose rows the page is cut from, instead of `select` with the WHERE (the catalog's index walk).
     """
     n = len(where.args)
+    total = total or f"(SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c)"
+    rows = rows or f"{select} WHERE {where.sql()}"
     sql = (
-        f"{where.with_sql()}SELECT *, (SELECT count(*) FROM ({select} WHERE {where.sql()}) AS c) AS _total "
-        f"FROM ({select} WHERE {where.sql()}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
+        f"{where.with_sql()}SELECT *, {total} AS _total "
+        f"FROM ({rows}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
     )
     return sql, [*where.args, page.page_size, page.offset]
 
 
 async def _page(
-    engine: PostgresEngine, tenant_id: UUID, select: str, where: _Where, order: str, page: PageRequest
+    engine: PostgresEngine,
+    tenant_id: UUID,
+    select: str,
+    where: _Where,
+    order: str,
+    page: PageRequest,
+    total: str | None = None,
+    walk: str | None = None,
+    count_alone: Callable[[], tuple[str, list[Any]]] | None = None,
 ) -> tuple[list[Any], int]:
-    """Rows of the requested page and the total count, in one round trip (see `_page_sql`)."""
-    rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page))
+    """Rows of the requested page and the total count, in one round trip (see `_page_sql`).
+
+    `count_alone`: builds the statement that counts when a page past the end has no row to carry the total.
+    """
+    rows = await fetch(engine, tenant_id, *_page_sql(select, where, order, page, total, walk))
     if rows:
         return rows, rows[0]["_total"]
     if page.page == 1:
         return [], 0
     # A page past the end has no rows to carry the total: ask for it alone.
-    counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q"
-    total = await fetch(engine, tenant_id, counted, where.args)
-    return [], total[0]["n"]
+    if count_alone is None:
+        counted = f"{where.with_sql()}SELECT count(*) AS n FROM ({select} WHERE {where.sql()}) AS q", where.args
+    else:
+        counted = count_alone()
+    rows = await fetch(engine, tenant_id, *counted)
+    return [], rows[0]["n"]
 
 
 def _limited(sql: str, args: list[Any], limit: int | None) -> tuple[str, list[Any]]:
@@ -108,6 +147,9 @@ SEARCH_BY_IDS_UP_TO = 2000
 """A search term with more matches than this is a filter on the rows read in order: page 1 of a common term
 is found within the first few hundred rows of an ordering index, while collecting all its ids would cost
 as much as a scan."""
+
+_BY_NAME = 'name COLLATE "C", id'
+"""v1's order (and the HTML catalog's default): the order of `product_catalog_name_idx`."""
 
 _CATALOG_ORDER_COLUMNS = {"name": 'name COLLATE "C"', "price": "price", "created_at": "created_at"}
 """Sort field → the column expression that one of the catalog ordering indexes is built on."""
@@ -136,15 +178,86 @@ class SqlCatalogReader:
         self._engine = engine
 
     async def list_products(self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest) -> Page[ProductView]:
-        where = self._where(tenant_id, filters, by_ids=await self._search_by_ids(tenant_id, filters))
-        rows, total = await _page(self._engine, tenant_id, self._SELECT, where, 'name COLLATE "C", id', page)
+        by_ids = await self._search_by_ids(tenant_id, filters)
+        where = self._where(tenant_id, filters, by_ids=by_ids)
+        rows, total = await _page(
+            self._engine,
+            tenant_id,
+            self._SELECT,
+            where,
+            _BY_NAME,
+            page,
+            self._exact_count(where, filters, by_ids),
+            self._walk(where, filters, by_ids, _BY_NAME),
+            lambda: self.count_sql(tenant_id, filters, by_ids=by_ids),
+        )
         items = [_view(row) for row in rows]
         return Page(items=items, page=page.page, page_size=page.page_size, total_count=total)
 
     def list_sql(
         self, tenant_id: UUID, filters: CatalogFilter, page: PageRequest, *, by_ids: bool = True
     ) -> tuple[str, list[Any]]:
-        return _page_sql(self._SELECT, self._where(tenant_id, filters, by_ids=by_ids), 'name COLLATE "C", id', page)
+        where = self._where(tenant_id, filters, by_ids=by_ids)
+        walk = self._walk(where, filters, by_ids, _BY_NAME)
+        return _page_sql(self._SELECT, where, _BY_NAME, page, self._exact_count(where, filters, by_ids), walk)
+
+    @staticmethod
+    def _walks(filters: CatalogFilter, by_ids: bool) -> bool:
+        """Whether `_walk` serves these filters: a common term, or price bounds, on live products."""
+        searched = bool(filters.search.strip())
+        priced = filters.min_price is not None or filters.max_price is not None
+        return not filters.include_deleted and not (searched and by_ids) and (searched or priced)
+
+    def _exact_count(self, where: _Where, filters: CatalogFilter, by_ids: bool) -> str | None:
+        """The exact count as an expression that does not count under row-level security's blind plans:
+        the per-tenant counter when nothing filters (`_counter`); `catalog_search_count` (migration
+        `2026-12-03T12:10`) for the filters the planner cannot estimate under the policy (the cases
+        `_walk` serves), which counts as the owner with statistics: a common term through the trigram
+        index, price bounds through the price index. None (count the rows) otherwise. Appends its
+        arguments to `where`.
+        """
+        counter = self._counter(filters)
+        if counter is not None or not self._walks(filters, by_ids):
+            return counter
+        search = filters.search.strip()
+        pattern = where.param(_like_pattern(search) if search else None)
+        low, high = where.param(filters.min_price), where.param(filters.max_price)
+        # A scalar subquery, so PostgreSQL runs it once (an InitPlan), not once per row of the page.
+        return f"(SELECT catalog_search_count({pattern}, {low}, {high}, {where.param(filters.in_stock_only)}))"
+
+    def _walk(self, where: _Where, filters: CatalogFilter, by_ids: bool, order: str) -> str | None:
+        """The rows as a walk of the ordering index with the filters applied to what it yields, when the
+        planner would otherwise misjudge them; None to leave the plan to the planner.
+
+        Under row-level security the planner may not read column statistics through the non-leakproof
+        `LIKE` and `numeric` comparisons (ADR 0011), so a common term with price bounds is estimated at 1 row
+        of 1,000,000 and planned as a scan and a sort of every match (74,531 at 1M: ~1 s) where walking the
+        name index in order finds page 3 within its first ~1,600 rows (4 ms). `OFFSET 0` keeps the filters out
+        of the inner query, so its order can only come from the index; the outer ORDER BY is the same order,
+        already satisfied. Not for a rare term looked up by ids (the ids are the cheap way there), nor with
+        deleted products (the ordering indexes hold live ones only).
+        """
+        if not self._walks(filters, by_ids):
+            return None
+        return (
+            f"SELECT * FROM ({self._SELECT} WHERE {where.leading_sql()} ORDER BY {order} OFFSET 0) AS walk "
+            f"WHERE {where.filter_sql()}"
+        )
+
+    @staticmethod
+    def _counter(filters: CatalogFilter) -> str | None:
+        """For a count of all the tenant's products (no search, price or stock filter): the per-tenant counter
+        that triggers keep with every product write (migration `2026-12-03T12:00`, ADR 0018), a primary-key
+        read instead of an index-only scan of every live product. None (count the rows) when filtered.
+
+        `$1` is the tenant: `_where` adds it first. A tenant without a product has no counter row yet.
+        """
+        if filters.search.strip() or filters.min_price is not None or filters.max_price is not None:
+            return None
+        if filters.in_stock_only:
+            return None
+        counted = "live + deleted" if filters.include_deleted else "live"
+        return f"COALESCE((SELECT {counted} FROM product_count WHERE tenant_id = $1), 0)"
 
     async def browse_products(
         self, tenant_id: UUID, filters: CatalogFilter, browse: Browse
@@ -178,14 +291,22 @@ class SqlCatalogReader:
         count = ""
         if browse.count_up_to is not None:
             limited = f"{self._counted(where)} LIMIT {browse.count_up_to + 1:d}"
-            count = f", (SELECT count(*) FROM ({limited}) AS c) AS _count"
+            count = f", {self._counter(filters) or f'(SELECT count(*) FROM ({limited}) AS c)'} AS _count"
         if after is not None:
-            where.add(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
+            where.add_leading(f"({column}, id) {'<' if sort.descending else '>'} (?, ?)", after.key, after.id)
         n = len(where.args)
-        sql = (
-            f"{where.with_sql()}SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
-            f"ORDER BY {column} {direction}, id {direction} LIMIT ${n + 1} OFFSET ${n + 2}"
-        )
+        order = f"{column} {direction}, id {direction}"
+        walk = self._walk(where, filters, by_ids, order)
+        if walk is None:
+            sql = (
+                f"{where.with_sql()}SELECT {self._COLUMNS}{count} FROM product WHERE {where.sql()} "
+                f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
+            )
+        else:
+            sql = (
+                f"{where.with_sql()}SELECT *{count} FROM ({walk}) AS q "
+                f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
+            )
         return sql, [*where.args, browse.limit, browse.skip]
 
     def count_sql(
@@ -193,6 +314,13 @@ class SqlCatalogReader:
     ) -> tuple[str, list[Any]]:
         """How many products match (at most `up_to` + 1 read when given): an index-only scan when it can be."""
         where = self._where(tenant_id, filters, by_ids=by_ids)
+        counter = self._counter(filters)
+        if counter is not None:
+            return f"SELECT {counter} AS n", where.args[:1]
+        alone = _Where()  # the function's arguments only: a parameter the statement does not use has no type
+        exact = self._exact_count(alone, filters, by_ids) if up_to is None else None
+        if exact is not None:
+            return f"SELECT {exact} AS n", alone.args
         limit = "" if up_to is None else f" LIMIT {up_to + 1:d}"
         return f"{where.with_sql()}SELECT count(*) AS n FROM ({self._counted(where)}{limit}) AS c", where.args
 
@@ -220,9 +348,9 @@ class SqlCatalogReader:
         """The filters as SQL. A search `by_ids` reads the matching ids from `catalog_search_ids`; otherwise
         `lower(name) LIKE` filters the rows as they are read (in index order, for a common term)."""
         where = _Where()
-        where.add("tenant_id = ?", tenant_id)
+        where.add_leading("tenant_id = ?", tenant_id)
         if not filters.include_deleted:
-            where.add("deleted_at IS NULL")
+            where.add_leading("deleted_at IS NULL")
         if filters.search.strip() and not by_ids:
             where.add("lower(name) LIKE ?", _like_pattern(filters.search.strip()))
         elif filters.search.strip():

@@ -76,6 +76,36 @@ async def test_walking_all_pages_returns_each_live_product_once_in_the_sort_orde
     assert seen == [row["id"] for row in expected]
 
 
+@pytest.mark.parametrize("sort", list(CATALOG_SORTS))
+async def test_price_bounded_pages_walk_the_ordering_index_and_keep_its_order(
+    shop: Any, db: asyncpg.Connection, sort: str
+):
+    ids = await insert(db, [f"Lamp {i:02d}" for i in range(23)] + ["lamp lower", "Ämpel", "Zebra"])
+    await db.execute("UPDATE product SET deleted_at = now() WHERE id = $1", ids[3])
+    await db.execute("UPDATE product SET price = 20.00 WHERE id = ANY($1::uuid[])", ids[::4])
+    priced = CatalogFilter(min_price=Decimal("9.99"), max_price=Decimal("12.50"), in_stock_only=True)
+    shopper = UserContext.anonymous(get_settings().app.default_tenant_id)
+
+    seen = await walk(shop, sort, priced, limit=4)
+    listed = [
+        p.id
+        for n in (1, 2, 3)
+        for p in (await shop.catalog.list_products(shopper, priced, PageRequest(page=n, page_size=4))).items
+    ]
+    counted = (await shop.catalog.list_products(shopper, priced, PageRequest(page_size=4))).total_count
+
+    column = {"name": 'name COLLATE "C"', "price": "price", "created_at": "created_at"}[CATALOG_SORTS[sort].field]
+    direction = "DESC" if sort.startswith("-") else "ASC"
+    matching = "deleted_at IS NULL AND price BETWEEN 9.99 AND 12.50 AND stock_quantity > 0"
+    expected = await db.fetch(f"SELECT id FROM product WHERE {matching} ORDER BY {column} {direction}, id {direction}")
+    by_name = await db.fetch(f'SELECT id FROM product WHERE {matching} ORDER BY name COLLATE "C", id')
+    past_the_end = await shop.catalog.list_products(shopper, priced, PageRequest(page=40, page_size=4))
+    assert 0 < len(expected) < 25
+    assert seen == [row["id"] for row in expected]
+    assert listed == [row["id"] for row in by_name][:12] and counted == len(by_name)
+    assert past_the_end.items == [] and past_the_end.total_count == len(by_name)
+
+
 async def test_products_created_and_deleted_while_walking_never_repeat_or_hide_the_others(
     shop: Any, db: asyncpg.Connection
 ):
@@ -155,3 +185,27 @@ async def test_the_search_function_sees_nothing_without_a_tenant(db: asyncpg.Con
     await insert(db, ["Brass lamp"])
 
     assert await db.fetch("SELECT catalog_search_ids('%brass%')") == []  # no app.tenant_id set in this session
+    assert await db.fetchval("SELECT catalog_search_count('%brass%', NULL, NULL, false)") == 0
+
+
+@pytest.mark.parametrize("ids_up_to", [2000, 0], ids=["by ids", "common term: counted by the definer function"])
+async def test_exact_filtered_counts_are_the_current_shops_own(
+    shop: Any, db: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch, ids_up_to: int
+):
+    monkeypatch.setattr(readers, "SEARCH_BY_IDS_UP_TO", ids_up_to)
+    await db.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'outlet', 'Emporium Outlet')", OUTLET)
+    await insert(db, [f"Brass lamp {i}" for i in range(7)], price=Decimal("10.00"), stock=1)
+    await insert(db, ["Brass lamp sold out"], price=Decimal("10.00"), stock=0)
+    await insert(db, ["Brass lamp dear"], price=Decimal("99.00"), stock=1)
+    gone = await insert(db, ["Brass lamp gone"], price=Decimal("10.00"), stock=1)
+    await db.execute("UPDATE product SET deleted_at = now() WHERE id = $1", gone[0])
+    await insert(db, [f"Brass lamp {i}" for i in range(5)], tenant_id=OUTLET, price=Decimal("10.00"), stock=1)
+    shopper = UserContext.anonymous(get_settings().app.default_tenant_id)
+    filters = CatalogFilter(search="brass", max_price=Decimal("50"), in_stock_only=True)
+
+    first = await shop.catalog.list_products(shopper, filters, PageRequest(page_size=3))
+    beyond = await shop.catalog.list_products(shopper, filters, PageRequest(page=9, page_size=3))
+    cheap = await shop.catalog.list_products(shopper, CatalogFilter(max_price=Decimal("50")), PageRequest())
+
+    assert first.total_count == beyond.total_count == 7 and len(first.items) == 3 and beyond.items == []
+    assert cheap.total_count == 8  # the sold-out one too; not the dear, the deleted or the outlet's
