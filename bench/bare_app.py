@@ -24,7 +24,7 @@ import msgspec
 from app.adapters.database import SET_TENANT_SQL
 from app.adapters.readers import SEARCH_BY_IDS_UP_TO, SqlCatalogReader
 from app.domain.pagination import PageRequest
-from app.services.ports import CatalogFilter
+from app.services.read_models import CatalogFilter
 
 TENANT_ID = UUID(os.environ["BARE_TENANT_ID"])
 """The shop's default tenant (bench/run.py passes it)."""

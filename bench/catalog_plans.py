@@ -79,7 +79,7 @@ def statements(tenant_id: UUID, after_middle: Any, common_term: bool) -> Iterato
     from app.adapters.readers import SqlCatalogReader
     from app.domain.pagination import PageRequest
     from app.services.catalog import CATALOG_SORTS, HTML_COUNT_CAP
-    from app.services.ports import Browse, CatalogFilter
+    from app.services.read_models import Browse, CatalogFilter
 
     reader = SqlCatalogReader(None)  # type: ignore[arg-type]  # only builds SQL
     everything = CatalogFilter()
@@ -143,7 +143,7 @@ async def top_up(url: str, owner_url: str, tenant_id: UUID, size: int) -> int:
 async def explain_all(url: str, tenant_id: UUID, size: int) -> list[Plan]:
     from app.adapters.readers import SEARCH_BY_IDS_UP_TO, SqlCatalogReader
     from app.domain.pagination import Cursor
-    from app.services.ports import CatalogFilter
+    from app.services.read_models import CatalogFilter
 
     connection = await asyncpg.connect(url)
     plans = []

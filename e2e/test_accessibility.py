@@ -249,8 +249,9 @@ def a_picture() -> bytes:
     return out.getvalue()
 
 
-def storage_state(browser: Browser, base_url: str, account: tuple[str, str], then: Action | None = None,
-                  shop: Shop | None = None) -> StorageState:
+def storage_state(
+    browser: Browser, base_url: str, account: tuple[str, str], then: Action | None = None, shop: Shop | None = None
+) -> StorageState:
     context = browser.new_context(base_url=base_url)
     try:
         page = context.new_page()

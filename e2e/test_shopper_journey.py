@@ -276,7 +276,9 @@ def test_the_in_stock_filter_and_the_page_links_swap_only_the_results(page: Page
     expect(page.locator("#results .product-card .name")).to_have_text([f"Brass lamp {word}"])
 
     page.get_by_role("link", name="Next ›").click()
-    expect(page).to_have_url(re.compile(rf"^{re.escape(base_url)}/\?search={word}&in_stock=1&page_size=1&after=[\w-]+$"))
+    expect(page).to_have_url(
+        re.compile(rf"^{re.escape(base_url)}/\?search={word}&in_stock=1&page_size=1&after=[\w-]+$")
+    )
     expect(page.locator("#results .product-card .name")).to_have_text([f"Oak lamp {word}"])
     expect(page.get_by_label("In stock only")).to_be_checked()
     assert_not_reloaded(page)

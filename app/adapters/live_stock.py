@@ -15,7 +15,8 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from app.services.ports import CartExpiry, LiveChange, LiveUpdatesUnavailable, StockChange
+from app.services.ports import LiveUpdatesUnavailable
+from app.services.read_models import CartExpiry, LiveChange, StockChange
 
 log = structlog.get_logger(__name__)
 

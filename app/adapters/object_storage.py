@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from app.services.ports import StoredObject
+from app.services.read_models import StoredObject
 from app.settings import ImageSettings
 
 KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f-]{36}(-w[0-9]{1,4})?\.(jpg|png|webp|avif)")

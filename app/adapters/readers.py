@@ -17,7 +17,7 @@ from app.domain.coupons import Coupon
 from app.domain.flags import FeatureFlag
 from app.domain.pagination import Count, Cursor, Page, PageRequest
 from app.domain.parsing import storable
-from app.services.ports import (
+from app.services.read_models import (
     AuditEntry,
     AuditFilter,
     Browse,
@@ -304,8 +304,7 @@ class SqlCatalogReader:
             )
         else:
             sql = (
-                f"{where.with_sql()}SELECT *{count} FROM ({walk}) AS q "
-                f"ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
+                f"{where.with_sql()}SELECT *{count} FROM ({walk}) AS q ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"
             )
         return sql, [*where.args, browse.limit, browse.skip]
 

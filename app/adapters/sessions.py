@@ -27,7 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from app.adapters.database import SET_TENANT_SQL, fetch_alone, retry_read_once
 from app.domain.users import Role, UserContext
-from app.services.ports import SessionView, StoredSession
+from app.services.read_models import SessionView, StoredSession
 
 TOUCH_AFTER_SECONDS = 60
 USER_AGENT_LENGTH = 512

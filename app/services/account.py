@@ -7,7 +7,8 @@ from uuid import UUID
 
 from app.domain.users import SessionNotFound, UserContext
 from app.services.authorization import require_login
-from app.services.ports import SessionDirectory, SessionView
+from app.services.ports import SessionDirectory
+from app.services.read_models import SessionView
 
 SESSION_REF = re.compile(r"[0-9a-f]{64}")
 """What a session is named by on the account page: its row id, a SHA-256 in hex."""

@@ -7,7 +7,8 @@ from datetime import datetime
 from app.domain.pagination import MAX_PAGE_SIZE, Cursor, Page, PageRequest, Slice, Sort, keyset_slice
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import AuditEntry, AuditFilter, AuditReader
+from app.services.ports import AuditReader
+from app.services.read_models import AuditEntry, AuditFilter
 
 AUDIT_SORT = Sort("occurred_at", descending=True, key_type=datetime)
 """The audit log in keyset pages: newest first, ties (events of one transaction) by event id."""

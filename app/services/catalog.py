@@ -10,7 +10,8 @@ from app.domain.errors import ProductNotFound, ValidationError
 from app.domain.pagination import MAX_PAGE_SIZE, Cursor, InvalidCursor, Page, PageRequest, Slice, Sort
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import Browse, CatalogFilter, CatalogReader, ProductView
+from app.services.ports import CatalogReader
+from app.services.read_models import Browse, CatalogFilter, ProductView
 
 CATALOG_SORTS: dict[str, Sort] = {
     sort.token: sort

@@ -12,7 +12,8 @@ from uuid import UUID
 from app.domain.pagination import PageRequest
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import AuditEntry, AuditFilter, AuditReader
+from app.services.ports import AuditReader
+from app.services.read_models import AuditEntry, AuditFilter
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from app.domain.parsing import is_storable, storable
 from app.domain.users import Capability, UserContext, UserNotFound
 from app.services.authorization import require
 from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
-from app.services.ports import DirectoryReader, GroupView, UnitOfWork, UnitOfWorkFactory
+from app.services.ports import DirectoryReader, UnitOfWork, UnitOfWorkFactory
+from app.services.read_models import GroupView
 
 log = logging.getLogger(__name__)
 

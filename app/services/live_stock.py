@@ -12,13 +12,8 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-from app.services.ports import (
-    CartExpiry,
-    LiveChange,
-    LiveUpdatesUnavailable,
-    StockChanges,
-    StockChangeSource,
-)
+from app.services.ports import LiveUpdatesUnavailable, StockChanges, StockChangeSource
+from app.services.read_models import CartExpiry, LiveChange
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from app.domain.orders import OrderNotFound
 from app.domain.pagination import MAX_PAGE_SIZE, Cursor, Page, PageRequest, Slice, Sort
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import OrderFilter, OrderReader, OrderView
+from app.services.ports import OrderReader
+from app.services.read_models import OrderFilter, OrderView
 
 ORDER_HISTORY_SORT = Sort("submitted_at", descending=True, key_type=datetime)
 """Order history in keyset pages: newest first, ties broken by id (indexes customer_order_*keyset_idx)."""

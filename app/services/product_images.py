@@ -8,8 +8,9 @@ from app.domain.images import THUMBNAIL_FORMAT, THUMBNAIL_FORMATS, THUMBNAIL_WID
 from app.domain.products import Product
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import ImageCodec, ObjectStorage, StoredObject, UnitOfWorkFactory
+from app.services.ports import ImageCodec, ObjectStorage, UnitOfWorkFactory
 from app.services.products import locked_product
+from app.services.read_models import StoredObject
 
 
 class ProductImageService:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from app.domain.pagination import MAX_PAGE_SIZE, Cursor, Page, PageRequest, Slice, Sort, keyset_slice
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
-from app.services.ports import ProductReportReader, ProductReportRow, ReportFilter
+from app.services.ports import ProductReportReader
+from app.services.read_models import ProductReportRow, ReportFilter
 
 REPORT_SORT = Sort("name")
 """The report in keyset pages: by product name, bytewise, ties by product id."""

@@ -19,13 +19,8 @@ from app.domain.users import (
 from app.domain.validation import validate_fields
 from app.services.authorization import require
 from app.services.idempotency import IdempotentRequest, claim_or_replay, remember_answer
-from app.services.ports import (
-    DirectoryReader,
-    ManagedUserView,
-    PasswordHasher,
-    SessionRevoker,
-    UnitOfWorkFactory,
-)
+from app.services.ports import DirectoryReader, PasswordHasher, SessionRevoker, UnitOfWorkFactory
+from app.services.read_models import ManagedUserView
 
 USER_SORT = Sort("username")
 """The user list in keyset pages: by username, bytewise, ties (none: usernames are unique) by id."""

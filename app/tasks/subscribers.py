@@ -16,8 +16,9 @@ from app.domain.events import (
     StockReleased,
     StockReserved,
 )
-from app.services.ports import CartExpiry, StockChange, StockChangePublisher
+from app.services.ports import StockChangePublisher
 from app.services.product_images import ProductImageService
+from app.services.read_models import CartExpiry, StockChange
 
 
 @dataclass(frozen=True)

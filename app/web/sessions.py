@@ -26,7 +26,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.users import UserContext
-from app.services.ports import StoredSession
+from app.services.read_models import StoredSession
 from app.web.tenancy import SHOPLESS_PATHS, current_tenant
 
 SESSION_STATE_KEY = "emporium_session"

@@ -15,7 +15,7 @@ from app.adapters import readers
 from app.domain.pagination import Count, PageRequest
 from app.domain.users import UserContext
 from app.services.catalog import CATALOG_SORTS
-from app.services.ports import CatalogFilter
+from app.services.read_models import CatalogFilter
 from app.settings import get_settings
 
 OUTLET = UUID("00000000-0000-4000-8000-0000000000aa")

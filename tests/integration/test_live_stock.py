@@ -25,7 +25,7 @@ from app.adapters.live_stock import RedisStockChannel
 from app.controllers.pages.live_stock import CART_EXPIRED_NOTE
 from app.domain.users import UserContext
 from app.main import create_app
-from app.services.ports import StockChange
+from app.services.read_models import StockChange
 from app.settings import get_settings
 from tests.integration.conftest import make_user
 from tests.integration.test_catalog_browsing import insert

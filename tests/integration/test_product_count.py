@@ -11,7 +11,7 @@ import asyncpg
 from app.adapters.database import SET_TENANT_SQL
 from app.domain.pagination import Count, PageRequest
 from app.domain.users import Role, UserContext
-from app.services.ports import CatalogFilter
+from app.services.read_models import CatalogFilter
 from app.settings import get_settings
 from tests.integration.test_cart_and_checkout import admin_of, product
 

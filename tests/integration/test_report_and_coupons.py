@@ -15,7 +15,7 @@ from app.domain.errors import PermissionDenied, ValidationError
 from app.domain.events import utc_now
 from app.domain.pagination import PageRequest
 from app.services.coupons import CouponService
-from app.services.ports import ReportFilter
+from app.services.read_models import ReportFilter
 from app.services.reports import ReportService
 from tests.integration.conftest import make_user
 from tests.integration.test_cart_and_checkout import ADDRESS, admin_of

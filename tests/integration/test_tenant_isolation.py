@@ -24,7 +24,7 @@ from app.domain.flags import FeatureFlag, UserGroup
 from app.domain.pagination import PageRequest
 from app.domain.products import Product
 from app.domain.users import Role, User, UserContext
-from app.services.ports import CatalogFilter
+from app.services.read_models import CatalogFilter
 from app.settings import get_settings
 from app.tasks.worker import deliver_event
 from tests.support.factories import unique_name

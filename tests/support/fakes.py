@@ -19,7 +19,7 @@ from app.domain.pagination import Count, Page, PageRequest
 from app.domain.products import Product
 from app.domain.tenants import Tenant
 from app.domain.users import Role, User, UserContext
-from app.services.ports import Browse, CatalogFilter, ManagedUserView, ProductView, StoredObject
+from app.services.read_models import Browse, CatalogFilter, ManagedUserView, ProductView, StoredObject
 from app.services.tenants import TenantDirectoryUnavailable
 
 

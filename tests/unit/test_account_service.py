@@ -11,7 +11,7 @@ import pytest
 from app.domain.errors import AuthenticationRequired
 from app.domain.users import Role, SessionNotFound, UserContext
 from app.services.account import AccountService
-from app.services.ports import SessionView
+from app.services.read_models import SessionView
 
 TENANT = uuid4()
 A1, A2, B1 = (hashlib.sha256(name.encode()).hexdigest() for name in ("a1", "a2", "b1"))

@@ -14,7 +14,7 @@ from app.domain.errors import PermissionDenied, ValidationError
 from app.domain.pagination import Count, Cursor, InvalidCursor
 from app.domain.users import Role, UserContext
 from app.services.catalog import CATALOG_SORTS, CatalogService, catalog_sort
-from app.services.ports import CatalogFilter, ProductView
+from app.services.read_models import CatalogFilter, ProductView
 from tests.support.fakes import FakeCatalogReader
 
 TENANT = UUID("00000000-0000-4000-8000-000000000001")
@@ -183,7 +183,7 @@ def test_the_catalog_readers_columns_are_product_views_fields_in_order() -> None
     from dataclasses import fields
 
     from app.adapters.readers import SqlCatalogReader
-    from app.services.ports import ProductView
+    from app.services.read_models import ProductView
 
     columns = [column.strip().split(" AS ")[-1] for column in SqlCatalogReader._COLUMNS.split(",")]
     assert columns == [field.name for field in fields(ProductView)]

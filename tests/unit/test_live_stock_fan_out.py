@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from app.services.live_stock import StockFanOut
-from app.services.ports import CartExpiry, LiveUpdatesUnavailable, StockChange
+from app.services.ports import LiveUpdatesUnavailable
+from app.services.read_models import CartExpiry, StockChange
 from app.tasks.subscribers import stock_change
 
 SHOP_A, SHOP_B, PRODUCT = uuid4(), uuid4(), uuid4()

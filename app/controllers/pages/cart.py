@@ -35,7 +35,7 @@ from app.services.carts import CartService
 from app.services.catalog import CatalogService
 from app.services.checkout import CheckoutService
 from app.services.idempotency import AlreadyAnswered, StoredResponse
-from app.services.ports import ProductView
+from app.services.read_models import ProductView
 from app.web.cart_badge import remember_cart, remember_cart_count
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status

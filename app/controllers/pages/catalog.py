@@ -19,7 +19,7 @@ from app.domain.parsing import parse_price
 from app.domain.users import UserContext
 from app.services.carts import CartService
 from app.services.catalog import HTML_COUNT_CAP, CatalogService, catalog_sort
-from app.services.ports import CatalogFilter
+from app.services.read_models import CatalogFilter
 from app.web.cart_badge import refresh_cart_badge
 from app.web.rendering import render
 

@@ -19,7 +19,8 @@ from litestar.response.sse import ServerSentEventMessage
 
 from app.domain.users import UserContext
 from app.services.live_stock import StockFanOut, StockSubscription
-from app.services.ports import CartExpiry, LiveUpdatesUnavailable
+from app.services.ports import LiveUpdatesUnavailable
+from app.services.read_models import CartExpiry
 
 RECONNECT_MILLISECONDS = 3000
 """The `retry:` the browser waits before reconnecting to a stream that ended (a lost Redis, a shutdown)."""

@@ -29,8 +29,8 @@ from app.domain.errors import DuplicateProductName, ProductNotFound, ValidationE
 from app.domain.products import MAX_STOCK
 from app.domain.users import Capability, UserContext
 from app.services.catalog import CatalogService
-from app.services.ports import CatalogFilter, ReportFilter
 from app.services.products import ProductAdminService
+from app.services.read_models import CatalogFilter, ReportFilter
 from app.services.reports import ReportService
 
 NO_SUCH_PRODUCT = UUID(int=0)

@@ -22,7 +22,7 @@ from app.domain.money import CENT
 from app.domain.pagination import Page
 from app.domain.users import Capability, Role, UserContext
 from app.services.checkout import CouponPreview
-from app.services.ports import ManagedUserView, OrderLike, ProductLike, ProductReportRow
+from app.services.read_models import ManagedUserView, OrderLike, ProductLike, ProductReportRow
 
 T = TypeVar("T")
 R = TypeVar("R")

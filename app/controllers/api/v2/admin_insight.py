@@ -23,7 +23,7 @@ from app.domain.parsing import is_storable, storable
 from app.domain.products import MAX_STOCK
 from app.domain.users import UserContext
 from app.services.audit import AUDIT_SORT, AuditService
-from app.services.ports import AuditFilter, ReportFilter
+from app.services.read_models import AuditFilter, ReportFilter
 from app.services.reports import REPORT_SORT, ReportService
 from app.web.current_user import admin_required
 

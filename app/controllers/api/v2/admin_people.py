@@ -27,7 +27,7 @@ from app.domain.parsing import storable
 from app.domain.users import User, UserContext
 from app.services.flags import BY_NAME, FlagService
 from app.services.idempotency import IdempotencyService, StoredResponse
-from app.services.ports import ManagedUserView
+from app.services.read_models import ManagedUserView
 from app.services.users import USER_SORT, UserAdminService
 from app.web.conditional import fresh, matched_version, stale_is_precondition_failed
 from app.web.current_user import admin_required

@@ -20,8 +20,8 @@ from app.domain.products import Product
 from app.domain.users import UserContext
 from app.services.catalog import CATALOG_SORTS, CatalogService, catalog_sort
 from app.services.idempotency import IdempotencyService, StoredResponse
-from app.services.ports import CatalogFilter
 from app.services.products import ProductAdminService
+from app.services.read_models import CatalogFilter
 from app.web.conditional import fresh, matched_version, stale_is_precondition_failed
 from app.web.current_user import admin_required
 from app.web.idempotency import NO_CONTENT, answer, idempotent_request, send

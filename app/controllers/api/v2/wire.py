@@ -18,7 +18,7 @@ from litestar.openapi import ResponseSpec
 
 from app.domain.carts import Cart as CartAggregate
 from app.domain.users import Capability, UserContext
-from app.services.ports import LineLike, OrderLike, ProductLike
+from app.services.read_models import LineLike, OrderLike, ProductLike
 from app.web.pictures import PICTURE_WIDTHS, picture_path
 
 CURRENCY = "USD"

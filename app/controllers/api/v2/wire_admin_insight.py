@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 
 from app.controllers.api.v2.wire import Money, money, utc
-from app.services.ports import AuditEntry as AuditEntryView
-from app.services.ports import ProductReportRow
+from app.services.read_models import AuditEntry as AuditEntryView
+from app.services.read_models import ProductReportRow
 
 
 class ProductReportLine(msgspec.Struct, frozen=True):

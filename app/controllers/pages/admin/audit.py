@@ -16,7 +16,7 @@ from app.domain.events import event_classes
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
 from app.services.audit import AuditService
-from app.services.ports import AuditFilter
+from app.services.read_models import AuditFilter
 from app.services.users import UserAdminService
 from app.web.rendering import page_url, render
 

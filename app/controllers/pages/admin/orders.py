@@ -14,7 +14,7 @@ from app.controllers.pages.admin.filters import FilterForm, FilterNotes, parse_d
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
 from app.services.orders import OrderService
-from app.services.ports import OrderFilter
+from app.services.read_models import OrderFilter
 from app.services.users import UserAdminService
 from app.web.rendering import page_url, render
 

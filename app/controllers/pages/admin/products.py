@@ -34,9 +34,9 @@ from app.domain.parsing import ascii_int
 from app.domain.users import Capability, UserContext
 from app.services.authorization import require
 from app.services.catalog import CatalogService
-from app.services.ports import CatalogFilter, ProductView
 from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService, ProductInCart
+from app.services.read_models import CatalogFilter, ProductView
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
 from app.web.redirects import safe_next, see_other

@@ -13,7 +13,7 @@ from litestar.response import Template
 from app.controllers.pages.admin.filters import FilterForm, FilterNotes, checked, parse_count, tri_state
 from app.domain.pagination import PageRequest
 from app.domain.users import UserContext
-from app.services.ports import ReportFilter
+from app.services.read_models import ReportFilter
 from app.services.reports import ReportService
 from app.web.rendering import page_url, render
 

@@ -19,7 +19,7 @@ from app.domain.errors import NotFound, ValidationError
 from app.domain.parsing import optional_id
 from app.domain.users import LastAdmin, Role, UserContext
 from app.services.flags import FlagService
-from app.services.ports import ManagedUserView
+from app.services.read_models import ManagedUserView
 from app.services.users import UserAdminService
 from app.web.flash import flash
 from app.web.forms import FormData, FormState, ListPage, RowAnswer, refusal_elsewhere, refusal_status
