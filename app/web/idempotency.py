@@ -32,9 +32,12 @@ KEY_GRAMMAR = f'^(?:{_TOKEN_CHARACTER}{{1,{MAX_LENGTH}}}|"{_QUOTED_CHARACTER}{{1
 
 
 class IdempotencyKeyProblem(Exception):
-    def __init__(self, detail: str) -> None:
+    """A 400: the key is missing where an operation requires one (`missing`), or it cannot be read."""
+
+    def __init__(self, detail: str, *, missing: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.missing = missing
 
 
 def key_of(request: Request[Any, Any, Any], *, required: bool) -> str | None:
@@ -42,7 +45,9 @@ def key_of(request: Request[Any, Any, Any], *, required: bool) -> str | None:
     raw = request.headers.get(HEADER)
     if raw is None:
         if required:
-            raise IdempotencyKeyProblem("This operation requires an Idempotency-Key header, unique per request.")
+            raise IdempotencyKeyProblem(
+                "This operation requires an Idempotency-Key header, unique per request.", missing=True
+            )
         return None
     raw = raw.strip()
     quoted = _QUOTED.match(raw)
@@ -127,4 +132,6 @@ def key_in_use_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyInUse
 
 
 def key_problem_handler(request: Request[Any, Any, Any], exc: IdempotencyKeyProblem) -> Response[Any]:
-    return problem_response(400, exc.detail, slug="idempotency-key-required", title="Idempotency key required")
+    if exc.missing:
+        return problem_response(400, exc.detail, slug="idempotency-key-required", title="Idempotency key required")
+    return problem_response(400, exc.detail, slug="invalid-idempotency-key", title="Invalid idempotency key")

@@ -262,7 +262,7 @@ async def test_cart_changes_take_an_optional_idempotency_key_and_replay_a_repeat
     assert_problem(await client.delete(item, headers=csrf), 404, "cart-item-not-found")
     assert (await client.get(f"/api/v2/products/{product_id}")).json()["stock_quantity"] == 5
     bad = await client.delete(item, headers={**csrf, "Idempotency-Key": "no spaces allowed"})
-    assert_problem(bad, 400, "idempotency-key-required")
+    assert_problem(bad, 400, "invalid-idempotency-key")
 
 
 async def place(client: Client, csrf: dict[str, str], key: str | None, body: dict[str, Any] | None = None) -> Any:
@@ -277,6 +277,9 @@ async def test_placing_an_order_needs_a_key_answers_201_with_location_and_replay
     csrf = await v2_login(app, client)
     await client.put(f"/api/v2/cart/items/{product_id}", json={"quantity": 2}, headers=csrf)
     assert_problem(await place(client, csrf, None), 400, "idempotency-key-required")
+    too_long = await place(client, csrf, "k" * 256)
+    assert_problem(too_long, 400, "invalid-idempotency-key")
+    assert too_long.json()["detail"] == "Idempotency-Key must be at most 255 characters."
     first = await place(client, csrf, '"order-1"')  # the draft's quoted form
     assert first.status_code == 201, first.text
     order = first.json()

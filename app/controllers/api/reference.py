@@ -41,7 +41,8 @@ def _idempotency_key(what: str, *, required: bool = True) -> dict[str, Any]:
         "required": required,
         "description": f"Unique per {what}, at most {MAX_LENGTH} characters, a token or a quoted string: a repeat "
         "is answered as the first was, with `Idempotent-Replayed: true`."
-        + (" Missing: 400 idempotency-key-required." if required else " Optional."),
+        + (" Missing: 400 idempotency-key-required." if required else " Optional.")
+        + " Malformed: 400 invalid-idempotency-key.",
         "schema": {"type": "string", "pattern": KEY_GRAMMAR},
     }
 
