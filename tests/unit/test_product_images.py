@@ -33,6 +33,17 @@ def service() -> tuple[ProductImageService, FakeStore, FakeObjectStorage]:
     return ProductImageService(store, storage, FakeImageCodec()), store, storage
 
 
+async def a_picture_with_its_thumbnails() -> tuple[ProductImageService, FakeObjectStorage, ImageName]:
+    """The service and its storage after a product's upload and its thumbnails, and the upload's name."""
+    images, store, storage = service()
+    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
+    assert shown.image_key is not None
+    await images.make_thumbnails(TENANT, shown.image_key)
+    name = ImageName.parse(shown.image_key)
+    assert name is not None
+    return images, storage, name
+
+
 def test_a_new_name_is_a_random_uuid_with_the_format_never_an_uploaded_name():
     first, second = ImageName.new("jpg"), ImageName.new("jpg")
 
@@ -160,12 +171,7 @@ async def test_removing_a_picture_deletes_it_and_every_thumbnail_and_nothing_els
 
 
 async def test_a_width_a_picture_has_none_of_is_answered_by_the_next_wider_thumbnail_it_has():
-    images, store, storage = service()
-    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
-    assert shown.image_key is not None
-    await images.make_thumbnails(TENANT, shown.image_key)
-    name = ImageName.parse(shown.image_key)
-    assert name is not None
+    images, storage, name = await a_picture_with_its_thumbnails()
     for width in (240, 480):  # a picture whose thumbnails were made before these widths existed
         for extension in ("avif", "webp"):
             del storage.objects[name.thumbnail(width, extension).storage_key(TENANT)]
@@ -185,12 +191,7 @@ async def test_a_width_a_picture_has_none_of_is_answered_by_the_next_wider_thumb
 
 
 async def test_an_avif_a_picture_has_none_of_is_answered_by_its_webp_typed_as_webp():
-    images, store, storage = service()
-    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
-    assert shown.image_key is not None
-    await images.make_thumbnails(TENANT, shown.image_key)
-    name = ImageName.parse(shown.image_key)
-    assert name is not None
+    images, storage, name = await a_picture_with_its_thumbnails()
     for width in THUMBNAIL_WIDTHS:  # thumbnails made before AVIF was one of the formats
         del storage.objects[name.thumbnail(width, "avif").storage_key(TENANT)]
 
@@ -201,18 +202,13 @@ async def test_an_avif_a_picture_has_none_of_is_answered_by_its_webp_typed_as_we
 
 
 async def test_missing_only_makes_just_the_thumbnails_not_stored_yet_and_then_none():
-    images, store, storage = service()
-    shown = await images.upload_image(user(), a_product(store).id, b"IMG")
-    assert shown.image_key is not None
-    await images.make_thumbnails(TENANT, shown.image_key)
-    name = ImageName.parse(shown.image_key)
-    assert name is not None
+    images, storage, name = await a_picture_with_its_thumbnails()
     kept = storage.objects[name.thumbnail(320, "webp").storage_key(TENANT)]
     for width in (240, 480):
         del storage.objects[name.thumbnail(width, "avif").storage_key(TENANT)]
 
-    made = await images.make_thumbnails(TENANT, shown.image_key, missing_only=True)
+    made = await images.make_thumbnails(TENANT, str(name), missing_only=True)
 
     assert made == [str(name.thumbnail(240, "avif")), str(name.thumbnail(480, "avif"))]
     assert storage.objects[name.thumbnail(320, "webp").storage_key(TENANT)] is kept  # not made again
-    assert await images.make_thumbnails(TENANT, shown.image_key, missing_only=True) == []
+    assert await images.make_thumbnails(TENANT, str(name), missing_only=True) == []
