@@ -38,4 +38,4 @@ ENV APP_ENV=production \
 EXPOSE 8000
 CMD ["python", "-m", "uvicorn", "--factory", "app.main:create_app", \
      "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--no-access-log",
-     "--no-proxy-headers"]
+     "--no-proxy-headers", "--no-server-header"]

@@ -308,6 +308,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine.engine.globals["image_upload_limit_mb"] = f"{settings.images.max_upload_bytes / 1_048_576:.3g}"
         engine.engine.globals["image_upload_limit_bytes"] = settings.images.max_upload_bytes
         engine.engine.globals["static_url"] = static_assets.url
+        engine.engine.globals["static_data_url"] = static_assets.data_url
         # Show "café", not "caf\u00e9", in JSON rendered into pages (still HTML-safe: tojson escapes <>&').
         engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
 

@@ -169,6 +169,7 @@ def shop_programs(settings: Settings, web_socket: socket.socket) -> list[Program
         "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", str(GRACEFUL_SHUTDOWN_SECONDS),
         # uvicorn would take X-Forwarded-For from 127.0.0.1 on trust; app/web/client_address.py decides instead.
         "--no-proxy-headers",
+        "--no-server-header",  # `Server: uvicorn` tells a browser nothing; 17 bytes on every response
     ]  # fmt: skip
     programs = [Program(f"web-{n}", web, pass_fds=(fd,)) for n in range(1, settings.app.web_processes + 1)]
     programs.append(Program("worker", [python, "-m", "saq", "app.tasks.worker.settings", "--quiet"]))

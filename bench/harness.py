@@ -141,7 +141,8 @@ def running_shop(
         env["DATABASE_URL"] = services.migration_database_url
     web = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(web_processes), "--no-access-log", "--log-level", "warning"],
+         "--port", str(port), "--workers", str(web_processes), "--no-access-log", "--log-level", "warning",
+         "--no-server-header"],  # as app/supervisor.py runs it
         cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     worker = subprocess.Popen(

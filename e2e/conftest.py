@@ -132,6 +132,7 @@ def web_server(log_name: str, env: dict[str, str], port: int | None = None) -> I
                 "--timeout-graceful-shutdown",
                 "2",
                 "--no-proxy-headers",  # only TRUSTED_PROXIES decide whose forwarding headers count
+                "--no-server-header",  # as app/supervisor.py runs it
             ],
             cwd=ROOT,
             env=env,

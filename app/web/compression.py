@@ -9,8 +9,10 @@ the compressor; text/event-stream is not listed and passes untouched.
 A response marked `immutable` (a static file under its content-hashed name: the same URL is always
 the same bytes) of at most `BROTLI_MAXIMUM_SIZE` goes to a client that accepts brotli as brotli at
 quality 11, compressed once per process in a thread and then served from memory by its path: htmx
-is 15.3 KB so, 16.9 KB gzipped (ADR 0013). Pages and API answers stay gzip: brotli's smaller
-qualities save under 1 KB on the catalog page for about twice gzip's CPU on every request.
+is 15.3 KB so, 16.9 KB gzipped (ADR 0013). Everything else compressible (pages, fragments, API
+answers) goes to such a client as brotli at `BROTLI_DYNAMIC_QUALITY`, streamed like gzip: the
+catalog page is 4,790 bytes so against gzip's 5,785, for 0.58 ms of CPU against 0.49 ms
+(docs/performance.md, the catalog's first view, third round). Other clients get gzip as before.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ COMPRESS_LEVEL = 6
 """zlib's default: level 9 costs about twice the CPU for under 1 % fewer bytes on the catalog page."""
 BROTLI_QUALITY = 11
 """Brotli's best: 0.2 s of CPU for htmx, once per process; every later request is a dictionary lookup."""
+BROTLI_DYNAMIC_QUALITY = 5
+"""For what is compressed on every request: quality 4 saves a third as much, 6 no more for the same CPU."""
 BROTLI_MAXIMUM_SIZE = 256 * 1024
-"""Larger immutable files (Swagger UI's 1.7 MB bundle, on the API docs page only) stay gzip: seconds at quality 11."""
+"""Larger immutable files (Swagger UI's 1.7 MB bundle) are compressed as they stream, like a page: seconds at 11."""
 
 
 def accepts(accept_encoding: str, wanted: str) -> bool:
@@ -93,6 +97,22 @@ def _mark_compressed(message: Message, coding: bytes = b"gzip") -> None:
     remove_header(message, b"content-length")
 
 
+class _Encoder:
+    """One response's streaming compressor: gzip (zlib) or brotli, with a sync flush between parts."""
+
+    def __init__(self, coding: bytes) -> None:
+        self.coding = coding
+        self._gzip = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31) if coding == b"gzip" else None  # 31: gzip
+        self._brotli = brotli.Compressor(quality=BROTLI_DYNAMIC_QUALITY) if coding == b"br" else None
+
+    def compress(self, body: bytes, *, last: bool) -> bytes:
+        if self._gzip is not None:
+            return self._gzip.compress(body) + self._gzip.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+        assert self._brotli is not None
+        out: bytes = self._brotli.process(body) + (self._brotli.finish() if last else self._brotli.flush())
+        return out
+
+
 def _brotli(body: bytes) -> bytes:
     return brotli.compress(body, quality=BROTLI_QUALITY) or b""  # brotli.py is unannotated; it returns bytes
 
@@ -102,7 +122,7 @@ class CompressionMiddleware:
         self.app = app
         self.minimum_size = minimum_size
         self._brotli: dict[str, bytes] = {}
-        """Immutable responses compressed with brotli, by path and ETag (a hashed name is always the same bytes)."""
+        """Immutable responses compressed with brotli, by path (a hashed name is always the same bytes)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -116,7 +136,7 @@ class CompressionMiddleware:
             await self.app(scope, receive, self._head_sender(send, wanted=wanted, wants_brotli=wants_brotli))
             return
         start: Message | None = None
-        compressor: zlib._Compress | None = None
+        compressor: _Encoder | None = None
         whole: list[bytes] | None = None  # an immutable body gathered for brotli, after its held start
         held_start: Message | None = None
 
@@ -136,7 +156,7 @@ class CompressionMiddleware:
                 if wants_brotli and _is_immutable(message):
                     held_start, whole = message, []
                     return
-                if not wanted:
+                if not (wanted or wants_brotli):
                     await send(message)
                     return
                 start = message  # held until the first body part shows whether compressing pays
@@ -152,27 +172,26 @@ class CompressionMiddleware:
                     await send(held)
                     await send(message)
                     return
-                compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, 31)  # 31: the gzip container
-                _mark_compressed(held)
+                compressor = _Encoder(b"br" if wants_brotli else b"gzip")
+                _mark_compressed(held, compressor.coding)
                 if not more:
-                    compressed = compressor.compress(body) + compressor.flush()
+                    compressed = compressor.compress(body, last=True)
                     set_headers(held, [(b"content-length", str(len(compressed)).encode())])
                     await send(held)
                     await send({"type": "http.response.body", "body": compressed, "more_body": False})
                     return
                 await send(held)
             assert compressor is not None
-            chunk = compressor.compress(body) + compressor.flush(zlib.Z_FINISH if not more else zlib.Z_SYNC_FLUSH)
+            chunk = compressor.compress(body, last=not more)
             await send({"type": "http.response.body", "body": chunk, "more_body": more})
 
         await self.app(scope, receive, send_compressed)
 
     async def _send_brotli(self, path: str, start: Message, parts: list[bytes], send: Send) -> None:
         """The whole body, brotli-compressed: from memory after the first time this process sent the path."""
-        key = f"{path} {(header_value(raw_headers(start), b'etag') or b'').decode('latin-1')}"
-        compressed = self._brotli.get(key)
+        compressed = self._brotli.get(path)
         if compressed is None:
-            compressed = self._brotli[key] = await asyncio.to_thread(_brotli, b"".join(parts))
+            compressed = self._brotli[path] = await asyncio.to_thread(_brotli, b"".join(parts))
         _mark_compressed(start, b"br")
         set_headers(start, [(b"content-length", str(len(compressed)).encode())])
         await send(start)
@@ -191,8 +210,10 @@ class CompressionMiddleware:
                 length = header_value(raw_headers(message), b"content-length")
                 if wants_brotli and _is_immutable(message):
                     _mark_compressed(message, b"br")
-                elif wanted and not (length is not None and length.isdigit() and int(length) < self.minimum_size):
-                    _mark_compressed(message)
+                elif (wanted or wants_brotli) and not (
+                    length is not None and length.isdigit() and int(length) < self.minimum_size
+                ):
+                    _mark_compressed(message, b"br" if wants_brotli else b"gzip")
             await send(message)
 
         return send_head

@@ -1,7 +1,10 @@
 """Outermost HTTP layer: request id, log context, one request-log line and metrics per request.
 
 It wraps Litestar's whole handler (not just routed requests), so 404s, 405s and 500s get an
-`X-Request-ID` and are counted and logged too.
+`X-Request-ID` and are counted and logged too. An `immutable` 200 (a hashed static file, a stored
+picture) goes without it, and without the validators and the download name Litestar's `File` adds
+(`ETag`, `Last-Modified`, `Content-Disposition`): a browser never revalidates such a response nor
+saves it under a name, and its log line still carries the request id (`drop_unused_on_immutable`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Sc
 
 from app.services.correlation import request_id_var
 from app.web.metrics import observe_request
-from app.web.response_headers import set_headers
+from app.web.response_headers import drop_unused_on_immutable, is_immutable_success, set_headers
 
 log = structlog.get_logger("app.request")
 
@@ -73,7 +76,10 @@ class RequestContextMiddleware:
                 nonlocal started
                 started = True
                 status = message["status"]
-                set_headers(message, request_id_header)
+                if is_immutable_success(message):  # a hashed static file or a picture: logged with its id, not sent
+                    drop_unused_on_immutable(message)
+                else:
+                    set_headers(message, request_id_header)
             await send(message)
 
         try:

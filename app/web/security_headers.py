@@ -22,7 +22,9 @@ POLICY_DIRECTIVES: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
-    "img-src": "'self' blob:",  # blob: the admin's preview of a chosen picture before it is uploaded
+    # blob: the admin's preview of a chosen picture before it is uploaded; data: the favicon, which
+    # every page carries inline (base.html) — a data: picture runs no script and loads nothing.
+    "img-src": "'self' blob: data:",
     "connect-src": "'self'",
     "form-action": "'self'",
     "base-uri": "'none'",

@@ -22,8 +22,10 @@ import hashlib
 import mimetypes
 import os
 import tempfile
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Router, get, head
 from litestar.connection import ASGIConnection
@@ -59,8 +61,52 @@ def bundle(directory: Path, parts: tuple[str, ...]) -> bytes:
         if part.startswith("vendor/"):
             pieces.append(text if text.endswith(b";") else text + b";")
         else:
-            pieces.append(b"(function () {\n" + text + b"\n})();")
+            pieces.append(b"(function () {\n" + without_comment_lines(text) + b"\n})();")
     return b"\n".join(pieces) + b"\n"
+
+
+def without_comment_lines(script: bytes) -> bytes:
+    """A script of ours without its whole-line `//` comments (what it says to its reader, not the browser).
+
+    Only lines that are a comment and nothing else go, and none inside a template literal (a line
+    is in one when the code lines before it hold an odd number of backticks: a backtick in a string
+    or a trailing comment only makes it keep more); code lines are kept byte for byte,
+    trailing comments too. About a quarter of the shop's small scripts, ~1 KB of the bundle after brotli.
+    """
+    kept, in_template = [], False
+    for line in script.decode("utf-8").splitlines():
+        if not in_template and line.lstrip().startswith("//"):
+            continue  # a backtick in a comment opens nothing
+        kept.append(line)
+        if line.count("`") % 2:
+            in_template = not in_template
+    return "\n".join(kept).encode("utf-8")
+
+
+def without_css_comments(css: bytes) -> bytes:
+    """A stylesheet of ours as served: its comments, indentation and blank lines left out.
+
+    The comments explain the rules to whoever edits the file (a quarter of emporium.css, about 1 KB
+    of each first view after brotli); the browser does not read them. Quoted strings are kept as
+    they are (a `/*` inside one is text); nothing else is rewritten, so every rule means the same.
+    """
+    text, out, i = css.decode("utf-8"), [], 0
+    while i < len(text):
+        char = text[i]
+        if char in "\"'":
+            end = i + 1
+            while end < len(text) and text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            out.append(text[i : end + 1])
+            i = end + 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+        else:
+            out.append(char)
+            i += 1
+    lines = (line.strip() for line in "".join(out).splitlines())
+    return ("\n".join(line for line in lines if line) + "\n").encode("utf-8")
 
 
 def plain_file_names(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -83,22 +129,29 @@ class StaticAssets:
         self.directory = directory
         self._hashed: dict[str, str] = {}  # plain name → hashed name
         self._plain: dict[str, str] = {}  # hashed name → plain name
-        self._bundles: dict[str, Path] = {}  # plain name → where it was written, for files made of others
+        self._bundles: dict[str, Path] = {}  # plain name → where it was written, for files served not as stored
+        # Written out once, so a bundle or a served stylesheet is a file like the others (HEAD, ETag).
+        self._bundle_dir = tempfile.TemporaryDirectory(prefix="emporium-static-")
         for file in sorted(p for p in directory.rglob("*") if p.is_file()):
             name = file.relative_to(directory).as_posix()
-            self._add(name, file.read_bytes())
-        # Written out once, so a bundle is served as a file like the others (HEAD, ETag, Last-Modified).
-        self._bundle_dir = tempfile.TemporaryDirectory(prefix="emporium-static-")
+            content = file.read_bytes()
+            if file.suffix == ".css" and not name.startswith("vendor/"):
+                content = without_css_comments(content)
+                self._bundles[name] = self._write(name, content, file.stat().st_mtime)
+            self._add(name, content)
         for name, parts in (BUNDLES if bundles is None else bundles).items():
             if name in self._hashed:
                 raise ValueError(f"bundle {name!r} would hide the file of that name under {directory}")
             content = bundle(directory, parts)
-            path = Path(self._bundle_dir.name) / name.replace("/", "-")
-            path.write_bytes(content)
             newest = max((directory / part).stat().st_mtime for part in parts)
-            os.utime(path, (newest, newest))  # the same Last-Modified and ETag in every web process
-            self._bundles[name] = path
+            self._bundles[name] = self._write(name, content, newest)
             self._add(name, content)
+
+    def _write(self, name: str, content: bytes, mtime: float) -> Path:
+        path = Path(self._bundle_dir.name) / name.replace("/", "-")
+        path.write_bytes(content)
+        os.utime(path, (mtime, mtime))  # the same Last-Modified and ETag in every web process
+        return path
 
     def _add(self, name: str, content: bytes) -> None:
         hashed = hashed_name(name, content)
@@ -111,6 +164,19 @@ class StaticAssets:
             return f"/static/{self._hashed[name]}"
         except KeyError:
             raise LookupError(f"no static file {name!r} under {self.directory}") from None
+
+    @cache  # noqa: B019 (one StaticAssets per app, alive as long as it)
+    def data_url(self, name: str) -> str:
+        """A small SVG as a `data:` URL, for the page to carry it instead of one more request (the favicon).
+
+        Double quotes become single ones (the same SVG) and what a URL may not hold is %-escaped, so
+        the URL sits in an HTML attribute as it is: 175 bytes of favicon.svg make a 213-character URL.
+        """
+        path = self.directory / name
+        if path.suffix != ".svg" or not path.is_file():
+            raise LookupError(f"no SVG file {name!r} under {self.directory}")
+        svg = " ".join(path.read_text(encoding="utf-8").split()).replace('"', "'")
+        return "data:image/svg+xml," + quote(svg, safe=" /:=;,'()")
 
     def response(self, requested: str) -> File:
         """The file a request names, by hashed name (cached a year) or plain name (cached briefly)."""
