@@ -125,6 +125,9 @@ def running_shop(
         **(settings or {}),
     }
     passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
+    # For migrate() and the seeding in this process; put back at the end, so the next shop of the run
+    # (bench/run.py, one catalog size after another) starts its own servers instead of reusing these URLs.
+    saved = {name: os.environ.get(name) for name in passed}
     os.environ.update({k: env[k] for k in passed})
     migrate()
     if per_size_database:
@@ -172,6 +175,11 @@ def running_shop(
                 process.kill()
         logs.close()
         services.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _wait_until_ready(web: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
