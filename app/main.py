@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 import structlog
@@ -273,6 +274,13 @@ def build_rate_limits(settings: Settings, redis: Redis) -> RateLimits:
     )
 
 
+@cache
+def shop_static_assets() -> StaticAssets:
+    """The shop's static files, read, hashed and bundled once per process (every app it builds shares them:
+    a web process builds one, the test suite one per test)."""
+    return StaticAssets(APP_DIR / "static")
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging_from(settings)
@@ -294,7 +302,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return Provide(lambda: value, sync_to_thread=False)
 
     template_engine = TemplateConfig(directory=APP_DIR / "templates", engine=JinjaTemplateEngine)
-    static_assets = StaticAssets(APP_DIR / "static")  # hashed once: `static_url()` in templates
+    static_assets = shop_static_assets()  # `static_url()` in templates
 
     def register_template_helpers(engine: JinjaTemplateEngine) -> None:
         for name, function in template_globals().items():
