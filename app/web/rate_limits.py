@@ -187,11 +187,13 @@ class RateLimits:
 
 
 class RateLimitMiddleware:
-    """Counts each request under its policy and adds the RateLimit fields of every policy applied to it."""
+    """Counts each request under its policy and adds the RateLimit fields of every policy applied to it.
 
-    def __init__(self, app: ASGIApp, *, rate_limits: RateLimits) -> None:
+    The limits are the app's (`app.state.rate_limits`, set with its services by `app.main.install_services`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP or EXEMPT_PATHS.match(scope["path"]):
@@ -203,16 +205,16 @@ class RateLimitMiddleware:
                 set_headers(message, encoded(fields))
             await send(message)
 
-        await self._count(scope)
+        await self._count(scope, scope["app"].state.rate_limits)
         await self.app(scope, receive, send_with_fields)
 
-    async def _count(self, scope: Scope) -> None:
+    async def _count(self, scope: Scope, rate_limits: RateLimits) -> None:
         method: str = scope["method"]  # type: ignore[typeddict-item]  # HTTP scopes only (see __call__)
-        policies = self.rate_limits.policies
+        policies = rate_limits.policies
         user = current_user(scope)
         if method in SAFE_METHODS:
             if not user.is_authenticated:
-                await self.rate_limits.enforce(scope, policies.reads, self.rate_limits.address(scope))
+                await rate_limits.enforce(scope, policies.reads, rate_limits.address(scope))
         elif method != "POST" or scope["path"].rstrip("/") not in LOGIN_PATHS:
-            key = f"user:{user.user_id}" if user.is_authenticated else f"address:{self.rate_limits.address(scope)}"
-            await self.rate_limits.enforce(scope, policies.writes, key)
+            key = f"user:{user.user_id}" if user.is_authenticated else f"address:{rate_limits.address(scope)}"
+            await rate_limits.enforce(scope, policies.writes, key)

@@ -29,9 +29,9 @@ from pytest_bdd import given, parsers, then, when
 
 from app.domain.events import utc_now
 from app.domain.users import Role, UserContext
-from app.main import create_app
 from app.settings import get_settings
 from tests.integration.conftest import clean_tables
+from tests.support.apps import app_with_fresh_services
 
 T = TypeVar("T")
 
@@ -83,7 +83,7 @@ def clean_database(services: dict[str, str], shop: str) -> None:
 
 @pytest.fixture
 def http(clean_database: None, shop: str) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app=create_app(get_settings()), base_url=SHOPS[shop][1]) as client:
+    with TestClient(app=app_with_fresh_services(get_settings()), base_url=SHOPS[shop][1]) as client:
         client.follow_redirects = False
         yield client
 

@@ -13,8 +13,8 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.main import create_app
 from app.settings import get_settings
+from tests.support.apps import app_with_fresh_services
 
 T = TypeVar("T")
 
@@ -61,7 +61,8 @@ async def redis_client(services: dict[str, str]) -> AsyncIterator[Any]:
 
 @pytest.fixture
 def app(db: asyncpg.Connection, redis_client: Any) -> Litestar:
-    return create_app(get_settings())
+    """The real app on this test's own services (its routes are shared: tests/support/apps.py)."""
+    return app_with_fresh_services(get_settings())
 
 
 @pytest.fixture
