@@ -36,7 +36,7 @@ from app.services.authorization import require
 from app.services.catalog import CatalogService
 from app.services.product_images import ProductImageService
 from app.services.products import ProductAdminService, ProductInCart
-from app.services.read_models import CatalogFilter, ProductView
+from app.services.read_models import CatalogFilter, ProductLike, ProductView
 from app.web.flash import flash
 from app.web.forms import FormData, refusal_status
 from app.web.redirects import safe_next, see_other
@@ -392,26 +392,26 @@ class AdminProductsController(Controller):
             deleted = await products.delete_product(user, product_id)
         except (ProductInCart, ProductAlreadyDeleted) as error:
             product = await catalog.get_product(user, product_id)
-            status = refusal_status(error)
             if is_htmx(request):
-                notice = RowNotice(_refusal(error), "error")
-                return render(request, ROW, status_code=status, product=product, back=back, notice=notice)
+                return _row_refused(request, product, back, error)
             if product.deleted_at is not None:
                 flash(request.scope, "info", f"Product “{product.name}” is already deleted.")
                 return see_other(request, back)
             return render(
                 request,
                 "pages/admin/product_delete.html",
-                status_code=status,
+                status_code=refusal_status(error),
                 product=product,
                 back=back,
                 refusal=_refusal(error),
             )
-        if not is_htmx(request):
-            flash(request.scope, "success", f"Product “{deleted.name}” deleted. Shoppers no longer see it.")
-            return see_other(request, back)
-        notice = RowNotice("Deleted: shoppers no longer see it. Restore brings it back.")
-        return render(request, ROW, product=deleted, back=back, notice=notice, focus=True)
+        return _row_changed(
+            request,
+            deleted,
+            back,
+            flashed=f"Product “{deleted.name}” deleted. Shoppers no longer see it.",
+            notice="Deleted: shoppers no longer see it. Restore brings it back.",
+        )
 
     @post("/{product_id:uuid}/restore", operation_id="adminRestoreProduct")
     async def restore_product(
@@ -429,13 +429,30 @@ class AdminProductsController(Controller):
         except (ProductNotDeleted, ValidationError) as error:
             # ValidationError: a live product has taken the name meanwhile (rename it first, then restore).
             product = await catalog.get_product(user, product_id)
-            if not is_htmx(request):
-                flash(request.scope, "error", f"Product “{product.name}” was not restored. {_refusal(error)}")
-                return see_other(request, back)
-            notice = RowNotice(_refusal(error), "error")
-            return render(request, ROW, status_code=refusal_status(error), product=product, back=back, notice=notice)
-        if not is_htmx(request):
-            flash(request.scope, "success", f"Product “{restored.name}” restored: shoppers see it again.")
+            if is_htmx(request):
+                return _row_refused(request, product, back, error)
+            flash(request.scope, "error", f"Product “{product.name}” was not restored. {_refusal(error)}")
             return see_other(request, back)
-        notice = RowNotice("Restored: shoppers see it again.")
-        return render(request, ROW, product=restored, back=back, notice=notice, focus=True)
+        return _row_changed(
+            request,
+            restored,
+            back,
+            flashed=f"Product “{restored.name}” restored: shoppers see it again.",
+            notice="Restored: shoppers see it again.",
+        )
+
+
+def _row_changed(
+    request: Request[Any, Any, Any], product: ProductLike, back: str, *, flashed: str, notice: str
+) -> Response[Any]:
+    """A row action went through. Without JavaScript: back to the list with `flashed`; htmx: the row with `notice`."""
+    if not is_htmx(request):
+        flash(request.scope, "success", flashed)
+        return see_other(request, back)
+    return render(request, ROW, product=product, back=back, notice=RowNotice(notice), focus=True)
+
+
+def _row_refused(request: Request[Any, Any, Any], product: ProductView, back: str, error: DomainError) -> Template:
+    """htmx: the row as it is now, with the reason a row action was refused in it."""
+    notice = RowNotice(_refusal(error), "error")
+    return render(request, ROW, status_code=refusal_status(error), product=product, back=back, notice=notice)
