@@ -92,8 +92,8 @@ def running_shop(
     With `fresh` (and `demo`) its database is made anew and the stored pictures deleted, so the demo
     pictures are drawn and encoded by the code as it is now (bench/first_view.py measures their bytes).
     """
-    from app.cli import migrate
     from app.devservices import ensure_services
+    from app.settings import get_settings
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if per_size_database:
@@ -125,16 +125,17 @@ def running_shop(
         **(settings or {}),
     }
     passed = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "REDIS_URL", "DATA_DIR", "APP_ENV", "LOG_FORMAT", "LOG_LEVEL")
-    # For migrate() and the seeding in this process; put back at the end, so the next shop of the run
+    # For the seeding in this process; put back at the end, so the next shop of the run
     # (bench/run.py, one catalog size after another) starts its own servers instead of reusing these URLs.
     saved = {name: os.environ.get(name) for name in passed}
     os.environ.update({k: env[k] for k in passed})
-    migrate()
+    get_settings.cache_clear()
+    # In a process of its own: Piccolo's migration runner keeps the engine of the first database it was
+    # given (piccolo_conf.py is imported once), so a second size's migrations would go to the first's.
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True)
     if per_size_database:
-        from app.settings import get_settings
         from bench.catalog_plans import top_up
 
-        get_settings.cache_clear()
         tenant_id = get_settings().app.default_tenant_id
         asyncio.run(top_up(services.database_url, services.migration_database_url, tenant_id, products))
     names = asyncio.run(_prepare(products, customers, demo=demo))
@@ -180,6 +181,7 @@ def running_shop(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        get_settings.cache_clear()
 
 
 def _wait_until_ready(web: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
