@@ -1,16 +1,17 @@
 """The outbox relay and sweeper, and at-least-once, idempotent delivery to subscribers.
 
-- `SaqEventPublisher.publish()` runs right after a commit: one SAQ job per event, keyed by the
-  event id (SAQ refuses a second job with a live key), then marks the rows published (one statement,
-  `outbox_mark_published`, which sets the tenant itself).
+- `SaqEventPublisher.publish()` runs right after a commit: one SAQ job for the commit's events (its
+  batch), keyed by the first event's id (SAQ refuses a second job with a live key), then marks the
+  rows published (one statement, `outbox_mark_published`, which sets the tenant itself).
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
   (crash between commit and enqueue, Redis down); republishes at once rows whose job Redis no
   longer holds (a Redis restart loses the last second of writes); and republishes rows published
   long ago but never delivered (the job exhausted its retries). It locks them with FOR UPDATE
   SKIP LOCKED, so several workers never take the same row. After MAX_PUBLISH_ATTEMPTS a row is
   left alone: a dead letter, counted by `outbox_dead_letters`, to be inspected.
-- `deliver()` runs a subscriber inside its own transaction together with a `processed_event`
-  row under a unique constraint: a redelivered event finds the row and has no second effect.
+- `deliver()` runs a subscriber over a batch's events inside its own transaction, together with a
+  `processed_event` row per event under a unique constraint: a redelivered event finds its row and
+  has no second effect.
 
 Each job carries its event's tenant, and every step runs inside that tenant (row-level security);
 the sweeper visits the tenants one by one (`tenant_ids`).
@@ -75,16 +76,32 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
-def _job_key(event_id: UUID) -> str:
-    return f"event:{event_id}"
+def _job_key(batch_id: UUID) -> str:
+    """The delivery job's key: `event:<the batch's first event>` (a commit of one event: `event:<its id>`)."""
+    return f"event:{batch_id}"
 
 
-async def _enqueue(queue: Queue, tenant_id: UUID, event_id: UUID, job_timeout: float) -> bool:
-    """True when a new job was queued; False when a job with this event's key is still pending."""
+_BATCH_OF_ROW = "coalesce(batch_id, event_id)"
+"""An outbox row's batch: the first event of its commit (a row from before batches is its own)."""
+
+
+def _batches(rows: Sequence[Any]) -> dict[UUID, list[UUID]]:
+    """Rows (`event_id`, `batch_id`) grouped by batch, in the order they came."""
+    batches: dict[UUID, list[UUID]] = {}
+    for row in rows:
+        batches.setdefault(row["batch_id"], []).append(row["event_id"])
+    return batches
+
+
+async def _enqueue(
+    queue: Queue, tenant_id: UUID, batch_id: UUID, event_ids: Sequence[UUID], job_timeout: float
+) -> bool:
+    """One job for (some of) a batch's events under the batch's key: True when queued; False when that key's
+    job is still pending (SAQ refuses a second one)."""
     job = await queue.enqueue(
         DELIVER_JOB,
-        key=_job_key(event_id),
-        event_id=str(event_id),
+        key=_job_key(batch_id),
+        event_ids=[str(event_id) for event_id in event_ids],
         tenant_id=str(tenant_id),
         timeout=job_timeout,
         retries=DELIVERY_ATTEMPTS,
@@ -103,23 +120,23 @@ class SaqEventPublisher:
         self._delivery_timeout = delivery_timeout
 
     async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None:
-        """Enqueue the events and mark them published; with Redis down they stay for the sweeper.
+        """Enqueue one commit's events as one job and mark them published; with Redis down they stay for the sweeper.
 
+        `event_ids` are the commit's events in the order written: the first is the batch id the unit of
+        work stored on every row (`outbox.batch_id`), so the job's key can be found from any of them.
         Fails fast (the Redis client's timeouts and circuit breaker), so a response waits at most
         one command timeout for it, and only while the breaker has not yet seen Redis fail.
         """
-        queued: list[UUID] = []
-        try:
-            for event_id in event_ids:
-                await _enqueue(self._queue, tenant_id, event_id, self._delivery_timeout)
-                queued.append(event_id)
-        except RedisError as exc:
-            log.warning("outbox_publish_deferred", events=len(event_ids) - len(queued), reason=str(exc)[:200])
-        if not queued:
+        if not event_ids:
             return
-        # Only rows whose job Redis accepted: published_at is what tells the sweeper to leave a row alone.
-        await fetch_alone(self._engine, "SELECT outbox_mark_published($1, $2::uuid[])", [tenant_id, queued])
-        OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(queued))
+        try:
+            await _enqueue(self._queue, tenant_id, event_ids[0], event_ids, self._delivery_timeout)
+        except RedisError as exc:
+            log.warning("outbox_publish_deferred", events=len(event_ids), reason=str(exc)[:200])
+            return
+        # Only once Redis accepted the job: published_at is what tells the sweeper to leave a row alone.
+        await fetch_alone(self._engine, "SELECT outbox_mark_published($1, $2::uuid[])", [tenant_id, list(event_ids)])
+        OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(event_ids))
 
 
 async def sweep_outbox(
@@ -174,13 +191,13 @@ async def _sweep_tenant(
     async with tenant_transaction(engine, tenant_id) as transaction:
         connection = transaction.connection
         rows = await connection.fetch(
-            """
-            SELECT event_id FROM outbox
+            f"""
+            SELECT event_id, {_BATCH_OF_ROW} AS batch_id FROM outbox
             WHERE delivered_at IS NULL
               AND publish_attempts < $4
               AND (   (published_at IS NULL AND created_at < now() - make_interval(secs => $1))
                    OR published_at < now() - make_interval(secs => $3))
-            ORDER BY created_at
+            ORDER BY created_at, batch_id
             LIMIT $2
             FOR UPDATE SKIP LOCKED
             """,
@@ -189,18 +206,21 @@ async def _sweep_tenant(
             redeliver_after_seconds,
             MAX_PUBLISH_ATTEMPTS,
         )
-        event_ids = [row["event_id"] for row in rows]
-        event_ids += await _jobs_lost(queue, connection, grace_seconds, redeliver_after_seconds, batch)
+        batches = _batches(rows)
+        for batch_id, event_ids in _batches(
+            await _jobs_lost(queue, connection, grace_seconds, redeliver_after_seconds, batch)
+        ).items():
+            batches.setdefault(batch_id, []).extend(event_ids)
         published: list[UUID] = []
         newly_queued: list[UUID] = []
-        for event_id in event_ids:
+        for batch_id, event_ids in batches.items():
             try:
-                if await _enqueue(queue, tenant_id, event_id, delivery_timeout):
-                    newly_queued.append(event_id)
+                if await _enqueue(queue, tenant_id, batch_id, event_ids, delivery_timeout):
+                    newly_queued.extend(event_ids)
             except Exception:
-                log.warning("outbox_sweep_enqueue_failed", event_id=str(event_id), exc_info=True)
+                log.warning("outbox_sweep_enqueue_failed", batch_id=str(batch_id), exc_info=True)
                 break  # Redis is likely down: keep the rest for the next sweep
-            published.append(event_id)
+            published.extend(event_ids)
         if published:
             # A job still waiting in a backlog is not a failed attempt: only new jobs count.
             await connection.execute(
@@ -226,7 +246,7 @@ async def _sweep_tenant(
 
 async def _jobs_lost(
     queue: RedisQueue, connection: Any, grace_seconds: float, redeliver_after_seconds: float, batch: int
-) -> list[UUID]:
+) -> list[Any]:
     """Events published, not delivered, and whose job no queue holds: lost, not waiting.
 
     Redis fsyncs its append-only file once a second, so a Redis killed and restarted can come back
@@ -235,12 +255,13 @@ async def _jobs_lost(
     used up while Redis was out. Nothing would deliver those events before the redelivery delay
     (300 s). A queued or active job is waiting, not lost (SAQ's sweep retries an active one past its
     timeout). Younger than `grace_seconds` the job is left alone, older than the delay the main query
-    takes the row anyway. One MGET for the batch; with Redis unreachable none is taken, and the next
-    sweep looks again.
+    takes the row anyway. A row's job is its batch's (`event:<batch_id>`). One MGET for the rows' jobs;
+    with Redis unreachable none is taken, and the next sweep looks again. Returns the lost rows
+    (`event_id`, `batch_id`).
     """
     rows = await connection.fetch(
-        """
-        SELECT event_id FROM outbox
+        f"""
+        SELECT event_id, {_BATCH_OF_ROW} AS batch_id FROM outbox
         WHERE delivered_at IS NULL
           AND publish_attempts < $4
           AND published_at < now() - make_interval(secs => $1)
@@ -256,59 +277,77 @@ async def _jobs_lost(
     )
     if not rows:
         return []
+    batch_ids = list(dict.fromkeys(row["batch_id"] for row in rows))
     try:
-        jobs = await queue.jobs(_job_key(row["event_id"]) for row in rows)
+        jobs = dict(zip(batch_ids, await queue.jobs(_job_key(batch_id) for batch_id in batch_ids), strict=True))
     except RedisError as exc:
         log.warning("outbox_sweep_job_check_failed", reason=str(exc)[:200])
         return []
-    lost = [row["event_id"] for row, job in zip(rows, jobs, strict=True) if job is None or job.status in UNQUEUED]
+    lost = [row for row in rows if (job := jobs[row["batch_id"]]) is None or job.status in UNQUEUED]
     if lost:
-        states = Counter(job.status.value if job is not None else "missing" for job in jobs)
+        states = Counter(job.status.value if job is not None else "missing" for job in jobs.values())
         log.info("outbox_jobs_lost", events=len(lost), job_states=dict(states))
     return lost
 
 
-async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> None:
-    await fetch_alone(engine, "SELECT outbox_mark_delivered($1, $2)", [tenant_id, event_id])
+async def mark_delivered(engine: PostgresEngine, tenant_id: UUID, event_ids: Sequence[UUID]) -> None:
+    await fetch_alone(engine, "SELECT outbox_mark_delivered($1, $2::uuid[])", [tenant_id, list(event_ids)])
 
 
-async def load_event(engine: PostgresEngine, tenant_id: UUID, event_id: UUID) -> StoredEvent | None:
-    """The event as stored, if `tenant_id` has it (a job naming another tenant's event finds nothing)."""
+async def load_events(engine: PostgresEngine, tenant_id: UUID, event_ids: Sequence[UUID]) -> list[StoredEvent]:
+    """The events as stored, in the order asked, of those `tenant_id` has (another tenant's ids find nothing)."""
     rows = await fetch_alone(
         engine,
         "SELECT event_id, tenant_id, event_type, aggregate_type, aggregate_id, actor_id, request_id, "
-        "occurred_at, payload FROM outbox_event($1, $2)",
-        [tenant_id, event_id],
+        "occurred_at, payload FROM outbox_events($1, $2::uuid[])",
+        [tenant_id, list(event_ids)],
     )
-    if not rows:
-        return None
-    row = dict(rows[0])
-    payload = row.pop("payload")
-    return StoredEvent(**row, payload=json.loads(payload) if isinstance(payload, str) else payload)
+    events = []
+    for row in rows:
+        fields = dict(row)
+        payload = fields.pop("payload")
+        events.append(StoredEvent(**fields, payload=json.loads(payload) if isinstance(payload, str) else payload))
+    return events
 
 
 Handler = Callable[[StoredEvent], Awaitable[None]]
 
 
-async def deliver(engine: PostgresEngine, subscriber: str, handler: Handler, event: StoredEvent) -> bool:
-    """Run `handler` once per (subscriber, event), in the event's tenant; True if it ran now, False if it had run."""
+async def deliver(
+    engine: PostgresEngine, subscriber: str, handler: Handler, events: Sequence[StoredEvent]
+) -> list[StoredEvent]:
+    """Run `handler` once per (subscriber, event) over one tenant's events, in order, in one transaction of that
+    tenant; returns the events it ran for now (the others it had handled before).
+
+    One statement claims the processed-event rows of the whole batch. If the handler raises on any event,
+    the transaction rolls back the claims and effects of all of them, and the job's retry runs them again.
+    """
+    if not events:
+        return []
+    tenant_id = events[0].tenant_id
     try:
-        async with tenant_transaction(engine, event.tenant_id) as transaction:
-            first_time = await transaction.connection.fetchval(
-                "INSERT INTO processed_event (tenant_id, subscriber, event_id) VALUES ($1, $2, $3) "
-                "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING true",
-                event.tenant_id,
-                subscriber,
-                event.event_id,
-            )
-            if not first_time:
-                return False
-            await handler(event)
+        async with tenant_transaction(engine, tenant_id) as transaction:
+            claimed = {
+                row["event_id"]
+                for row in await transaction.connection.fetch(
+                    "INSERT INTO processed_event (tenant_id, subscriber, event_id) "
+                    "SELECT $1, $2, event_id FROM unnest($3::uuid[]) AS claimed (event_id) "
+                    "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id",
+                    tenant_id,
+                    subscriber,
+                    [event.event_id for event in events],
+                )
+            }
+            ran = [event for event in events if event.event_id in claimed]
+            for event in ran:
+                with structlog.contextvars.bound_contextvars(event_id=str(event.event_id), event_type=event.event_type):
+                    await handler(event)
     except Exception:
         EVENT_SUBSCRIBER_FAILURES_TOTAL.labels(subscriber).inc()
         raise
-    DOMAIN_EVENTS_DELIVERED_TOTAL.labels(subscriber, event.event_type).inc()
-    return True
+    for event in ran:
+        DOMAIN_EVENTS_DELIVERED_TOTAL.labels(subscriber, event.event_type).inc()
+    return ran
 
 
 async def count_event(event: StoredEvent) -> None:

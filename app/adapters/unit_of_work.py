@@ -158,7 +158,8 @@ class PiccoloUnitOfWork:
 
 
 # A data-modifying CTE runs once whether or not the main query reads it; the outbox's foreign key to
-# the audit log is checked at the end of the statement, when both inserts are done.
+# the audit log is checked at the end of the statement, when both inserts are done. Every outbox row
+# of the commit names its first event as its batch: the relay sends the batch as one delivery job.
 _WRITE_EVENTS_SQL = """
 WITH events AS (
     SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[])
@@ -169,8 +170,8 @@ WITH events AS (
     SELECT event_id, $1, event_type, aggregate_type, aggregate_id, $2, $3, $4, occurred_at, payload::jsonb
     FROM events
 )
-INSERT INTO outbox (event_id, tenant_id, event_type)
-SELECT event_id, $1, event_type FROM events
+INSERT INTO outbox (event_id, tenant_id, event_type, batch_id)
+SELECT event_id, $1, event_type, ($5::uuid[])[1] FROM events
 """
 
 _UNIQUE_KEYS: dict[str, Callable[[], DomainError]] = {

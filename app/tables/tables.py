@@ -93,6 +93,9 @@ class Outbox(Table, tablename="outbox"):
     publish_attempts = Integer()
     delivered_at = Timestamptz(null=True)
     """Set when every subscriber has handled the event; until then the sweeper may publish it again."""
+    batch_id = UUID(null=True, default=None)
+    """The first event of the commit that wrote the row: the one delivery job of that commit is keyed by it
+    (NULL on rows from before batches: the row is its own batch)."""
 
 
 class ProcessedEvent(Table, tablename="processed_event"):

@@ -20,7 +20,7 @@ from app.adapters.incidents import RedisIncidentThrottle
 from app.adapters.live_stock import RedisStockChannel
 from app.adapters.object_storage import object_storage_from
 from app.adapters.operation_metrics import PrometheusOperationTimer
-from app.adapters.outbox import SaqEventPublisher, deliver, load_event, mark_delivered, sweep_outbox
+from app.adapters.outbox import SaqEventPublisher, deliver, load_events, mark_delivered, sweep_outbox
 from app.adapters.passwords import hasher_for
 from app.adapters.queue import build_queue
 from app.adapters.readers import SqlDirectoryReader
@@ -56,30 +56,42 @@ INCIDENT_SUMMARY_SECONDS = 10
 """How often ended de-duplication windows are mailed: a summary comes at most this late."""
 
 
-async def deliver_event(ctx: dict[str, Any], *, event_id: str, tenant_id: str) -> dict[str, list[str]]:
-    """Hand one committed event to every subscriber that wants it (each at most once), inside its tenant."""
+async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id: str) -> dict[str, list[str]]:
+    """Hand one commit's committed events (its batch) to every subscriber that wants them, inside their tenant.
+
+    Each recorded subscriber runs over the batch's events it wants in one transaction (`deliver`: at most
+    once per event); a best-effort one (`recorded=False`) just runs. Returns the subscribers that ran
+    for some event now, and those that had already handled every event they want.
+    """
     database: Database = ctx["database"]
-    # Every line this job logs names the tenant, including the one saying the event is missing.
-    structlog.contextvars.bind_contextvars(tenant_id=tenant_id, event_id=event_id)
+    # Every line this job logs names the tenant, including the one saying the events are missing.
+    structlog.contextvars.bind_contextvars(tenant_id=tenant_id, event_ids=event_ids)
     token = request_id_var.set(None)
     try:
-        event = await load_event(database.engine, UUID(tenant_id), UUID(event_id))
-        if event is None:
-            log.warning("event_not_found")
+        events = await load_events(database.engine, UUID(tenant_id), [UUID(event_id) for event_id in event_ids])
+        if len(events) < len(event_ids):
+            found = {str(event.event_id) for event in events}
+            log.warning("event_not_found", missing=[event_id for event_id in event_ids if event_id not in found])
+        if not events:
             return {"ran": [], "skipped": []}
-        request_id_var.set(event.request_id)
-        structlog.contextvars.bind_contextvars(request_id=event.request_id, event_type=event.event_type)
+        request_id_var.set(events[0].request_id)  # one commit: one request
+        structlog.contextvars.bind_contextvars(request_id=events[0].request_id)
         ran, skipped = [], []
         subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
         for subscriber in subscribers:
-            if not subscriber.wants(event):
+            wanted = [event for event in events if subscriber.wants(event)]
+            if not wanted:
                 continue
-            if await deliver(database.engine, subscriber.name, subscriber.handler, event):
+            if not subscriber.recorded:
+                for event in wanted:
+                    await subscriber.handler(event)
+                ran.append(subscriber.name)
+            elif await deliver(database.engine, subscriber.name, subscriber.handler, wanted):
                 ran.append(subscriber.name)
             else:
                 skipped.append(subscriber.name)
-        await mark_delivered(database.engine, event.tenant_id, event.event_id)
-        log.info("event_delivered", ran=ran, already_done=skipped)
+        await mark_delivered(database.engine, UUID(tenant_id), [event.event_id for event in events])
+        log.info("events_delivered", events=len(events), ran=ran, already_done=skipped)
         return {"ran": ran, "skipped": skipped}
     finally:
         request_id_var.reset(token)

@@ -195,10 +195,10 @@ async def test_redelivered_event_has_one_effect(database: Database, db: asyncpg.
     ctx = {"database": database}
 
     first, second = await asyncio.gather(
-        deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)),
-        deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)),
+        deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT)),
+        deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT)),
     )
-    third = await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT))
+    third = await deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT))
 
     assert sorted([first["ran"], second["ran"]]) == [[], ["count_domain_events"]]
     assert third == {"ran": [], "skipped": ["count_domain_events"]}
@@ -222,9 +222,9 @@ async def test_a_failing_subscriber_records_nothing_and_can_run_again(database: 
 
     ctx = {"database": database, "subscribers": (Subscriber(name="flaky", handler=flaky),)}
     with pytest.raises(ConnectionError):
-        await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT))
+        await deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT))
     assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'flaky'") == 0
-    assert (await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT)))["ran"] == ["flaky"]
+    assert (await deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT)))["ran"] == ["flaky"]
     assert len(attempts) == 2
 
 
@@ -253,7 +253,7 @@ async def test_an_event_whose_job_redis_lost_is_published_again_at_the_next_swee
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 0  # job held
 
     event_id = str(await db.fetchval("SELECT event_id FROM outbox"))
-    await deliver_event({"database": database}, event_id=event_id, tenant_id=str(TENANT))
+    await deliver_event({"database": database}, event_ids=[event_id], tenant_id=str(TENANT))
     assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM outbox")
     await queue.redis.flushdb()
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 0
@@ -291,3 +291,101 @@ async def test_a_job_still_waiting_in_the_queue_is_not_counted_as_another_attemp
     # No worker runs: the relay's job waits. A redelivery sweep finds its key still queued.
     assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=0) == 1
     assert await db.fetchval("SELECT publish_attempts FROM outbox") == 1
+
+
+async def add_two_products(database: Database, queue: Queue | None) -> list[str]:
+    """One unit of work adding two products: a commit of two events, published to `queue` (None: not at all).
+    Returns their event ids in the order written (the first is the batch's id)."""
+    publisher = SaqEventPublisher(database.engine, queue) if queue is not None else None
+    async with PiccoloUnitOfWorkFactory(database.engine, publisher)(admin()) as uow:
+        uow.products.add(new_product())
+        uow.products.add(new_product())
+        await uow.commit()
+        return [str(event.event_id) for event in uow.committed_events]
+
+
+async def test_a_commits_events_travel_in_one_job_keyed_by_the_first(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    first, second = await add_two_products(database, queue)
+    assert {str(row["batch_id"]) for row in await db.fetch("SELECT batch_id FROM outbox")} == {first}
+    job = await queue.job(f"event:{first}")
+    assert job is not None and job.kwargs["event_ids"] == [first, second]
+    assert await queue.job(f"event:{second}") is None  # not a job of its own
+    assert await queue.count("queued") == 1
+
+    outcome = await deliver_event({"database": database}, **job.kwargs)
+    assert outcome == {"ran": ["count_domain_events"], "skipped": []}
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 2
+    assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'ProductCreated'") == 2
+
+
+async def test_a_batch_whose_job_redis_lost_is_published_again_as_one_job(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    first, second = await add_two_products(database, queue)
+    await queue.redis.flushdb()  # Redis came back without the batch's job: both rows find it missing by its key
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 2
+    job = await queue.job(f"event:{first}")
+    assert job is not None and job.kwargs["event_ids"] == [first, second]
+    assert await queue.count("queued") == 1
+    assert await db.fetchval("SELECT array_agg(publish_attempts) FROM outbox") == [2, 2]
+
+
+async def test_an_unpublished_batch_is_swept_as_one_job(database: Database, queue: Queue, db: asyncpg.Connection):
+    first, second = await add_two_products(database, None)  # the process died between commit and enqueue
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0) == 2
+    job = await queue.job(f"event:{first}")
+    assert job is not None and job.kwargs["event_ids"] == [first, second]
+    assert await queue.count("queued") == 1
+
+
+async def test_a_subscriber_failing_on_a_batchs_second_event_runs_both_again_and_each_once_in_the_end(
+    database: Database, db: asyncpg.Connection
+):
+    from app.tasks.subscribers import Subscriber
+
+    first, second = await add_two_products(database, None)
+    handled: list[str] = []
+
+    async def flaky(event: Any) -> None:
+        handled.append(str(event.event_id))
+        if len(handled) == 2:
+            raise ConnectionError("mail server down")
+
+    ctx = {"database": database, "subscribers": (Subscriber(name="flaky", handler=flaky),)}
+    with pytest.raises(ConnectionError):
+        await deliver_event(ctx, event_ids=[first, second], tenant_id=str(TENANT))
+    # The first event's claim rolled back with the second's failure: the retry runs both.
+    assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'flaky'") == 0
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 0
+    assert (await deliver_event(ctx, event_ids=[first, second], tenant_id=str(TENANT)))["ran"] == ["flaky"]
+    assert (await deliver_event(ctx, event_ids=[first, second], tenant_id=str(TENANT)))["skipped"] == ["flaky"]
+    assert handled == [first, second, first, second]
+    assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'flaky'") == 2
+
+
+async def test_a_best_effort_subscriber_runs_on_every_delivery_and_records_nothing(
+    database: Database, db: asyncpg.Connection
+):
+    from app.tasks.subscribers import SUBSCRIBERS, Subscriber
+
+    first, second = await add_two_products(database, None)
+    pushed: list[str] = []
+
+    async def push(event: Any) -> None:
+        pushed.append(str(event.event_id))
+
+    subscribers = (*SUBSCRIBERS, Subscriber(name="push", handler=push, recorded=False))
+    ctx = {"database": database, "subscribers": subscribers}
+    assert await deliver_event(ctx, event_ids=[first, second], tenant_id=str(TENANT)) == {
+        "ran": ["count_domain_events", "push"],
+        "skipped": [],
+    }
+    assert await deliver_event(ctx, event_ids=[first, second], tenant_id=str(TENANT)) == {
+        "ran": ["push"],
+        "skipped": ["count_domain_events"],
+    }
+    assert pushed == [first, second, first, second]
+    assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'push'") == 0
+    assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'ProductCreated'") == 2

@@ -45,8 +45,8 @@ async def test_the_subscriber_stores_an_avif_and_a_webp_in_each_width_and_marks_
     event_id = await db.fetchval("SELECT event_id FROM outbox WHERE event_type = 'ProductImageUploaded'")
     ctx = {"database": shop.database, "subscribers": (product_thumbnails(shop.images),)}
 
-    first = await deliver_event(ctx, event_id=str(event_id), tenant_id=str(TENANT))
-    again = await deliver_event(ctx, event_id=str(event_id), tenant_id=str(TENANT))
+    first = await deliver_event(ctx, event_ids=[str(event_id)], tenant_id=str(TENANT))
+    again = await deliver_event(ctx, event_ids=[str(event_id)], tenant_id=str(TENANT))
 
     assert (first["ran"], again["skipped"]) == (["make_product_thumbnails"], ["make_product_thumbnails"])
     name = ImageName.parse(key)
@@ -68,7 +68,7 @@ async def test_thumbnails_of_a_replaced_picture_do_not_count_for_the_new_one(sho
     newer = await shop.images.upload_image(admin(), product_id, files.picture("JPEG", size=(90, 60)))
     ctx = {"database": shop.database, "subscribers": (product_thumbnails(shop.images),)}
 
-    await deliver_event(ctx, event_id=str(first_event), tenant_id=str(TENANT))  # the old picture's job, late
+    await deliver_event(ctx, event_ids=[str(first_event)], tenant_id=str(TENANT))  # the old picture's job, late
 
     row = await db.fetchrow("SELECT image_key, thumbnails_key FROM product WHERE id = $1", product_id)
     assert row["image_key"] == newer.image_key and row["thumbnails_key"] is None
@@ -111,7 +111,7 @@ async def deliver_uploads(shop: Any, db: asyncpg.Connection) -> None:
     for event_id in await db.fetch(
         "SELECT event_id FROM outbox WHERE event_type = 'ProductImageUploaded' ORDER BY created_at"
     ):
-        await deliver_event(ctx, event_id=str(event_id["event_id"]), tenant_id=str(TENANT))
+        await deliver_event(ctx, event_ids=[str(event_id["event_id"])], tenant_id=str(TENANT))
 
 
 async def test_a_replaced_picture_and_its_thumbnails_are_deleted_from_the_store(shop: Any, db: asyncpg.Connection):

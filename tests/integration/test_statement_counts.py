@@ -116,7 +116,12 @@ async def test_an_htmx_add_shows_the_stock_it_reserved_without_reading_the_produ
     assert len(product_reads) == 1 and product_reads[0].endswith("FOR UPDATE"), product_reads
 
 
-async def test_the_worker_delivers_an_event_in_seven_statements(shop: Any, db: asyncpg.Connection) -> None:
+async def test_the_worker_delivers_a_cart_adds_two_events_in_one_job_of_eight_statements(
+    shop: Any, db: asyncpg.Connection
+) -> None:
+    from app.adapters.live_stock import RedisStockChannel
+    from app.settings import get_settings
+    from app.tasks.subscribers import SUBSCRIBERS, live_stock
     from app.tasks.worker import deliver_event
     from tests.integration.conftest import make_user
 
@@ -125,14 +130,23 @@ async def test_the_worker_delivers_an_event_in_seven_statements(shop: Any, db: a
         UserContext.system(alice.tenant_id), name="Worker lamp", price="10.00", stock_quantity=5
     )
     await shop.carts.add_item(alice, product.id, 1)
-    event_id = await db.fetchval("SELECT event_id FROM outbox WHERE event_type = 'StockReserved'")
+    batch = await db.fetch(
+        "SELECT event_id, event_type, batch_id FROM outbox WHERE batch_id = "
+        "(SELECT batch_id FROM outbox WHERE event_type = 'StockReserved') ORDER BY event_type"
+    )
+    assert [row["event_type"] for row in batch] == ["CartItemAdded", "StockReserved"]  # one commit, one batch
+    channel = RedisStockChannel(shop.redis, namespace=get_settings().worker.queue_name)
+    ctx = {"database": shop.database, "subscribers": (*SUBSCRIBERS, live_stock(channel))}
     log = StatementLog(shop.database.engine.pool)
     with log.recording() as statements:
         outcome = await deliver_event(
-            {"database": shop.database}, event_id=str(event_id), tenant_id=str(alice.tenant_id)
+            ctx, event_ids=[str(row["event_id"]) for row in batch], tenant_id=str(alice.tenant_id)
         )
         await asyncio.sleep(0)
-    assert outcome == {"ran": ["count_domain_events"], "skipped": []}
-    assert await db.fetchval("SELECT delivered_at IS NOT NULL FROM outbox WHERE event_id = $1", event_id)
-    # Before: 13 (the read and the mark each BEGIN, set the tenant, run, COMMIT), 25 with the pool's reset.
-    assert len(statements) == 7, statements
+    assert outcome == {"ran": ["count_domain_events", "publish_live_stock"], "skipped": []}
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 2
+    assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'StockReserved'") == 1
+    # The read, the counter's transaction (BEGIN, tenant, both claims in one INSERT, two upserts, COMMIT)
+    # and the mark. Before batches: 18 for these two events (a job each: read, a transaction per
+    # subscriber, mark), 13 per event before the one-statement read and mark.
+    assert len(statements) == 8, statements

@@ -208,8 +208,8 @@ async def test_the_worker_runs_subscribers_in_the_events_tenant(database: Databa
     ctx = {"database": database}
 
     # A job naming the event under another tenant finds nothing there, and changes nothing.
-    assert await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT_A)) == {"ran": [], "skipped": []}
-    assert await deliver_event(ctx, event_id=event_id, tenant_id=str(TENANT_B)) == {
+    assert await deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT_A)) == {"ran": [], "skipped": []}
+    assert await deliver_event(ctx, event_ids=[event_id], tenant_id=str(TENANT_B)) == {
         "ran": ["count_domain_events"],
         "skipped": [],
     }
