@@ -540,11 +540,18 @@ def _query_string(query: dict[str, Any]) -> str:
     return "&".join(pairs)
 
 
-async def test_no_route_answers_odd_input_with_a_server_error(app: Litestar, client: Client, db: asyncpg.Connection):
+SHARDS = 4
+"""The routes are swept in this many tests (every fourth route each), so parallel workers share the sweep."""
+
+
+@pytest.mark.parametrize("shard", range(SHARDS), ids=lambda shard: f"routes-{shard + 1}-of-{SHARDS}")
+async def test_no_route_answers_odd_input_with_a_server_error(
+    app: Litestar, client: Client, db: asyncpg.Connection, shard: int
+):
     callers = await Callers.arrange(app, client, db)
     failures: list[str] = []
     sent = 0
-    for inputs in route_inputs(app):
+    for inputs in route_inputs(app)[shard::SHARDS]:
         objects = Objects(app, callers)  # the route's own product, flag, group: the routes before may delete theirs
         for role in ROLES:
             if role == "admin" and "trigger-error" in inputs.path:
@@ -566,7 +573,7 @@ async def test_no_route_answers_odd_input_with_a_server_error(app: Litestar, cli
                     await callers.start_again(role)
                 if what == "valid" and _turned_away(response):
                     break  # the role may not call the route: odd input stops where valid input does
-    assert sent > 1000, f"only {sent} requests: the generator found too few inputs"
+    assert sent > 1000 // SHARDS, f"only {sent} requests: the generator found too few inputs"
     assert not failures, f"{len(failures)} of {sent} odd requests failed:\n" + "\n".join(failures[:50])
 
 
