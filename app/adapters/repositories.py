@@ -88,6 +88,13 @@ def _product(row: dict[str, Any]) -> Product:
     )
 
 
+_STOCK_CHANGE_SQL = (
+    "SELECT id, tenant_id, version, name, price, stock_quantity, description, image_key, image_width, image_height, "
+    "created_at, deleted_at, thumbnails_key FROM product WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id"
+)
+_STOCK_CHANGE_LOCKED_SQL = _STOCK_CHANGE_SQL + " FOR UPDATE"
+
+
 class PiccoloProductRepository(TrackedRepository):
     def __init__(self, tenant_id: UUID) -> None:
         super().__init__()
@@ -113,12 +120,10 @@ class PiccoloProductRepository(TrackedRepository):
         unique_ids = sorted(set(product_ids))
         if not unique_ids:
             return {}
-        query = (
-            t.Product.select()
-            .where((t.Product.id.is_in(unique_ids)) & (t.Product.tenant_id == self._tenant_id))
-            .order_by(t.Product.id)
+        # Prepared SQL, not a Piccolo select: building this one in Piccolo was ~6 % of a cart request's CPU.
+        rows = await transaction_connection(t.Product).fetch(
+            _STOCK_CHANGE_LOCKED_SQL if lock_rows else _STOCK_CHANGE_SQL, self._tenant_id, unique_ids
         )
-        rows = await (query.lock_rows() if lock_rows else query)
         return {row["id"]: self._track(_product(row)) for row in rows}
 
     async def live_name_taken(self, name: str, *, excluding: UUID | None = None) -> bool:
