@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -64,10 +66,22 @@ class TrackedRepository:
         raise NotImplementedError
 
 
+_IMMUTABLE = (str, int, float, Decimal, UUID, datetime, date, bytes, type(None))
+"""Values a snapshot can share with the aggregate: nothing can change them in place (bool is an int)."""
+
+
 def _state(aggregate: Aggregate) -> dict[str, Any]:
-    return {
-        f.name: copy.deepcopy(getattr(aggregate, f.name)) for f in dataclasses.fields(aggregate) if f.name != "_events"
-    }
+    """The aggregate's fields as loaded: immutable values as they are, the rest (a cart's lines) deep-copied.
+
+    Every aggregate a unit of work loads is snapshotted once and compared at commit; a deepcopy of every
+    UUID, Decimal and datetime was ~4 % of a cart request's web CPU.
+    """
+    state = {}
+    for field in dataclasses.fields(aggregate):
+        if field.name != "_events":
+            value = getattr(aggregate, field.name)
+            state[field.name] = value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+    return state
 
 
 def _product(row: dict[str, Any]) -> Product:
