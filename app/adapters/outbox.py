@@ -42,6 +42,7 @@ from app.adapters.backbone_metrics import (
     OUTBOX_PUBLISHED_TOTAL,
 )
 from app.adapters.database import fetch_alone, tenant_ids, tenant_transaction
+from app.adapters.repositories import transaction_connection
 from app.tables.tables import EventTypeCount
 
 log = structlog.get_logger(__name__)
@@ -352,8 +353,8 @@ async def deliver(
 
 async def count_event(event: StoredEvent) -> None:
     """Projection: events per type and tenant (runs inside `deliver`'s transaction)."""
-    await EventTypeCount.raw(
-        "INSERT INTO event_type_count (tenant_id, event_type, total) VALUES ({}, {}, 1) "
+    await transaction_connection(EventTypeCount).execute(
+        "INSERT INTO event_type_count (tenant_id, event_type, total) VALUES ($1, $2, 1) "
         "ON CONFLICT (tenant_id, event_type) DO UPDATE SET total = event_type_count.total + 1",
         event.tenant_id,
         event.event_type,
