@@ -281,11 +281,14 @@ def shop_static_assets() -> StaticAssets:
     return StaticAssets(APP_DIR / "static")
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """The shop's web app: its routes (`build_web_app`) given the services of `build_container`."""
+def create_app(
+    settings: Settings | None = None, *, web_app: Callable[[Settings], Litestar] | None = None
+) -> Litestar:
+    """The shop's web app: its routes (`build_web_app`, or `web_app`: the test suite passes one that
+    reuses a built app) given the services of `build_container`."""
     settings = settings or get_settings()
     configure_logging_from(settings)
-    app = build_web_app(settings)
+    app = (web_app or build_web_app)(settings)
     install_services(app, build_container(settings))
     return app
 

@@ -13,17 +13,13 @@ from functools import lru_cache
 
 from litestar import Litestar
 
-from app.log_config import configure_logging_from
-from app.main import build_container, build_web_app, install_services
+from app.main import build_web_app, create_app
 from app.settings import Settings
 
 
 def app_with_fresh_services(settings: Settings) -> Litestar:
     """The app for `settings` with a new container (its pools open when the test client starts it)."""
-    configure_logging_from(settings)
-    app = _web_app(settings)
-    install_services(app, build_container(settings))
-    return app
+    return create_app(settings, web_app=_web_app)
 
 
 @lru_cache(maxsize=4)
