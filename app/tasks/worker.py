@@ -84,7 +84,10 @@ async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id:
                 continue
             if not subscriber.recorded:
                 for event in wanted:
-                    await subscriber.handler(event)
+                    with structlog.contextvars.bound_contextvars(
+                        event_id=str(event.event_id), event_type=event.event_type
+                    ):
+                        await subscriber.handler(event)
                 ran.append(subscriber.name)
             elif await deliver(database.engine, subscriber.name, subscriber.handler, wanted):
                 ran.append(subscriber.name)
