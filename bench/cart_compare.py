@@ -7,14 +7,16 @@ PostgreSQL and Redis, 10,000 products, 20 customers, 2 web processes and a worke
 shop is started the same way. Then the rounds interleave (the order reversed every other round):
 the same measurement code from this file drives each shop in turn while the others sit idle,
 20 logged-in customers each looping `POST /api/v1/cart/items/` and `DELETE …/remove/` (bench/run.py's
-`cart_loop`), after PostgreSQL has settled.
+`cart_round`: by wrk, one thread and connection per customer, or the httpx load generator without
+wrk), after PostgreSQL has settled.
 
 For each shop and round it prints requests/s, p50/p99 latency and the CPU milliseconds per request of
 the web processes, of the worker and of PostgreSQL, read from /proc; at the end, each shop's best
 round's figures, the median of its rounds, and the ratios to the first `--against` commit, by
-requests/s and by CPU per request (web processes, worker and PostgreSQL). The load
-generator (httpx, this process) shares the 2 cores with the servers: its own CPU is not counted,
-but it bounds requests/s for every shop alike, so the ratio by CPU is the steadier figure.
+requests/s and by CPU per request (web processes, worker and PostgreSQL). The load generator
+shares the 2 cores with the servers and its own CPU is not counted: wrk's is a small fraction of a
+request's, the httpx generator's several milliseconds, enough to bound requests/s for every shop
+alike, so with httpx the ratio by CPU is the steadier figure.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from bench import wrk
-from bench.harness import DATA_DIR, ROOT, cpu_seconds
-from bench.run import _settled, cart_loop, logged_in_client, run_scenario
+from bench.harness import DATA_DIR, ROOT
+from bench.run import cart_round
 
 TREES = ROOT / ".data" / "bench-trees"
 """Outside DATA_DIR: each tree has a .data/bench of its own, and the harness finds its server by a glob there."""
@@ -106,21 +107,10 @@ def serve(name: str, tree: Path, products: int, customers: int, log: IO[str]) ->
 
 
 async def measure(shop: Served, seconds: float) -> Round:
-    customers = [await logged_in_client(shop.base_url, name) for name in shop.customers]
     database, worker = (shop.postmaster_pid,), shop.pids[-1:]
-    try:
-        listing = (await customers[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
-        product_ids = [p["id"] for p in listing["results"] if p["stock_quantity"] > 100][:50]
-        await asyncio.to_thread(_settled, database)
-        before = cpu_seconds(shop.pids), cpu_seconds(worker), cpu_seconds(database)
-        result = await run_scenario("cart", customers, cart_loop(product_ids), seconds)
-        after = cpu_seconds(shop.pids), cpu_seconds(worker), cpu_seconds(database)
-    finally:
-        for client in customers:
-            await client.aclose()
-    requests = max(1, len(result.latencies))
-    load = wrk.from_latencies(result.latencies, result.seconds, result.errors)
-    app, on_worker, on_database = ((a - b) * 1000 / requests for a, b in zip(after, before, strict=True))
+    load, (app, on_worker, on_database) = await cart_round(
+        shop.base_url, shop.customers, (shop.pids, worker, database), seconds
+    )
     return Round(load.rate, load.p50_ms, load.p99_ms, app, on_worker, on_database, load.errors)
 
 

@@ -265,22 +265,36 @@ def _check_same_answers(shop: Shop, bare: BareApp) -> None:
     print("bare app: same JSON as the shop for every read scenario's paths", flush=True)
 
 
-async def _cart(shop: Shop, seconds: float) -> Figure:
-    customers = [await logged_in_client(shop.base_url, name) for name in shop.customers]
-    database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
+async def cart_round(
+    base_url: str, customers: tuple[str, ...], measured: tuple[tuple[int, ...], ...], seconds: float
+) -> tuple[Load, list[float]]:
+    """The cart loop for `seconds`: each customer adds one unit of a random well-stocked product and
+    removes it, over and over, by wrk (one thread and connection per customer) or, without wrk, the
+    httpx load generator. Returns the load's figures and each of `measured`'s groups of processes'
+    CPU milliseconds per request (PostgreSQL settled first)."""
+    clients = [await logged_in_client(base_url, name) for name in customers]
     try:
-        listing = (await customers[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
+        listing = (await clients[0].get("/api/v1/products/", params={"page_size": "100", "in_stock": "true"})).json()
         product_ids = [p["id"] for p in listing["results"] if p["stock_quantity"] > 100][:50]
-        await asyncio.to_thread(_settled, database)
-        web_before, database_before = cpu_seconds(shop.pids), cpu_seconds(database)
-        result = await run_scenario("cart", customers, cart_loop(product_ids), seconds)
-        web, db = cpu_seconds(shop.pids) - web_before, cpu_seconds(database) - database_before
+        sessions = [("; ".join(f"{k}={v}" for k, v in c.cookies.items()), c.headers["X-CSRFToken"]) for c in clients]
+        await asyncio.to_thread(_settled, measured[-1])
+        before = [cpu_seconds(pids) for pids in measured]
+        if wrk.available():
+            load = await asyncio.to_thread(wrk.run_wrk_cart, base_url, sessions, product_ids, seconds)
+        else:
+            result = await run_scenario("cart", clients, cart_loop(product_ids), seconds)
+            load = wrk.from_latencies(result.latencies, result.seconds, result.errors)
+        spent = [cpu_seconds(pids) - was for pids, was in zip(measured, before, strict=True)]
     finally:
-        for client in customers:
+        for client in clients:
             await client.aclose()
-    requests = max(1, len(result.latencies))
-    load = wrk.from_latencies(result.latencies, result.seconds, result.errors)
-    return Figure(load, web * 1000 / requests, db * 1000 / requests)
+    return load, [seconds_ * 1000 / max(1, load.requests) for seconds_ in spent]
+
+
+async def _cart(shop: Shop, seconds: float) -> Figure:
+    database = (shop.postmaster_pid,) if shop.postmaster_pid else ()
+    load, (web_ms, database_ms) = await cart_round(shop.base_url, shop.customers, (shop.pids, database), seconds)
+    return Figure(load, web_ms, database_ms)
 
 
 def table(size: int, rows: list[Row]) -> str:

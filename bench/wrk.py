@@ -1,7 +1,8 @@
 """Read load with wrk (Debian's package), or with the httpx load generator when wrk is not installed.
 
 wrk is a C load generator: it spends far less CPU per request than the Python one, so more of the 2
-cores go to the servers being measured. Several paths are spread over the requests by a Lua script.
+cores go to the servers being measured. Several paths are spread over the requests by a Lua script;
+the cart loop (`run_wrk_cart`) gives each logged-in customer a thread and a connection of its own.
 """
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def parse(output: str) -> Load:
     )
 
 
+def _lua_list(values: list[str]) -> str:
+    return "{" + ", ".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+
+
 def _script(paths: list[str]) -> str:
-    quoted = ", ".join('"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' for path in paths)
     return (
-        f"local paths = {{{quoted}}}\n"
+        f"local paths = {_lua_list(paths)}\n"
         "local counter = 0\n"
         "request = function()\n"
         "  counter = counter + 1\n"
@@ -81,6 +85,42 @@ def run_wrk(base_url: str, paths: list[str], seconds: float, connections: int) -
     command += ["--latency", base_url + paths[0]]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     return parse(finished.stdout)
+
+
+_CART_SCRIPT = """
+local cookies, tokens, products = %s, %s, %s
+local started = 0
+function setup(thread)  -- in wrk's main thread, once per thread: which customer it is
+  started = started + 1
+  thread:set("me", started)
+end
+local product, adding = nil, true
+function init(args)
+  math.randomseed(me * 7919)
+end
+function request()  -- one connection per thread, so an add's answer comes before its remove is sent
+  local headers = {["Cookie"] = cookies[me], ["X-CSRFToken"] = tokens[me]}
+  if adding then
+    adding = false
+    product = products[math.random(#products)]
+    headers["Content-Type"] = "application/json"
+    return wrk.format("POST", "/api/v1/cart/items/", headers, '{"product_id": "' .. product .. '", "quantity": 1}')
+  end
+  adding = true
+  return wrk.format("DELETE", "/api/v1/cart/items/" .. product .. "/remove/", headers)
+end
+"""
+
+
+def run_wrk_cart(base_url: str, sessions: list[tuple[str, str]], product_ids: list[str], seconds: float) -> Load:
+    """Each (Cookie header, CSRF token) customer loops add one unit of a random product, then remove it."""
+    cookies, tokens = [cookie for cookie, _ in sessions], [token for _, token in sessions]
+    script = DATA_DIR / "wrk_cart.lua"
+    script.write_text(_CART_SCRIPT % (_lua_list(cookies), _lua_list(tokens), _lua_list(product_ids)))
+    threads = str(len(sessions))
+    command = ["wrk", "-t", threads, "-c", threads, "-d", f"{max(1, round(seconds))}s", "--timeout", "30s"]
+    command += ["-s", str(script), "--latency", base_url + "/api/v1/cart/items/"]
+    return parse(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 async def run_httpx(base_url: str, paths: list[str], seconds: float, connections: int) -> Load:

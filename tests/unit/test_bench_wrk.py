@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.wrk import parse
+from bench.wrk import _lua_list, parse
 
 OUTPUT = """Running 10s test @ http://127.0.0.1:8000/api/v1/products/?page=1
   2 threads and 20 connections
@@ -36,3 +36,7 @@ def test_requests_duration_errors_and_percentiles_in_milliseconds() -> None:
 def test_output_without_a_request_count_is_refused() -> None:
     with pytest.raises(RuntimeError, match="unreadable wrk output"):
         parse("unable to connect to 127.0.0.1:1 Connection refused")
+
+
+def test_lua_strings_escape_quotes_and_backslashes() -> None:
+    assert _lua_list(['a"b', "c\\d", "sid=1; csrftoken=x"]) == '{"a\\"b", "c\\\\d", "sid=1; csrftoken=x"}'
