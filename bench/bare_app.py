@@ -21,7 +21,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from app.adapters.database import SET_TENANT_SQL
+from app.adapters.database import in_tenant
 from app.adapters.readers import SEARCH_BY_IDS_UP_TO, SqlCatalogReader
 from app.domain.pagination import PageRequest
 from app.services.read_models import CatalogFilter
@@ -59,8 +59,7 @@ async def products(query: dict[str, list[str]]) -> dict[str, Any]:
     )
     page = PageRequest.parse(one("page"), one("page_size"))
     assert _pool is not None
-    async with _pool.acquire() as connection, connection.transaction():
-        await connection.execute(SET_TENANT_SQL, str(TENANT_ID))
+    async with _pool.acquire() as connection, in_tenant(connection, TENANT_ID):  # as the shop's `fetch`
         by_ids = True
         if filters.search.strip():  # the reader's probe: is the term rare enough to look up by ids?
             sql, args = _reader.search_probe_sql(filters)

@@ -1,13 +1,14 @@
 """The PostgreSQL engine: built by the composition root, bound to every table, pooled per process.
 
 Every query on tenant-owned rows runs in a transaction that has set `app.tenant_id` (row-level
-security shows nothing otherwise): the unit of work sets it, and `fetch` does for the readers.
+security shows nothing otherwise), set with BEGIN in one round trip (`begin_in_tenant`): the unit of
+work's and the jobs' `TenantTransaction` sets it, and `fetch` (`in_tenant`) does for the readers.
 The one path that starts without a tenant is `tenant_ids`, which reads the tenant directory so
 cross-tenant jobs (outbox sweep, reservation expiry) can then run once per tenant.
 
 Pooled connections go back without asyncpg's default reset (`pg_advisory_unlock_all(); CLOSE
 ALL; UNLISTEN *; RESET ALL`, four statements at every release): nothing here leaves session state
-behind. The tenant is transaction-local (SET_TENANT_SQL), no code runs `SET`, `LISTEN`, advisory
+behind. The tenant is transaction-local (`set_config(…, true)`), no code runs `SET`, `LISTEN`, advisory
 locks or cursors outside a transaction, and asyncpg still rolls back a transaction left open.
 tests/integration/test_statement_counts.py checks that a released connection carries no tenant.
 
@@ -25,6 +26,7 @@ from uuid import UUID
 
 import asyncpg
 import structlog
+from piccolo.engine.exceptions import TransactionError
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from app.tables.tables import ALL_TABLES
@@ -36,6 +38,17 @@ log = structlog.get_logger(__name__)
 
 SET_TENANT_SQL = "SELECT set_config('app.tenant_id', $1, true)"
 """Transaction-local (`true`): the setting ends with the transaction, so a pooled connection never keeps it."""
+
+
+def begin_in_tenant(tenant_id: UUID) -> str:
+    """BEGIN and SET_TENANT_SQL as one message: one round trip where asyncpg's `transaction()` and then the
+    setting take two (its BEGIN goes alone).
+
+    A query with no parameters goes by PostgreSQL's simple protocol, which runs several statements, so the
+    tenant is written into the text: `UUID()` refuses anything but a UUID, printed in its canonical form.
+    """
+    return f"BEGIN; SELECT set_config('app.tenant_id', '{UUID(str(tenant_id))}', true)"
+
 
 CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.exceptions.PostgresConnectionError,  # includes ConnectionDoesNotExistError
@@ -95,10 +108,24 @@ def _pool(engine: PostgresEngine) -> asyncpg.Pool:
     return engine.pool
 
 
+@asynccontextmanager
+async def in_tenant(connection: asyncpg.Connection, tenant_id: UUID) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on `connection` that sees `tenant_id`'s rows: begun with the tenant in one round trip
+    (`begin_in_tenant`), committed at the end, rolled back on an exception (asyncpg also rolls back one left
+    open when the connection goes back to the pool)."""
+    await connection.execute(begin_in_tenant(tenant_id))
+    try:
+        yield connection
+    except BaseException:
+        if not connection.is_closed():
+            await connection.execute("ROLLBACK")
+        raise
+    await connection.execute("COMMIT")
+
+
 async def fetch(engine: PostgresEngine, tenant_id: UUID, sql: str, args: Sequence[Any] = ()) -> list[Any]:
     """Run one parameterised statement in its own transaction, seeing only `tenant_id`'s rows."""
-    async with _pool(engine).acquire() as connection, connection.transaction():
-        await connection.execute(SET_TENANT_SQL, str(tenant_id))
+    async with _pool(engine).acquire() as connection, in_tenant(connection, tenant_id):
         return list(await connection.fetch(sql, *args))
 
 
@@ -106,7 +133,7 @@ async def fetch_alone(engine: PostgresEngine, sql: str, args: Sequence[Any] = ()
     """One statement as its own (implicit) transaction: for the functions that set the tenant themselves.
 
     `session_context` and `outbox_mark_published` (migration 2026-12-02T05:40) call `set_config(…, true)`
-    first, so one round trip and one statement do what `fetch` needs four for (BEGIN, tenant, query, COMMIT).
+    first, so one round trip does what `fetch` needs three for (BEGIN with the tenant, the query, COMMIT).
     """
     async with _pool(engine).acquire() as connection:
         return list(await connection.fetch(sql, *args))
@@ -128,11 +155,48 @@ async def retry_read_once(engine: PostgresEngine, read: Callable[[], Awaitable[T
         return await read()
 
 
+class TenantTransaction(PostgresTransaction):
+    """A Piccolo transaction bound to a tenant: Piccolo queries inside it and its `.connection` see that tenant.
+
+    Its BEGIN carries the tenant setting (`begin_in_tenant`): it sends BEGIN, COMMIT and ROLLBACK itself
+    instead of through the asyncpg `Transaction` Piccolo makes (left unstarted), which would send BEGIN
+    alone. Opened inside one of the same tenant it is that one (Piccolo's nesting); inside any other
+    open transaction it refuses, rather than run in a tenant it did not set.
+    """
+
+    __slots__ = ("tenant_id",)
+
+    def __init__(self, engine: PostgresEngine, tenant_id: UUID, *, allow_nested: bool = True) -> None:
+        super().__init__(engine, allow_nested=allow_nested)
+        if self._parent is not None and getattr(self._parent, "tenant_id", None) != tenant_id:
+            raise TransactionError("a transaction outside this tenant is open in this task")
+        self.tenant_id = tenant_id
+
+    async def begin(self) -> None:
+        try:
+            await self.connection.execute(begin_in_tenant(self.tenant_id))
+        except BaseException:
+            # Piccolo's __aenter__ took the connection and its __aexit__ will not run: give it back here.
+            if self.engine.pool is not None:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+            raise
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        if not self.connection.is_closed():  # a lost connection's transaction ended with it
+            await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+
 @asynccontextmanager
 async def tenant_transaction(engine: PostgresEngine, tenant_id: UUID) -> AsyncIterator[PostgresTransaction]:
-    """A Piccolo transaction bound to `tenant_id`: Piccolo queries inside it and its `.connection` see that tenant."""
-    async with engine.transaction() as transaction:
-        await transaction.connection.execute(SET_TENANT_SQL, str(tenant_id))
+    """A TenantTransaction of `tenant_id` (see there)."""
+    async with TenantTransaction(engine, tenant_id) as transaction:
         yield transaction
 
 

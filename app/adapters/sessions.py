@@ -25,7 +25,7 @@ from uuid import UUID
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 
-from app.adapters.database import SET_TENANT_SQL, fetch_alone, retry_read_once
+from app.adapters.database import fetch_alone, in_tenant, retry_read_once
 from app.domain.users import Role, UserContext
 from app.services.read_models import SessionView, StoredSession
 
@@ -52,8 +52,7 @@ class PostgresSessionStore:
     async def _transaction(self, tenant_id: UUID) -> AsyncIterator[asyncpg.Connection]:
         if self._engine.pool is None:
             raise RuntimeError("the database pool is not started")
-        async with self._engine.pool.acquire() as connection, connection.transaction():
-            await connection.execute(SET_TENANT_SQL, str(tenant_id))
+        async with self._engine.pool.acquire() as connection, in_tenant(connection, tenant_id):
             yield connection
 
     async def load(self, tenant_id: UUID, session_id: str, *, with_flags: bool = False) -> StoredSession | None:

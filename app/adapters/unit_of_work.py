@@ -13,9 +13,9 @@ from typing import Self
 
 import asyncpg
 import structlog
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 
-from app.adapters.database import SET_TENANT_SQL
+from app.adapters.database import TenantTransaction
 from app.adapters.flag_repositories import PiccoloFlagRepository, PiccoloGroupRepository
 from app.adapters.idempotency import PostgresIdempotencyRecords
 from app.adapters.operation_metrics import DEADLOCKS
@@ -39,7 +39,7 @@ class PiccoloUnitOfWork:
         self._engine = engine
         self._actor = actor
         self._publisher = publisher
-        self._transaction: PostgresTransaction | None = None
+        self._transaction: TenantTransaction | None = None
         self._records: PostgresIdempotencyRecords | None = None
         self._committed = False
         self._products = PiccoloProductRepository(actor.tenant_id)
@@ -94,10 +94,9 @@ class PiccoloUnitOfWork:
         return (self._users, self._products, self._coupons, self._orders, self._carts, self._flags, self._groups)
 
     async def __aenter__(self) -> Self:
-        self._transaction = self._engine.transaction(allow_nested=False)
+        # Row-level security policies read the tenant from a transaction-local setting, set with BEGIN.
+        self._transaction = TenantTransaction(self._engine, self._actor.tenant_id, allow_nested=False)
         await self._transaction.__aenter__()
-        # Row-level security policies read the tenant from this transaction-local setting.
-        await self._transaction.connection.execute(SET_TENANT_SQL, str(self._actor.tenant_id))
         return self
 
     async def __aexit__(

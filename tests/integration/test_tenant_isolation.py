@@ -15,8 +15,9 @@ from uuid import UUID
 
 import asyncpg
 import pytest
+from piccolo.engine.exceptions import TransactionError
 
-from app.adapters.database import Database, fetch, tenant_transaction
+from app.adapters.database import Database, begin_in_tenant, fetch, tenant_transaction
 from app.adapters.readers import SqlCatalogReader
 from app.adapters.unit_of_work import PiccoloUnitOfWorkFactory
 from app.domain.coupons import Coupon
@@ -250,3 +251,35 @@ async def test_the_application_role_cannot_alter_the_audit_log_by_any_route(
         "SELECT actor_name, count(*) OVER () AS n FROM audit_log WHERE aggregate_id = $1", product
     )
     assert (entry["actor_name"], entry["n"]) == ("system", 1)
+
+
+async def test_a_tenant_transaction_rolls_back_on_an_error_and_its_connection_keeps_no_tenant(
+    database: Database, db: asyncpg.Connection
+):
+    ours = await add_product(database, TENANT_A)
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        async with tenant_transaction(database.engine, TENANT_A) as transaction:
+            await transaction.connection.execute("UPDATE product SET stock_quantity = 0 WHERE id = $1", ours)
+            raise RuntimeError("changed my mind")
+    assert await db.fetchval("SELECT stock_quantity FROM product WHERE id = $1", ours) == 3
+    pool = database.engine.pool
+    assert pool is not None
+    async with pool.acquire() as first, pool.acquire() as second:  # both of the pool's connections
+        for connection in (first, second):
+            assert await connection.fetchval("SELECT current_setting('app.tenant_id', true)") in (None, "")
+
+
+async def test_a_tenant_transaction_inside_another_tenants_refuses(database: Database):
+    async with tenant_transaction(database.engine, TENANT_A) as outer:
+        async with tenant_transaction(database.engine, TENANT_A) as inner:  # the same tenant: the same one
+            assert inner is outer
+        with pytest.raises(TransactionError, match="outside this tenant"):
+            async with tenant_transaction(database.engine, TENANT_B):
+                pass
+        assert await outer.connection.fetchval("SELECT current_setting('app.tenant_id')") == str(TENANT_A)
+
+
+def test_the_tenant_written_into_begin_must_be_a_uuid():
+    assert begin_in_tenant(TENANT_B).endswith(f"'{TENANT_B}', true)")
+    with pytest.raises(ValueError, match="badly formed"):
+        begin_in_tenant("x', true); DROP TABLE product; --")  # type: ignore[arg-type]
