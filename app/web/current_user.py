@@ -98,12 +98,16 @@ async def provide_user(request: Request[Any, Any, Any]) -> UserContext:
     return current_user(request.scope)
 
 
-def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard: an anonymous caller is refused (AuthenticationRequired, 401) before any input is read."""
+async def login_required(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: an anonymous caller is refused (AuthenticationRequired, 401) before any input is read.
+
+    Guards are coroutines, although none awaits anything: Litestar runs a plain function guard in a
+    thread pool (`sync_to_thread`), a hand-off to another thread and back on every request it guards.
+    """
     require_login(current_user(connection.scope))
 
 
-def admin_required(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def admin_required(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Guard: 401 for an anonymous caller, 403 for a non-admin, before any input or precondition is looked at.
 
     For operations whose preconditions (If-Match) are checked before the service's own role check.

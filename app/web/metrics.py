@@ -107,7 +107,7 @@ class MetricsAccess:
         return any(address in network for network in self.allowed_networks)
 
 
-def metrics_scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def metrics_scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard of both metrics routes: a refused scrape is answered like a path that does not exist."""
     access: MetricsAccess = connection.app.state.metrics_access
     if not access.allows(connection):

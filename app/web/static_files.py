@@ -109,7 +109,7 @@ def without_css_comments(css: bytes) -> bytes:
     return ("\n".join(line for line in lines if line) + "\n").encode("utf-8")
 
 
-def plain_file_names(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def plain_file_names(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     for part in connection.scope["path"].split("/"):
         if "\x00" in part or not part.isprintable() or len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_LENGTH:
             raise NotFoundException()

@@ -32,6 +32,7 @@ import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
+from litestar.utils.sync import AsyncCallable
 
 from app.domain.users import Role as UserRole
 from tests.contract.conftest import (
@@ -313,6 +314,19 @@ def test_every_route_has_a_rule(app: Litestar):
         f"{len(unruled)} route(s) have no rule in RULES ({__name__}). Decide who may call each one and add:\n"
         + "\n".join(f"    {key!r}: Expect(anonymous=..., customer=..., admin=...)," for key in unruled)
     )
+
+
+def test_no_guard_runs_in_a_thread(app: Litestar):
+    # Litestar runs a plain-function guard through sync_to_thread: a thread hand-off on every request.
+    threaded = sorted({
+        f"{route.path}: {guard.func.__name__}"
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        for guard in handler.resolve_guards()
+        if isinstance(guard, AsyncCallable)
+    })
+    assert not threaded, f"make these guards `async def`: {threaded}"
 
 
 def test_no_rule_is_left_over_from_a_route_that_is_gone(app: Litestar):
