@@ -132,7 +132,7 @@ async def fetch(engine: PostgresEngine, tenant_id: UUID, sql: str, args: Sequenc
 async def fetch_alone(engine: PostgresEngine, sql: str, args: Sequence[Any] = ()) -> list[Any]:
     """One statement as its own (implicit) transaction: for the functions that set the tenant themselves.
 
-    `session_context` and `outbox_mark_published` (migration 2026-12-02T05:40) call `set_config(…, true)`
+    `session_context` and the outbox's functions (migration 2026-12-02T05:40 on) call `set_config(…, true)`
     first, so one round trip does what `fetch` needs three for (BEGIN with the tenant, the query, COMMIT).
     """
     async with _pool(engine).acquire() as connection:

@@ -1,8 +1,11 @@
 """The outbox relay and sweeper, and at-least-once, idempotent delivery to subscribers.
 
 - `SaqEventPublisher.publish()` runs right after a commit: one SAQ job for the commit's events (its
-  batch), keyed by the first event's id (SAQ refuses a second job with a live key), then marks the
-  rows published (one statement, `outbox_mark_published`, which sets the tenant itself).
+  batch), keyed by the first event's id (SAQ refuses a second job with a live key). The unit of work
+  wrote the rows published already (no statement and commit after each enqueue); if Redis refuses
+  the job, it unmarks them (`outbox_mark_unpublished`, one statement that sets the tenant itself).
+  A process that dies between the commit and the enqueue leaves rows marked published with no
+  job: the sweeper's lost-job check finds them after the grace period.
 - `sweep_outbox()` runs every few seconds in the worker and publishes rows the relay missed
   (crash between commit and enqueue, Redis down); republishes at once rows whose job Redis no
   longer holds (a Redis restart loses the last second of writes); and republishes rows published
@@ -121,12 +124,14 @@ class SaqEventPublisher:
         self._delivery_timeout = delivery_timeout
 
     async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None:
-        """Enqueue one commit's events as one job and mark them published; with Redis down they stay for the sweeper.
+        """Enqueue one commit's events as one job; with Redis down, mark them unpublished for the sweeper.
 
-        `event_ids` are the commit's events in the order written: the first is the batch id the unit of
-        work stored on every row (`outbox.batch_id`), so the job's key can be found from any of them.
-        Fails fast (the Redis client's timeouts and circuit breaker), so a response waits at most
-        one command timeout for it, and only while the breaker has not yet seen Redis fail.
+        The unit of work wrote them published (`published_at`, one attempt) in its commit, so a job Redis
+        takes costs no statement here. `event_ids` are the commit's events in the order written: the
+        first is the batch id the unit of work stored on every row (`outbox.batch_id`), so the job's key
+        can be found from any of them. Fails fast (the Redis client's timeouts and circuit breaker), so
+        a response waits at most one command timeout for it, and only while the breaker has not yet
+        seen Redis fail.
         """
         if not event_ids:
             return
@@ -134,9 +139,12 @@ class SaqEventPublisher:
             await _enqueue(self._queue, tenant_id, event_ids[0], event_ids, self._delivery_timeout)
         except RedisError as exc:
             log.warning("outbox_publish_deferred", events=len(event_ids), reason=str(exc)[:200])
+            # Waiting, as the dashboard and the lag gauge should say; if this fails too, the rows stay
+            # marked published and the sweeper's lost-job check takes them once Redis answers again.
+            await fetch_alone(
+                self._engine, "SELECT outbox_mark_unpublished($1, $2::uuid[])", [tenant_id, list(event_ids)]
+            )
             return
-        # Only once Redis accepted the job: published_at is what tells the sweeper to leave a row alone.
-        await fetch_alone(self._engine, "SELECT outbox_mark_published($1, $2::uuid[])", [tenant_id, list(event_ids)])
         OUTBOX_PUBLISHED_TOTAL.labels("relay").inc(len(event_ids))
 
 

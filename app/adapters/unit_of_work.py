@@ -146,6 +146,7 @@ class PiccoloUnitOfWork:
             [e.aggregate_id for e in events],
             [e.occurred_at for e in events],
             [json.dumps(e.payload()) for e in events],
+            self._publisher is not None,
         )
 
     async def _publish_after_commit(self) -> None:
@@ -159,6 +160,9 @@ class PiccoloUnitOfWork:
 # A data-modifying CTE runs once whether or not the main query reads it; the outbox's foreign key to
 # the audit log is checked at the end of the statement, when both inserts are done. Every outbox row
 # of the commit names its first event as its batch: the relay sends the batch as one delivery job.
+# With a relay ($11) the rows are written published, one attempt: the relay enqueues right after the
+# commit and unmarks them only if Redis refuses (SaqEventPublisher.publish). clock_timestamp(), not
+# now(): the sweeper's grace period counts from here, and now() is when the transaction began.
 _WRITE_EVENTS_SQL = """
 WITH events AS (
     SELECT * FROM unnest($5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::timestamptz[], $10::text[])
@@ -169,8 +173,9 @@ WITH events AS (
     SELECT event_id, $1, event_type, aggregate_type, aggregate_id, $2, $3, $4, occurred_at, payload::jsonb
     FROM events
 )
-INSERT INTO outbox (event_id, tenant_id, event_type, batch_id)
-SELECT event_id, $1, event_type, ($5::uuid[])[1] FROM events
+INSERT INTO outbox (event_id, tenant_id, event_type, batch_id, published_at, publish_attempts)
+SELECT event_id, $1, event_type, ($5::uuid[])[1], CASE WHEN $11::boolean THEN clock_timestamp() END, $11::boolean::int
+FROM events
 """
 
 _UNIQUE_KEYS: dict[str, Callable[[], DomainError]] = {

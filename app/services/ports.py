@@ -204,7 +204,11 @@ class AuditReader(Protocol):
 
 
 class EventPublisher(Protocol):
-    """Hands committed outbox rows to the job queue. Failures are tolerated: the sweeper retries."""
+    """Hands committed outbox rows to the job queue. Failures are tolerated: the sweeper retries.
+
+    A unit of work given a publisher writes its outbox rows as published (the publisher runs right
+    after the commit); a publisher that cannot hand them over marks them unpublished again.
+    """
 
     async def publish(self, tenant_id: UUID, event_ids: Sequence[UUID]) -> None: ...
 

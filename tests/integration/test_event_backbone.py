@@ -140,10 +140,35 @@ async def test_publisher_marks_outbox_rows_published_after_commit(
     assert await queue.job(f"event:{event_id}") is not None
 
 
+class DiesBeforeEnqueueing:
+    """A relay whose process dies right after the commit, before it reaches Redis: it does nothing."""
+
+    async def publish(self, tenant_id: uuid.UUID, event_ids: Any) -> None:
+        return None
+
+
+async def test_rows_written_published_whose_relay_died_before_enqueueing_are_enqueued_by_the_lost_job_check(
+    database: Database, queue: Queue, db: asyncpg.Connection
+):
+    async with PiccoloUnitOfWorkFactory(database.engine, DiesBeforeEnqueueing())(admin()) as uow:
+        uow.products.add(new_product())
+        await uow.commit()
+    # Written published (the mark is part of the commit now), and no job anywhere.
+    row = await db.fetchrow("SELECT event_id, published_at, publish_attempts FROM outbox")
+    assert row["published_at"] is not None and row["publish_attempts"] == 1
+    assert await queue.job(f"event:{row['event_id']}") is None
+
+    assert await sweep_outbox(database.engine, queue, grace_seconds=60, redeliver_after_seconds=3600) == 0  # young
+    assert await sweep_outbox(database.engine, queue, grace_seconds=0, redeliver_after_seconds=3600) == 1
+    assert await queue.job(f"event:{row['event_id']}") is not None
+    assert await db.fetchval("SELECT publish_attempts FROM outbox") == 2
+
+
 async def test_event_skipped_by_a_crash_after_commit_is_delivered_by_the_sweeper(
     database: Database, queue: Queue, db: asyncpg.Connection
 ):
-    # publisher=None is the process dying between commit and enqueue: the row stays unpublished.
+    # publisher=None is a unit of work without a relay (or a release before rows were written published):
+    # the row stays unpublished until the sweeper takes it.
     uow_factory = PiccoloUnitOfWorkFactory(database.engine, publisher=None)
     product = new_product()
     async with uow_factory(admin()) as uow:
