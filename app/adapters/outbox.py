@@ -322,14 +322,32 @@ async def load_events(engine: PostgresEngine, tenant_id: UUID, event_ids: Sequen
 Handler = Callable[[StoredEvent], Awaitable[None]]
 
 
+_CLAIM_SQL = (
+    "WITH delivered AS (UPDATE outbox SET delivered_at = now() WHERE event_id = ANY($4::uuid[])) "
+    "INSERT INTO processed_event (tenant_id, subscriber, event_id) "
+    "SELECT $1, $2, event_id FROM unnest($3::uuid[]) AS claimed (event_id) "
+    "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id"
+)
+"""The subscriber's claims on the events, and (for the batch's last recorded subscriber) the batch's delivered
+mark: one statement at the start of the transaction, which the handler's effects then join or, if it
+raises, undo with them."""
+
+
 async def deliver(
-    engine: PostgresEngine, subscriber: str, handler: Handler, events: Sequence[StoredEvent]
+    engine: PostgresEngine,
+    subscriber: str,
+    handler: Handler,
+    events: Sequence[StoredEvent],
+    *,
+    mark_delivered: Sequence[UUID] = (),
 ) -> list[StoredEvent]:
     """Run `handler` once per (subscriber, event) over one tenant's events, in order, in one transaction of that
     tenant; returns the events it ran for now (the others it had handled before).
 
-    One statement claims the processed-event rows of the whole batch. If the handler raises on any event,
-    the transaction rolls back the claims and effects of all of them, and the job's retry runs them again.
+    One statement claims the processed-event rows of the whole batch, and marks `mark_delivered` (the whole
+    batch's ids, when this is the last subscriber that records its runs) delivered in the same transaction.
+    If the handler raises on any event, the transaction rolls back the claims, the mark and the effects of
+    all of them, and the job's retry runs them again.
     """
     if not events:
         return []
@@ -339,12 +357,7 @@ async def deliver(
             claimed = {
                 row["event_id"]
                 for row in await transaction.connection.fetch(
-                    "INSERT INTO processed_event (tenant_id, subscriber, event_id) "
-                    "SELECT $1, $2, event_id FROM unnest($3::uuid[]) AS claimed (event_id) "
-                    "ON CONFLICT (subscriber, event_id) DO NOTHING RETURNING event_id",
-                    tenant_id,
-                    subscriber,
-                    [event.event_id for event in events],
+                    _CLAIM_SQL, tenant_id, subscriber, [event.event_id for event in events], list(mark_delivered)
                 )
             }
             ran = [event for event in events if event.event_id in claimed]

@@ -78,6 +78,12 @@ async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id:
         structlog.contextvars.bind_contextvars(request_id=events[0].request_id)
         ran, skipped = [], []
         subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
+        batch = [event.event_id for event in events]
+        # The batch is delivered when every subscriber that records its runs has run: the last of them marks
+        # it in its own transaction (no statement and commit of its own). Best-effort ones after it may fail
+        # and be retried with the job, but they do not hold the mark back.
+        recording = [s for s in subscribers if s.recorded and any(s.wants(event) for event in events)]
+        marker = recording[-1] if recording else None
         for subscriber in subscribers:
             wanted = [event for event in events if subscriber.wants(event)]
             if not wanted:
@@ -89,11 +95,18 @@ async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id:
                     ):
                         await subscriber.handler(event)
                 ran.append(subscriber.name)
-            elif await deliver(database.engine, subscriber.name, subscriber.handler, wanted):
+            elif await deliver(
+                database.engine,
+                subscriber.name,
+                subscriber.handler,
+                wanted,
+                mark_delivered=batch if subscriber is marker else (),
+            ):
                 ran.append(subscriber.name)
             else:
                 skipped.append(subscriber.name)
-        await mark_delivered(database.engine, UUID(tenant_id), [event.event_id for event in events])
+        if marker is None:  # only best-effort subscribers wanted these events
+            await mark_delivered(database.engine, UUID(tenant_id), batch)
         log.info("events_delivered", events=len(events), ran=ran, already_done=skipped)
         return {"ran": ran, "skipped": skipped}
     finally:

@@ -414,3 +414,36 @@ async def test_a_best_effort_subscriber_runs_on_every_delivery_and_records_nothi
     assert pushed == [first, second, first, second]
     assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'push'") == 0
     assert await db.fetchval("SELECT total FROM event_type_count WHERE event_type = 'ProductCreated'") == 2
+
+
+async def test_the_batch_is_marked_delivered_with_its_last_recording_subscribers_work_and_undone_with_it(
+    database: Database, db: asyncpg.Connection
+):
+    from app.tasks.subscribers import SUBSCRIBERS, Subscriber
+
+    first, second = await add_two_products(database, None)
+    failures = [ConnectionError("mail server down")]
+
+    async def mail(event: Any) -> None:
+        if failures:
+            raise failures.pop()
+
+    async def push(event: Any) -> None:
+        return None
+
+    last_fails = {"database": database, "subscribers": (*SUBSCRIBERS, Subscriber(name="mail", handler=mail))}
+    with pytest.raises(ConnectionError):
+        await deliver_event(last_fails, event_ids=[first, second], tenant_id=str(TENANT))
+    # The counter committed its run, but the mark was in the mail subscriber's transaction: rolled back.
+    assert await db.fetchval("SELECT count(*) FROM processed_event WHERE subscriber = 'count_domain_events'") == 2
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 0
+    assert await deliver_event(last_fails, event_ids=[first, second], tenant_id=str(TENANT)) == {
+        "ran": ["mail"],
+        "skipped": ["count_domain_events"],
+    }
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 2
+
+    await db.execute("UPDATE outbox SET delivered_at = NULL")
+    best_effort_only = {"database": database, "subscribers": (Subscriber(name="push", handler=push, recorded=False),)}
+    assert (await deliver_event(best_effort_only, event_ids=[first, second], tenant_id=str(TENANT)))["ran"] == ["push"]
+    assert await db.fetchval("SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL") == 2
