@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from app.adapters.repositories import TrackedRepository, transaction_connection, update_versioned
+from app.adapters.repositories import TrackedRepository, transaction_connection
 from app.domain.carts import Cart, CartItem
 from app.domain.coupons import Coupon
+from app.domain.errors import StaleVersion
 from app.domain.orders import Order
 from app.tables import tables as t
 
@@ -96,30 +97,61 @@ class PiccoloCartRepository(TrackedRepository):
         return self._track(cart)  # type: ignore[no-any-return]
 
     async def save(self, cart: Cart) -> None:
+        """The header (activity time, version) and every changed line in one statement (_SAVE_CART_SQL).
+
+        A line removed and a line added for the same product (UNIQUE (cart_id, product_id)) cannot share it:
+        the statement's parts run in no set order, so the removal goes first, alone.
+        """
         before = {line.id: line for line in self.snapshot_of(cart).get("items", [])}
-        await update_versioned(t.Cart, cart, {t.Cart.last_activity_at: cart.last_activity_at}, "cart")
-        connection = transaction_connection(t.Cart)
         now = {line.id: line for line in cart.items}
         removed = [line_id for line_id in before if line_id not in now]
-        if removed:
+        added = [line for line in cart.items if line.id not in before]
+        changed = [line for line in cart.items if line.id in before and before[line.id].quantity != line.quantity]
+        connection = transaction_connection(t.Cart)
+        if {before[line_id].product_id for line_id in removed} & {line.product_id for line in added}:
             await connection.execute("DELETE FROM cart_item WHERE id = ANY($1::uuid[])", removed)
-        for line in cart.items:
-            old = before.get(line.id)
-            if old is None:
-                await connection.execute(
-                    "INSERT INTO cart_item (id, tenant_id, cart_id, product_id, product_name, unit_price, quantity, "
-                    "added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    line.id,
-                    cart.tenant_id,
-                    cart.id,
-                    line.product_id,
-                    line.product_name,
-                    line.unit_price,
-                    line.quantity,
-                    line.added_at,
-                )
-            elif old.quantity != line.quantity:
-                await connection.execute("UPDATE cart_item SET quantity = $1 WHERE id = $2", line.quantity, line.id)
+            removed = []
+        version = await connection.fetchval(
+            _SAVE_CART_SQL,
+            cart.id,
+            cart.version,
+            cart.last_activity_at,
+            removed,
+            cart.tenant_id,
+            [line.id for line in added],
+            [line.product_id for line in added],
+            [line.product_name for line in added],
+            [line.unit_price for line in added],
+            [line.quantity for line in added],
+            [line.added_at for line in added],
+            [line.id for line in changed],
+            [line.quantity for line in changed],
+        )
+        if version is None:
+            raise StaleVersion("cart", cart.id)
+        cart.version = version
+
+
+# Data-modifying CTEs all run, whatever the final SELECT reads; they touch disjoint rows (see `save`). With no
+# header row (another writer moved the version) the caller raises StaleVersion and the unit of work rolls the
+# line changes back with everything else.
+_SAVE_CART_SQL = """
+WITH header AS (
+    UPDATE cart SET last_activity_at = $3, version = version + 1 WHERE id = $1 AND version = $2 RETURNING version
+), removed AS (
+    DELETE FROM cart_item WHERE id = ANY($4::uuid[])
+), added AS (
+    INSERT INTO cart_item (id, tenant_id, cart_id, product_id, product_name, unit_price, quantity, added_at)
+    SELECT id, $5, $1, product_id, product_name, unit_price, quantity, added_at
+    FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::numeric[], $10::int[], $11::timestamptz[])
+        AS line (id, product_id, product_name, unit_price, quantity, added_at)
+), changed AS (
+    UPDATE cart_item SET quantity = line.quantity
+    FROM unnest($12::uuid[], $13::int[]) AS line (id, quantity)
+    WHERE cart_item.id = line.id
+)
+SELECT version FROM header
+"""
 
 
 class PiccoloCouponRepository(TrackedRepository):
