@@ -13,6 +13,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from app.adapters.database import Database
 from app.settings import get_settings
 from tests.support.apps import app_with_fresh_services
 
@@ -47,6 +48,16 @@ async def db(services: dict[str, str]) -> AsyncIterator[asyncpg.Connection]:
     await clean_tables(connection)
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+async def database(services: dict[str, str], db: asyncpg.Connection) -> AsyncIterator[Database]:
+    """The application's own engine and pool, as the application role, for tests of the adapters beneath the app
+    (the tables are cleaned first, by `db`)."""
+    database = Database(services["database_url"], pool_min_size=1, pool_max_size=5)
+    await database.connect()
+    yield database
+    await database.disconnect()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -17,14 +16,6 @@ from app.settings import get_settings
 from tests.support.factories import unique_name
 
 TENANT = get_settings().app.default_tenant_id
-
-
-@pytest.fixture
-async def database(services: dict[str, str], db: asyncpg.Connection) -> AsyncIterator[Database]:
-    database = Database(services["database_url"], pool_min_size=1, pool_max_size=2)
-    await database.connect()
-    yield database
-    await database.disconnect()
 
 
 @pytest.fixture

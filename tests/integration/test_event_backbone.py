@@ -25,14 +25,6 @@ TENANT = get_settings().app.default_tenant_id
 
 
 @pytest.fixture
-async def database(services: dict[str, str], db: asyncpg.Connection) -> AsyncIterator[Database]:
-    database = Database(services["database_url"], pool_min_size=1, pool_max_size=5)
-    await database.connect()
-    yield database
-    await database.disconnect()
-
-
-@pytest.fixture
 async def queue(services: dict[str, str], redis_client: Any) -> AsyncIterator[Queue]:
     queue = build_queue(services["redis_url"], f"test-{uuid.uuid4().hex[:8]}")
     await queue.connect()
