@@ -320,6 +320,20 @@ async def load_events(engine: PostgresEngine, tenant_id: UUID, event_ids: Sequen
 
 
 Handler = Callable[[StoredEvent], Awaitable[None]]
+"""A subscriber's work on one event."""
+BatchHandler = Callable[[Sequence[StoredEvent]], Awaitable[None]]
+"""A subscriber's work on a batch's events at once (in order): one statement for all of them, say."""
+
+
+def each(handler: Handler) -> BatchHandler:
+    """`handler` over the events one by one, each's lines naming it (event_id, event_type)."""
+
+    async def run(events: Sequence[StoredEvent]) -> None:
+        for event in events:
+            with structlog.contextvars.bound_contextvars(event_id=str(event.event_id), event_type=event.event_type):
+                await handler(event)
+
+    return run
 
 
 _CLAIM_SQL = (
@@ -336,13 +350,13 @@ raises, undo with them."""
 async def deliver(
     engine: PostgresEngine,
     subscriber: str,
-    handler: Handler,
+    handler: BatchHandler,
     events: Sequence[StoredEvent],
     *,
     mark_delivered: Sequence[UUID] = (),
 ) -> list[StoredEvent]:
-    """Run `handler` once per (subscriber, event) over one tenant's events, in order, in one transaction of that
-    tenant; returns the events it ran for now (the others it had handled before).
+    """Run `handler` over those of one tenant's events the subscriber has not handled yet (at most once per
+    subscriber and event), in order, in one transaction of that tenant; returns the events it ran for now.
 
     One statement claims the processed-event rows of the whole batch, and marks `mark_delivered` (the whole
     batch's ids, when this is the last subscriber that records its runs) delivered in the same transaction.
@@ -361,9 +375,8 @@ async def deliver(
                 )
             }
             ran = [event for event in events if event.event_id in claimed]
-            for event in ran:
-                with structlog.contextvars.bound_contextvars(event_id=str(event.event_id), event_type=event.event_type):
-                    await handler(event)
+            if ran:
+                await handler(ran)
     except Exception:
         EVENT_SUBSCRIBER_FAILURES_TOTAL.labels(subscriber).inc()
         raise
@@ -372,11 +385,12 @@ async def deliver(
     return ran
 
 
-async def count_event(event: StoredEvent) -> None:
-    """Projection: events per type and tenant (runs inside `deliver`'s transaction)."""
+async def count_events(events: Sequence[StoredEvent]) -> None:
+    """Projection: events per type and tenant, a batch's in one upsert (runs inside `deliver`'s transaction)."""
     await transaction_connection(EventTypeCount).execute(
-        "INSERT INTO event_type_count (tenant_id, event_type, total) VALUES ($1, $2, 1) "
-        "ON CONFLICT (tenant_id, event_type) DO UPDATE SET total = event_type_count.total + 1",
-        event.tenant_id,
-        event.event_type,
+        "INSERT INTO event_type_count (tenant_id, event_type, total) "
+        "SELECT $1, event_type, count(*) FROM unnest($2::text[]) AS e (event_type) GROUP BY event_type "
+        "ON CONFLICT (tenant_id, event_type) DO UPDATE SET total = event_type_count.total + EXCLUDED.total",
+        events[0].tenant_id,
+        [event.event_type for event in events],
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
-from app.adapters.outbox import Handler, StoredEvent, count_event
+from app.adapters.outbox import BatchHandler, Handler, StoredEvent, count_events, each
 from app.adapters.repositories import mark_thumbnails_made, picture_in_use
 from app.domain.events import (
     CartExpired,
@@ -25,18 +25,30 @@ from app.services.read_models import CartExpiry, StockChange
 class Subscriber:
     name: str
     """Stable name: it keys the processed-event records, so never rename a live subscriber."""
-    handler: Handler
+    handler: Handler | None = None
+    """Its work on one event; or, instead, `batch_handler` for all the events of a batch it wants at once."""
     events: tuple[type[DomainEvent], ...] | None = None
     """The event classes it handles (matched by their pinned `event_type`); None for every event."""
     recorded: bool = True
     """Whether it runs at most once per event, in a transaction with its processed-event row (`deliver`).
     False for a best-effort push whose repeat is harmless: it just runs, and a retried job may run it again."""
 
+    batch_handler: BatchHandler | None = None
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.batch_handler is None):
+            raise TypeError(f"subscriber {self.name!r}: give it a handler or a batch_handler")
+
+    @property
+    def run(self) -> BatchHandler:
+        """Its work on the events it wants of a batch, in order."""
+        return self.batch_handler or each(self.handler)  # type: ignore[arg-type]  # one of them is set
+
     def wants(self, event: StoredEvent) -> bool:
         return self.events is None or any(kind.event_type == event.event_type for kind in self.events)
 
 
-SUBSCRIBERS: tuple[Subscriber, ...] = (Subscriber(name="count_domain_events", handler=count_event),)
+SUBSCRIBERS: tuple[Subscriber, ...] = (Subscriber(name="count_domain_events", batch_handler=count_events),)
 
 
 def product_thumbnails(images: ProductImageService) -> Subscriber:

@@ -89,16 +89,12 @@ async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id:
             if not wanted:
                 continue
             if not subscriber.recorded:
-                for event in wanted:
-                    with structlog.contextvars.bound_contextvars(
-                        event_id=str(event.event_id), event_type=event.event_type
-                    ):
-                        await subscriber.handler(event)
+                await subscriber.run(wanted)
                 ran.append(subscriber.name)
             elif await deliver(
                 database.engine,
                 subscriber.name,
-                subscriber.handler,
+                subscriber.run,
                 wanted,
                 mark_delivered=batch if subscriber is marker else (),
             ):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+
+import pytest
 
 from app.adapters.outbox import StoredEvent
 from app.domain.events import DomainEvent, ProductCreated, ProductEvent, StockReleased, StockReserved, event_classes
@@ -53,3 +56,23 @@ def test_subscribers_are_matched_by_the_pinned_name():
     assert stock.wants(stored("StockReserved")) and stock.wants(stored("StockReleased"))
     assert not stock.wants(stored(ProductCreated.event_type))
     assert every.wants(stored(ProductCreated.event_type))
+
+
+async def test_a_subscriber_has_one_handler_per_event_or_one_for_the_batch_never_both_nor_none():
+    seen: list[str] = []
+
+    async def one(event: StoredEvent) -> None:
+        seen.append(event.event_type)
+
+    async def batch(events: Sequence[StoredEvent]) -> None:
+        seen.append("+".join(event.event_type for event in events))
+
+    events = [stored("StockReserved"), stored("StockReleased")]
+    await Subscriber(name="one", handler=one).run(events)
+    await Subscriber(name="batch", batch_handler=batch).run(events)
+
+    assert seen == ["StockReserved", "StockReleased", "StockReserved+StockReleased"]
+    with pytest.raises(TypeError, match="a handler or a batch_handler"):
+        Subscriber(name="neither")
+    with pytest.raises(TypeError, match="a handler or a batch_handler"):
+        Subscriber(name="both", handler=one, batch_handler=batch)
