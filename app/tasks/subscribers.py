@@ -3,7 +3,7 @@ and is made idempotent by `app.adapters.outbox.deliver` (one processed-event row
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from app.adapters.outbox import BatchHandler, Handler, StoredEvent, count_events, each
@@ -34,15 +34,16 @@ class Subscriber:
     False for a best-effort push whose repeat is harmless: it just runs, and a retried job may run it again."""
 
     batch_handler: BatchHandler | None = None
+    run: BatchHandler = field(init=False, repr=False, compare=False)
+    """Its work on the events it wants of a batch, in order: `batch_handler`, or `handler` on each."""
 
     def __post_init__(self) -> None:
-        if (self.handler is None) == (self.batch_handler is None):
+        if self.batch_handler is not None and self.handler is None:
+            object.__setattr__(self, "run", self.batch_handler)  # frozen: set once, here
+        elif self.handler is not None and self.batch_handler is None:
+            object.__setattr__(self, "run", each(self.handler))
+        else:
             raise TypeError(f"subscriber {self.name!r}: give it a handler or a batch_handler")
-
-    @property
-    def run(self) -> BatchHandler:
-        """Its work on the events it wants of a batch, in order."""
-        return self.batch_handler or each(self.handler)  # type: ignore[arg-type]  # one of them is set
 
     def wants(self, event: StoredEvent) -> bool:
         return self.events is None or any(kind.event_type == event.event_type for kind in self.events)

@@ -79,15 +79,12 @@ async def deliver_event(ctx: dict[str, Any], *, event_ids: list[str], tenant_id:
         ran, skipped = [], []
         subscribers: tuple[Subscriber, ...] = ctx.get("subscribers", SUBSCRIBERS)
         batch = [event.event_id for event in events]
+        work = [(s, wanted) for s in subscribers if (wanted := [event for event in events if s.wants(event)])]
         # The batch is delivered when every subscriber that records its runs has run: the last of them marks
         # it in its own transaction (no statement and commit of its own). Best-effort ones after it may fail
         # and be retried with the job, but they do not hold the mark back.
-        recording = [s for s in subscribers if s.recorded and any(s.wants(event) for event in events)]
-        marker = recording[-1] if recording else None
-        for subscriber in subscribers:
-            wanted = [event for event in events if subscriber.wants(event)]
-            if not wanted:
-                continue
+        marker = next((s for s, _ in reversed(work) if s.recorded), None)
+        for subscriber, wanted in work:
             if not subscriber.recorded:
                 await subscriber.run(wanted)
                 ran.append(subscriber.name)
