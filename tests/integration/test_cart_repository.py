@@ -42,6 +42,12 @@ async def lines(db: asyncpg.Connection, user: UserContext) -> dict[uuid.UUID, tu
     return {row["product_id"]: (row["id"], row["quantity"]) for row in rows}
 
 
+async def one_in_cart(units: PiccoloUnitOfWorkFactory, shopper: UserContext, product: Product) -> None:
+    async with units(shopper) as uow:
+        (await uow.carts.for_user(shopper.user_id)).add_item(product, 1)
+        await uow.commit()
+
+
 async def test_lines_added_changed_and_removed_together_are_saved_with_the_header(
     arranged: tuple[PiccoloUnitOfWorkFactory, UserContext, list[Product]], db: asyncpg.Connection
 ):
@@ -70,9 +76,7 @@ async def test_a_product_removed_and_added_again_in_one_unit_gets_a_new_line(
     arranged: tuple[PiccoloUnitOfWorkFactory, UserContext, list[Product]], db: asyncpg.Connection
 ):
     units, shopper, (lamp, _, _) = arranged
-    async with units(shopper) as uow:
-        (await uow.carts.for_user(shopper.user_id)).add_item(lamp, 1)
-        await uow.commit()
+    await one_in_cart(units, shopper, lamp)
     first_line, _ = (await lines(db, shopper))[lamp.id]
 
     async with units(shopper) as uow:  # UNIQUE (cart_id, product_id): the removal must go first
@@ -89,9 +93,7 @@ async def test_a_cart_changed_by_someone_else_meanwhile_is_stale_and_none_of_its
     arranged: tuple[PiccoloUnitOfWorkFactory, UserContext, list[Product]], db: asyncpg.Connection
 ):
     units, shopper, (lamp, chair, _) = arranged
-    async with units(shopper) as uow:
-        (await uow.carts.for_user(shopper.user_id)).add_item(lamp, 1)
-        await uow.commit()
+    await one_in_cart(units, shopper, lamp)
 
     with pytest.raises(StaleVersion):
         async with units(shopper) as uow:
