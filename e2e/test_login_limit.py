@@ -47,10 +47,12 @@ def test_hammering_the_login_form_shows_the_friendly_limit_in_place(page: Page, 
         with page.expect_response(re.compile(r"/login$")) as answer:
             page.get_by_role("button", name="Log in").click()
         assert answer.value.status == 401
-        # The answer's form replaces this one a moment after it arrives, its password empty: filling the
-        # old form before that would type into fields about to go (the second and third answers' alert
-        # reads the same as the first's, so the alert alone does not show the swap happened).
+        # The answer's form replaces this one a moment after it arrives, its password empty, and htmx then
+        # moves the focus to its autofocus field, the username. Filling before both have happened types
+        # into fields about to go, or sends the password's letters into the username when the focus jumps
+        # mid-fill (the second and third answers' alert reads as the first's: it does not show the swap).
         expect(page.get_by_label("Password")).to_have_value("")
+        expect(page.get_by_label("Username")).to_be_focused()
         expect(page.get_by_role("alert")).to_have_text("Invalid username or password")
 
     page.get_by_label("Username").fill(username)
